@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/feed"
+)
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	var strict, noPages bool
+	fs := newFlagSet("build", "Usage: dropfeed build [flags]\n\nbuild writes rss.xml, atom.xml, feed.json, index.html and one page per article\n(each with a .gz copy) into the output folder. Bad article files are reported\nand skipped.",
+		"  dropfeed build -content articles -out public -base-url https://news.example.com/\n  dropfeed build -config site/dropfeed.yaml -strict\n", stderr)
+	c.register(fs)
+	fs.BoolVar(&strict, "strict", false, "exit 1 when any article file has an error")
+	pages := fs.Bool("pages", true, "write the article pages (false: feeds and index only)")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	noPages = !*pages
+	cfg, err := loadConfig(fs, &c)
+	if err != nil {
+		return err
+	}
+	if cfg.Out == "" {
+		return fmt.Errorf("%w: build: -out (or out: in the config file) is required", errUsage)
+	}
+	if cfg.BaseURL == "" {
+		return fmt.Errorf("%w: build: -base-url (or base_url: in the config file) is required", errUsage)
+	}
+	if outInsideContent(cfg.Content, cfg.Out) {
+		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
+	}
+	start := time.Now()
+	root, fsys, err := openContent(cfg.Content)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	x := content.NewIndex(fsys, cfg.contentOptions(cfg.BaseURL))
+	changes, err := x.Rescan(ctx)
+	if err != nil {
+		return fmt.Errorf("read content folder: %w", err)
+	}
+	nerr := reportErrors(stderr, changes.Errors)
+	visible, warns := content.Select(x.Articles(), time.Now())
+	for _, w := range warns {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Path, w.Msg)
+	}
+	b, err := feed.Build(cfg.site(cfg.BaseURL), visible)
+	if err != nil {
+		return err
+	}
+	st, err := feed.WriteDir(ctx, cfg.Out, b, feed.WriteOptions{NoPages: noPages})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "built %d articles into %s in %s (%d files written, %d unchanged, %d removed, %d errors)\n",
+		len(visible), cfg.Out, time.Since(start).Round(time.Millisecond), st.Written, st.Unchanged, st.Removed, nerr)
+	if strict && nerr > 0 {
+		return errSilentFail
+	}
+	return nil
+}
+
+// reportErrors prints each per-file error as "path:line: error: message" (a
+// skipped empty file as a warning) and returns the number of errors.
+func reportErrors(w io.Writer, errs []error) int {
+	n := 0
+	for _, err := range errs {
+		if content.IsWarning(err) {
+			fmt.Fprintf(w, "%s\n", diagLine(err, "warning"))
+			continue
+		}
+		n++
+		fmt.Fprintf(w, "%s\n", diagLine(err, "error"))
+	}
+	return n
+}

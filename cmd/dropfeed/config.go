@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones do not depend on the host
+
+	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/feed"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// ConfigFileName is the config file looked for in the working directory.
+const ConfigFileName = "dropfeed.yaml"
+
+// errConfig is wrapped by every configuration error.
+var errConfig = errors.New("invalid config")
+
+// Config is the program's configuration: the config file's keys, overridden
+// by flags. Relative paths in the file are relative to the file's folder.
+type Config struct {
+	Title       string        `yaml:"title"`
+	Description string        `yaml:"description"`
+	BaseURL     string        `yaml:"base_url"`
+	Author      string        `yaml:"author"`
+	Language    string        `yaml:"language"`
+	TimeZone    string        `yaml:"time_zone"`
+	MaxItems    int           `yaml:"max_items"`
+	IDAuthority string        `yaml:"id_authority"`
+	IDDate      string        `yaml:"id_date"`
+	Ignore      []string      `yaml:"ignore"`
+	Content     string        `yaml:"content"`
+	Out         string        `yaml:"out"`
+	UnsafeHTML  bool          `yaml:"unsafe_html"`
+	Addr        string        `yaml:"addr"`
+	CacheMaxAge time.Duration `yaml:"cache_max_age"`
+	Quiet       time.Duration `yaml:"quiet"`
+	MaxSize     int64         `yaml:"max_file_size"`
+
+	file string         // the config file read, "" when none
+	loc  *time.Location // from TimeZone
+}
+
+// DefaultConfig returns the configuration used when nothing is set.
+func DefaultConfig() Config {
+	return Config{
+		MaxItems:    feed.DefaultMaxItems,
+		IDDate:      content.DefaultIDDate,
+		Content:     "content",
+		Addr:        "127.0.0.1:8080",
+		CacheMaxAge: feed.DefaultMaxAge,
+		Quiet:       50 * time.Millisecond,
+		MaxSize:     content.DefaultMaxSize,
+		TimeZone:    "UTC",
+	}
+}
+
+// common holds the flags every command shares.
+type common struct {
+	config, content, out, baseURL string
+	maxItems                      int
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "config `file` (default: "+ConfigFileName+" in the working directory, if present)")
+	fs.StringVar(&c.content, "content", "", "content `folder` (default: content, beside the config file)")
+	fs.StringVar(&c.out, "out", "", "output `folder` for static files")
+	fs.StringVar(&c.baseURL, "base-url", "", "public base `URL` of the site, e.g. https://news.example.com/")
+	fs.IntVar(&c.maxItems, "max-items", 0, "items in each feed; 0 means all (default 20)")
+}
+
+// loadConfig reads the config file (named, or dropfeed.yaml in the working
+// directory if present) and applies the flags that were set.
+func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
+	cfg := DefaultConfig()
+	file := c.config
+	if file == "" {
+		if _, err := os.Stat(ConfigFileName); err == nil {
+			file = ConfigFileName
+		}
+	}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: %s: %v", errConfig, file, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		cfg.file = abs
+		dir := filepath.Dir(abs)
+		for _, p := range []*string{&cfg.Content, &cfg.Out} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(dir, *p)
+			}
+		}
+	}
+	fset.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "content":
+			cfg.Content = c.content
+		case "out":
+			cfg.Out = c.out
+		case "base-url":
+			cfg.BaseURL = c.baseURL
+		case "max-items":
+			cfg.MaxItems = c.maxItems
+		}
+	})
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Validate checks the fields and resolves the time zone.
+func (c *Config) Validate() error {
+	if c.MaxItems < 0 {
+		return fmt.Errorf("%w: max_items: %d is negative", errConfig, c.MaxItems)
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return fmt.Errorf("%w: time_zone: %v", errConfig, err)
+	}
+	c.loc = loc
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%w: base_url: %q is not an absolute http(s) URL", errConfig, c.BaseURL)
+		}
+	}
+	if c.Content == "" {
+		return fmt.Errorf("%w: content: empty", errConfig)
+	}
+	for _, g := range c.Ignore {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return fmt.Errorf("%w: ignore: %q: %v", errConfig, g, err)
+		}
+	}
+	if c.IDDate != "" {
+		if _, err := time.Parse("2006-01-02", c.IDDate); err != nil {
+			if _, err := time.Parse("2006-01", c.IDDate); err != nil {
+				if _, err := time.Parse("2006", c.IDDate); err != nil {
+					return fmt.Errorf("%w: id_date: %q is not YYYY, YYYY-MM or YYYY-MM-DD", errConfig, c.IDDate)
+				}
+			}
+		}
+	}
+	if c.Quiet < 0 || c.CacheMaxAge < 0 {
+		return fmt.Errorf("%w: quiet and cache_max_age must not be negative", errConfig)
+	}
+	return nil
+}
+
+// contentOptions returns the options content parsing uses.
+func (c *Config) contentOptions(baseURL string) content.Options {
+	o := content.DefaultOptions()
+	o.Location = c.loc
+	o.IDDate = c.IDDate
+	o.IDAuthority = c.IDAuthority
+	if o.IDAuthority == "" {
+		if u, err := url.Parse(baseURL); err == nil {
+			o.IDAuthority = u.Hostname()
+		}
+	}
+	o.UnsafeHTML = c.UnsafeHTML
+	o.Ignore = c.Ignore
+	o.MaxSize = c.MaxSize
+	return o
+}
+
+// site returns the feed settings for a base URL.
+func (c *Config) site(baseURL string) feed.Site {
+	title := c.Title
+	if title == "" {
+		title = filepath.Base(c.Content)
+	}
+	return feed.Site{
+		Title:       title,
+		Description: c.Description,
+		BaseURL:     baseURL,
+		Author:      c.Author,
+		Language:    c.Language,
+		MaxItems:    c.MaxItems,
+	}
+}
+
+// openContent opens the content folder confined to itself: links that point
+// outside it cannot be followed.
+func openContent(dir string) (*os.Root, fs.FS, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open content folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, nil, fmt.Errorf("open content folder: %s is not a folder", dir)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open content folder: %w", err)
+	}
+	if _, err := fs.ReadDir(root.FS(), "."); err != nil {
+		root.Close()
+		return nil, nil, fmt.Errorf("read content folder: %w", err)
+	}
+	return root, root.FS(), nil
+}
+
+// baseURLFor returns the base URL serve uses: the configured one, else
+// http://<listen address>/.
+func baseURLFor(cfg *Config, addr net.Addr) string {
+	if cfg.BaseURL != "" {
+		return cfg.BaseURL
+	}
+	return "http://" + addr.String() + "/"
+}
+
+// outInsideContent reports whether out lies inside the content folder.
+func outInsideContent(contentDir, out string) bool {
+	if out == "" {
+		return false
+	}
+	c, err1 := filepath.Abs(contentDir)
+	o, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(c, o)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}

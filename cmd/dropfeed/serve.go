@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/watch"
+	"golang.org/x/sync/errgroup"
+)
+
+const shutdownTimeout = 5 * time.Second
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("serve", "Usage: dropfeed serve [flags]\n\nserve publishes the feeds, the index and the article pages over HTTP and\nrebuilds them when article files change. With -out it also keeps the static\nfiles current. It prints \"listening on http://HOST:PORT/\" once it listens.",
+		"  dropfeed serve -content articles\n  dropfeed serve -addr 127.0.0.1:0 -base-url https://news.example.com/ -out public\n", stderr)
+	c.register(fs)
+	addr := fs.String("addr", "", "listen `address` (default 127.0.0.1:8080)")
+	maxAge := fs.Duration("max-age", 0, "Cache-Control max-age of responses (default 1m0s)")
+	quiet := fs.Duration("quiet", 0, "quiet window that coalesces bursts of file changes (default 50ms)")
+	mode := fs.String("watch", "auto", "watching `mode`: auto, events or poll")
+	pollInterval := fs.Duration("poll-interval", time.Second, "rescan period in poll mode")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(fs, &c)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	if *maxAge > 0 {
+		cfg.CacheMaxAge = *maxAge
+	}
+	if *quiet > 0 {
+		cfg.Quiet = *quiet
+	}
+	switch watch.Mode(*mode) {
+	case watch.ModeAuto, watch.ModeEvents, watch.ModePoll:
+	default:
+		return fmt.Errorf("%w: -watch: %q is not auto, events or poll", errUsage, *mode)
+	}
+	if cfg.Out != "" && outInsideContent(cfg.Content, cfg.Out) {
+		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if fi, err := os.Stat(cfg.Content); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("open content folder: %w", err)
+	} else if err == nil && !fi.IsDir() {
+		return fmt.Errorf("open content folder: %s is not a folder", cfg.Content)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	base, err := feed.NormalizeBaseURL(baseURLFor(cfg, ln.Addr()))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := feed.NewServer(feed.ServerConfig{MaxAge: cfg.CacheMaxAge, Logger: log})
+	d := &daemon{
+		cfg:   cfg,
+		site:  cfg.site(base),
+		opts:  cfg.contentOptions(base),
+		srv:   srv,
+		log:   log,
+		watch: watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.Handle("/", srv)
+	hs := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stderr, "listening on http://%s/\n", ln.Addr())
+	log.Info("serving", "content", cfg.Content, "base_url", base, "out", cfg.Out,
+		"feeds", strings.Join([]string{base + feed.RSSName, base + feed.AtomName, base + feed.JSONName}, " "))
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shut down http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return d.run(gctx) })
+	err = g.Wait()
+	log.Info("stopped")
+	return err
+}
+
+// daemon owns the article index and the rebuild loop; only run's goroutine
+// touches its index and root. HTTP handlers read status through an atomic.
+type daemon struct {
+	cfg   *Config
+	site  feed.Site
+	opts  content.Options
+	srv   *feed.Server
+	log   *slog.Logger
+	watch watch.Config
+
+	root   *os.Root
+	idx    *content.Index
+	status atomic.Pointer[status]
+}
+
+// status is what /healthz reports; replaced whole after each build.
+type status struct {
+	Ready      bool   `json:"ready"`
+	Generation uint64 `json:"generation"`
+	Articles   int    `json:"articles"`
+	Errors     int    `json:"errors"`
+	LastBuild  string `json:"last_build,omitempty"`
+}
+
+func (d *daemon) healthz(w http.ResponseWriter, r *http.Request) {
+	st := d.status.Load()
+	if st == nil {
+		st = &status{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Dropfeed-Generation", fmt.Sprint(st.Generation))
+	if !st.Ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// run watches the content folder and rebuilds until ctx is done.
+func (d *daemon) run(ctx context.Context) error {
+	defer func() {
+		if d.root != nil {
+			d.root.Close()
+		}
+	}()
+	d.watch.Ignore = func(rel string, isDir bool) bool { return content.Ignored(rel, isDir, d.cfg.Ignore) }
+	d.watch.Logger = d.log
+	w, err := watch.New(d.watch)
+	if err != nil {
+		return fmt.Errorf("watch content folder: %w", err)
+	}
+	batches := make(chan watch.Batch)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.Run(gctx, batches) })
+	g.Go(func() error {
+		d.apply(gctx, watch.Batch{Rescan: true}, "start")
+		due := time.NewTimer(time.Hour)
+		defer due.Stop()
+		d.schedule(due)
+		for {
+			select {
+			case <-gctx.Done():
+				return nil
+			case b := <-batches:
+				d.apply(gctx, b, "")
+			case <-due.C:
+				d.rebuild(gctx, content.Changes{}, "scheduled", time.Now())
+			}
+			d.schedule(due)
+		}
+	})
+	return g.Wait()
+}
+
+// schedule sets the timer to the next future article's publication time.
+func (d *daemon) schedule(t *time.Timer) {
+	t.Stop()
+	if d.idx == nil {
+		return
+	}
+	if at, ok := content.NextDue(d.idx.Articles(), time.Now()); ok {
+		t.Reset(time.Until(at) + 10*time.Millisecond)
+	}
+}
+
+// apply reconciles a batch with the index and rebuilds when articles changed.
+func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
+	start := time.Now()
+	if _, err := os.Stat(d.cfg.Content); err != nil {
+		// The folder is gone (unmounted share, half-done deploy): keep serving
+		// the last good feeds rather than publish an empty one.
+		d.log.Warn("content folder missing; serving the last good build", "path", d.cfg.Content, "err", err)
+		if d.root != nil {
+			d.root.Close()
+			d.root = nil
+		}
+		return
+	}
+	if b.Rescan || d.root == nil {
+		if err := d.reopen(); err != nil {
+			d.log.Error("open content folder", "path", d.cfg.Content, "err", err)
+			return
+		}
+	}
+	var ch content.Changes
+	if b.Rescan {
+		var err error
+		ch, err = d.idx.Rescan(ctx)
+		if err != nil {
+			d.log.Error("rescan content folder; serving the last good build", "err", err)
+			return
+		}
+		if why == "" {
+			why = "rescan"
+		}
+	} else {
+		ch = d.idx.Update(ctx, b.Paths)
+		why = "change"
+	}
+	for _, err := range ch.Errors {
+		if content.IsWarning(err) {
+			d.log.Warn("skipped", "err", err)
+		} else {
+			d.log.Error("article", "err", err)
+		}
+	}
+	if ch.Empty() && d.srv.Bundle() != nil {
+		d.log.Debug("no article changed", "count", len(b.Paths), "duration", time.Since(start))
+		return
+	}
+	d.rebuild(ctx, ch, why, start)
+}
+
+// reopen opens (again) the content folder, confined to itself.
+func (d *daemon) reopen() error {
+	root, err := os.OpenRoot(d.cfg.Content)
+	if err != nil {
+		return err
+	}
+	if d.root != nil {
+		d.root.Close()
+	}
+	d.root = root
+	if d.idx == nil {
+		d.idx = content.NewIndex(root.FS(), d.opts)
+	} else {
+		d.idx.SetFS(root.FS())
+	}
+	return nil
+}
+
+// rebuild builds a bundle from the index, swaps it in and writes the static
+// output. A failure leaves the previous bundle serving.
+func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, start time.Time) {
+	if d.idx == nil {
+		return
+	}
+	all := d.idx.Articles()
+	visible, warns := content.Select(all, time.Now())
+	for _, w := range warns {
+		d.log.Warn(w.Msg, "path", w.Path)
+	}
+	b, err := feed.Build(d.site, visible)
+	if err != nil {
+		d.log.Error("build failed; serving the last good build", "err", err)
+		return
+	}
+	prev := d.srv.Bundle()
+	gen := d.srv.Swap(b)
+	nerr := len(d.idx.Errors())
+	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
+	if d.cfg.Out != "" {
+		wo := feed.WriteOptions{}
+		if prev != nil && !ch.Empty() {
+			wo.Only = make(map[string]bool, ch.Len())
+			for _, l := range [][]string{ch.Added, ch.Changed} {
+				for _, p := range l {
+					wo.Only[p] = true
+				}
+			}
+		}
+		if _, err := feed.WriteDir(ctx, d.cfg.Out, b, wo); err != nil {
+			d.log.Error("write static output", "path", d.cfg.Out, "err", err)
+		}
+	}
+	d.log.Info("rebuild", "why", why, "generation", gen, "added", len(ch.Added), "changed", len(ch.Changed),
+		"removed", len(ch.Removed), "errors", nerr, "count", len(visible), "duration", time.Since(start).Round(time.Microsecond))
+}

@@ -1,0 +1,124 @@
+package content
+
+import (
+	"time"
+)
+
+// Format is an article file format.
+type Format int
+
+// The article formats.
+const (
+	FormatText     Format = iota + 1 // plain-text news (.txt)
+	FormatMarkdown                   // Markdown with optional YAML front matter (.md, .markdown)
+)
+
+// String returns "text" or "markdown".
+func (f Format) String() string {
+	switch f {
+	case FormatText:
+		return "text"
+	case FormatMarkdown:
+		return "markdown"
+	}
+	return "unknown"
+}
+
+// Article is one parsed article file: the normalized form both formats share.
+// An Article is never modified after it is returned, so it may be shared
+// between goroutines.
+type Article struct {
+	// Path is the file's path relative to the content root, slash-separated.
+	Path string
+	// Slug is the article's path used in its URL and derived id: Path without
+	// its extension, NFC-normalized, or with its last element replaced by the
+	// front matter "slug". It is not escaped; see [Article.EscapedSlug].
+	Slug string
+	// ID is the article's permanent identifier: the explicit id, else a tag URI.
+	ID string
+	// ExplicitID reports whether ID came from the file.
+	ExplicitID bool
+
+	Title   string
+	Authors []string // display names; may be empty
+	Tags    []string // in file order, duplicates removed
+	// Summary is plain text: given in the file, else the first paragraph
+	// (captions excluded) cut at a word boundary near 300 characters.
+	Summary string
+	// Image is the article image as written (a URL, absolute or relative to the article).
+	Image string
+	// Link is an external link the article is about; the article keeps its own permalink.
+	Link string
+	// Source is the plain-text source credit ("Source: NAME"), if any.
+	Source string
+	Draft  bool
+
+	// Published is the publication time, whole seconds: the date in the file,
+	// else the date prefix of the file name, else the file's first-seen time.
+	Published time.Time
+	// Updated is the last significant change: an explicit updated date, else Published.
+	Updated time.Time
+	// Dated reports whether Published came from the file's content or name
+	// rather than from its modification time.
+	Dated bool
+
+	Format Format
+	// Body renders the article's full HTML. It is rendered on demand, since
+	// only the articles that appear in a feed or page need it.
+	Body Body
+	// Hash is a hash of the file's bytes (FNV-1a 128, hex).
+	Hash string
+	// ModTime is the file's modification time when it was read.
+	ModTime time.Time
+	// Size is the file's size in bytes.
+	Size int64
+
+	Warnings []Warning
+}
+
+// Options control how files are parsed. The zero value is usable; see
+// [DefaultOptions] for the documented defaults.
+type Options struct {
+	// Location interprets dates written without an offset. Nil means UTC.
+	Location *time.Location
+	// IDAuthority and IDDate make the tag URI of derived ids:
+	// tag:<IDAuthority>,<IDDate>:<slug>. Both must be set before publishing
+	// and never changed afterwards.
+	IDAuthority string
+	IDDate      string
+	// UnsafeHTML lets raw HTML in Markdown through to the output.
+	UnsafeHTML bool
+	// Ignore holds glob patterns (path.Match syntax) of files and folders to
+	// skip, matched against the slash path relative to the root and against
+	// the base name.
+	Ignore []string
+	// MaxSize is the largest file read, in bytes; zero means 2 MB.
+	MaxSize int64
+	// Workers is the number of files parsed at once by Load; zero means GOMAXPROCS.
+	Workers int
+}
+
+// DefaultIDDate is the id date used when none is configured.
+const DefaultIDDate = "2024"
+
+// DefaultMaxSize is the default largest article file, in bytes.
+const DefaultMaxSize = 2 << 20
+
+// DefaultOptions returns the options used when nothing is configured.
+func DefaultOptions() Options {
+	return Options{Location: time.UTC, IDAuthority: "localhost", IDDate: DefaultIDDate, MaxSize: DefaultMaxSize}
+}
+
+func (o *Options) loc() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+func (o *Options) maxSize() int64 {
+	if o.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return o.MaxSize
+}

@@ -1,0 +1,67 @@
+package content
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var dateLayouts = []struct {
+	layout string
+	zoned  bool
+}{
+	{time.RFC3339Nano, true},
+	{"2006-01-02T15:04:05.999999999", false},
+	{"2006-01-02T15:04", false},
+	{"2006-01-02 15:04:05.999999999 -0700", true},
+	{"2006-01-02 15:04:05.999999999 -07:00", true},
+	{"2006-01-02 15:04:05.999999999Z07:00", true},
+	{"2006-01-02 15:04 -0700", true},
+	{"2006-01-02 15:04 -07:00", true},
+	{"2006-01-02 15:04:05.999999999", false},
+	{"2006-01-02 15:04", false},
+	{"2006-01-02", false},
+}
+
+// ParseDate parses the date forms dropfeed accepts: RFC 3339; YYYY-MM-DD;
+// Jekyll's "YYYY-MM-DD HH:MM[:SS] [±hhmm]". A date without an offset is read
+// in loc. The result is truncated to whole seconds, since RSS cannot carry
+// fractions.
+func ParseDate(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, fmt.Errorf("%w: empty", ErrBadDate)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, l := range dateLayouts {
+		var t time.Time
+		var err error
+		if l.zoned {
+			t, err = time.Parse(l.layout, s)
+		} else {
+			t, err = time.ParseInLocation(l.layout, s, loc)
+		}
+		if err == nil {
+			if t.Year() < 1 || t.Year() > 9999 {
+				break
+			}
+			return t.Truncate(time.Second), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: %q is not RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] [±hhmm]", ErrBadDate, s)
+}
+
+var fileDateRE = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})-`)
+
+// fileNameDate returns the date of a Jekyll-style "YYYY-MM-DD-" file name prefix.
+func fileNameDate(base string, loc *time.Location) (time.Time, bool) {
+	m := fileDateRE.FindStringSubmatch(base)
+	if m == nil {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation("2006-01-02", m[1], loc)
+	return t, err == nil
+}

@@ -1,0 +1,128 @@
+package content
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/unicode/norm"
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// decodeText turns file bytes into clean UTF-8 text with LF line endings. It
+// strips a UTF-8 BOM, decodes invalid UTF-8 as Windows-1252 (with a warning),
+// removes control characters that XML cannot carry (with a warning), and
+// NFC-normalizes. Bytes that are neither UTF-8 nor Windows-1252, or NUL bytes,
+// make the file [ErrBinary].
+func decodeText(path string, data []byte) (string, []Warning, error) {
+	var warns []Warning
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return "", nil, errAt(path, 1+bytes.Count(data[:i], []byte{'\n'}), fmt.Errorf("%w: NUL byte", ErrBinary))
+	}
+	var s string
+	if utf8.Valid(data) {
+		s = string(data)
+	} else {
+		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte{'\n'})
+		for i, b := range data {
+			// Bytes Windows-1252 leaves undefined.
+			if b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D {
+				l := 1 + bytes.Count(data[:i], []byte{'\n'})
+				return "", nil, errAt(path, l, fmt.Errorf("%w: neither UTF-8 nor Windows-1252 (byte 0x%02X)", ErrBinary, b))
+			}
+		}
+		dec, err := charmap.Windows1252.NewDecoder().Bytes(data)
+		if err != nil {
+			return "", nil, errAt(path, line, fmt.Errorf("%w: decode Windows-1252: %v", ErrBinary, err))
+		}
+		s = string(dec)
+		warns = append(warns, Warning{Path: path, Line: line, Msg: "not valid UTF-8; decoded as Windows-1252"})
+	}
+	if strings.Contains(s, "\r") {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	if clean, line, n := stripControls(s); n > 0 {
+		s = clean
+		warns = append(warns, Warning{Path: path, Line: line, Msg: fmt.Sprintf("removed %d control character(s)", n)})
+	}
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
+	return s, warns, nil
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// illegalRune reports whether r may not appear in XML 1.0 output or is a
+// discouraged C1 control or noncharacter. Tab and LF are allowed.
+func illegalRune(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n':
+		return false
+	case r < 0x20, r == 0x7F:
+		return true
+	case r >= 0x80 && r <= 0x9F:
+		return true
+	case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF, r == utf8.RuneError:
+		return true
+	case r >= 0xFDD0 && r <= 0xFDEF:
+		return true
+	}
+	return false
+}
+
+// stripControls removes illegal runes, returning the cleaned text, the line of
+// the first removal and the number removed.
+func stripControls(s string) (string, int, int) {
+	if strings.IndexFunc(s, illegalRune) < 0 {
+		return s, 0, 0
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	line, first, n := 1, 0, 0
+	for _, r := range s {
+		if illegalRune(r) {
+			n++
+			if first == 0 {
+				first = line
+			}
+			continue
+		}
+		if r == '\n' {
+			line++
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), first, n
+}
+
+// CleanText removes every rune that XML 1.0 cannot carry or discourages, so
+// any string may be written to a feed.
+func CleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "")
+	}
+	if strings.IndexFunc(s, illegalRune) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || illegalRune(r) {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,72 @@
+package content
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors wrapped by [ParseError]. Callers test for them with [errors.Is].
+var (
+	// ErrEmpty means the file has no bytes (or only white space); it may be mid-write.
+	ErrEmpty = errors.New("content: empty file")
+	// ErrNoTitle means no title could be found.
+	ErrNoTitle = errors.New("content: no title")
+	// ErrBinary means the file holds NUL bytes or is otherwise not text.
+	ErrBinary = errors.New("content: not a text file")
+	// ErrTooLarge means the file is larger than [Options.MaxSize].
+	ErrTooLarge = errors.New("content: file too large")
+	// ErrFrontMatter means the YAML front matter is malformed or has a key of the wrong type.
+	ErrFrontMatter = errors.New("content: bad front matter")
+	// ErrUnclosedFrontMatter means a front matter block opened with "---" is never closed.
+	ErrUnclosedFrontMatter = errors.New("content: front matter not closed")
+	// ErrBadDate means a date could not be parsed.
+	ErrBadDate = errors.New("content: bad date")
+	// ErrNotRegular means the path is not a regular file (a FIFO, socket, device or directory).
+	ErrNotRegular = errors.New("content: not a regular file")
+	// ErrOutsideRoot means a symbolic link points outside the content folder.
+	ErrOutsideRoot = errors.New("content: link points outside the content folder")
+	// ErrUnsupported means the file name does not have an article extension.
+	ErrUnsupported = errors.New("content: not an article file")
+)
+
+// ParseError reports a file that could not become an article.
+type ParseError struct {
+	Path string // slash-separated, relative to the content root
+	Line int    // 1-based; 0 when no line applies
+	Err  error
+}
+
+// Error formats the error as "path:line: message" (or "path: message").
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Warning is a problem that does not keep an article out of the feeds.
+type Warning struct {
+	Path string // slash-separated, relative to the content root
+	Line int    // 1-based; 0 when no line applies
+	Msg  string
+}
+
+// String formats the warning as "path:line: message" (or "path: message").
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", w.Path, w.Line, w.Msg)
+	}
+	return fmt.Sprintf("%s: %s", w.Path, w.Msg)
+}
+
+// IsWarning reports whether err (a [*ParseError] or a join of them) describes
+// a file that was skipped for a reason that is only worth a warning: an empty
+// file, which may still be being written.
+func IsWarning(err error) bool { return errors.Is(err, ErrEmpty) }
+
+func errAt(path string, line int, err error) *ParseError {
+	return &ParseError{Path: path, Line: line, Err: err}
+}

@@ -1,0 +1,381 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Index is the incremental view of a content tree: path → last good article,
+// current error and the stat tuple it was read with. [Index.Update] re-reads
+// only the paths it is given (a file, a folder whose subtree is rescanned, or a
+// path that is gone); [Index.Rescan] diffs the whole tree through the same
+// code. A file whose stat tuple is unchanged is not read again; a file whose
+// bytes and dates are unchanged yields no change.
+//
+// An Index is not safe for concurrent use: one goroutine owns it.
+type Index struct {
+	fsys  fs.FS
+	opts  Options
+	files map[string]*indexEntry
+}
+
+type indexEntry struct {
+	stat statKey
+	good *Article // last good version; nil when it never parsed
+	err  error    // current error, nil when the file parses
+}
+
+// statKey is the stat tuple that decides whether a file must be read again.
+type statKey struct {
+	size  int64
+	mtime int64
+	ino   uint64
+	mode  fs.FileMode
+}
+
+func keyOf(fi fs.FileInfo) statKey {
+	return statKey{size: fi.Size(), mtime: fi.ModTime().UnixNano(), ino: inodeOf(fi), mode: fi.Mode()}
+}
+
+// Changes says what an update did to the published articles.
+type Changes struct {
+	Added, Changed, Removed []string // paths, sorted
+	// Errors are the files that failed in this update (each a [*ParseError]).
+	// A file that failed keeps its last good version in [Index.Articles].
+	Errors []error
+}
+
+// Empty reports whether no article was added, changed or removed.
+func (c *Changes) Empty() bool {
+	return len(c.Added) == 0 && len(c.Changed) == 0 && len(c.Removed) == 0
+}
+
+// Len returns the number of articles added, changed or removed.
+func (c *Changes) Len() int { return len(c.Added) + len(c.Changed) + len(c.Removed) }
+
+// NewIndex returns an empty index over fsys.
+func NewIndex(fsys fs.FS, opts Options) *Index {
+	return &Index{fsys: fsys, opts: opts, files: make(map[string]*indexEntry)}
+}
+
+// SetFS replaces the file system the index reads, for example after the
+// content folder was deleted and created again. Entries are kept, so files
+// whose stat tuple is unchanged are not read again.
+func (x *Index) SetFS(fsys fs.FS) { x.fsys = fsys }
+
+// Rescan walks the whole tree and brings the index up to date. It fails only
+// when ctx is done or the root cannot be read; then the index is unchanged.
+func (x *Index) Rescan(ctx context.Context) (Changes, error) {
+	return x.scanDir(ctx, ".")
+}
+
+// Update reconciles the given slash paths (relative to the root) with what is
+// on disk: a regular file is re-read when its stat tuple changed, a folder has
+// its subtree rescanned, a path that is gone has the articles at and under it
+// removed.
+func (x *Index) Update(ctx context.Context, paths []string) Changes {
+	var total Changes
+	var files []string
+	for _, p := range paths {
+		p = path.Clean(p)
+		if p == "." {
+			c, err := x.scanDir(ctx, ".")
+			if err != nil {
+				total.Errors = append(total.Errors, err)
+			}
+			total.merge(c)
+			continue
+		}
+		if !fs.ValidPath(p) {
+			continue
+		}
+		fi, err := fs.Lstat(x.fsys, p)
+		switch {
+		case err != nil:
+			total.merge(x.removeUnder(p))
+		case fi.IsDir():
+			if Ignored(p, true, x.opts.Ignore) {
+				total.merge(x.removeUnder(p))
+				continue
+			}
+			c, err := x.scanDir(ctx, p)
+			if err != nil {
+				total.Errors = append(total.Errors, err)
+			}
+			total.merge(c)
+		default:
+			if Ignored(p, false, x.opts.Ignore) {
+				continue
+			}
+			files = append(files, p)
+		}
+	}
+	total.merge(x.refresh(ctx, files, nil))
+	total.sort()
+	return total
+}
+
+// Articles returns the last good version of every article, sorted by path.
+// The articles themselves are shared and must not be modified.
+func (x *Index) Articles() []*Article {
+	out := make([]*Article, 0, len(x.files))
+	for _, e := range x.files {
+		if e.good != nil {
+			out = append(out, e.good)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Article) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// Errors returns the current error of every file that fails to parse, sorted by path.
+func (x *Index) Errors() []error {
+	var out []error
+	for _, e := range x.files {
+		if e.err != nil {
+			out = append(out, e.err)
+		}
+	}
+	slices.SortFunc(out, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return out
+}
+
+// Len returns the number of files the index knows, good or not.
+func (x *Index) Len() int { return len(x.files) }
+
+// scanDir lists the subtree at dir and reconciles it with the index.
+func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
+	found, walkErrs, err := listUnder(x.fsys, dir, x.opts.Ignore)
+	if err != nil {
+		if dir != "." && errors.Is(err, fs.ErrNotExist) {
+			return x.removeUnder(dir), nil
+		}
+		return Changes{}, err
+	}
+	var c Changes
+	present := make(map[string]bool, len(found))
+	paths := make([]string, 0, len(found))
+	for _, f := range found {
+		present[f.path] = true
+		paths = append(paths, f.path)
+	}
+	prefix := dir + "/"
+	for p := range x.files {
+		if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
+			c.merge(x.remove(p))
+		}
+	}
+	c.merge(x.refresh(ctx, paths, found))
+	c.Errors = append(c.Errors, walkErrs...)
+	c.sort()
+	return c, nil
+}
+
+// refresh re-reads the files whose stat tuple changed, in parallel.
+// infos, when not nil, holds a stat for each path from the listing.
+func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) Changes {
+	type job struct {
+		p    string
+		key  statKey
+		art  *Article
+		err  error
+		gone bool
+	}
+	jobs := make([]*job, 0, len(paths))
+	var c Changes
+	for i, p := range paths {
+		var fi fs.FileInfo
+		var err error
+		if infos != nil {
+			fi = infos[i].info
+		}
+		if fi == nil {
+			fi, err = fs.Stat(x.fsys, p)
+		}
+		if err != nil || !fi.Mode().IsRegular() {
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				jobs = append(jobs, &job{p: p})
+				continue
+			}
+			c.merge(x.remove(p))
+			continue
+		}
+		k := keyOf(fi)
+		if e, ok := x.files[p]; ok && e.stat == k && e.err == nil {
+			continue
+		}
+		jobs = append(jobs, &job{p: p, key: k})
+	}
+	if len(jobs) == 0 {
+		return c
+	}
+	workers := x.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(jobs))
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range next {
+				j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
+				if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
+					j.gone = true
+				}
+			}
+		})
+	}
+send:
+	for _, j := range jobs {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(next)
+	wg.Wait()
+	for _, j := range jobs {
+		if j.art == nil && j.err == nil {
+			continue // not reached: ctx was cancelled
+		}
+		if j.gone {
+			c.merge(x.remove(j.p))
+			continue
+		}
+		e, known := x.files[j.p]
+		if !known {
+			e = &indexEntry{}
+			x.files[j.p] = e
+		}
+		if j.err != nil {
+			e.err = j.err
+			c.Errors = append(c.Errors, j.err)
+			continue
+		}
+		e.stat, e.err = j.key, nil
+		switch {
+		case e.good == nil:
+			c.Added = append(c.Added, j.p)
+			e.good = j.art
+		case sameArticle(e.good, j.art):
+			// touch, chmod or copy-back: keep the old value (and its caches)
+		default:
+			c.Changed = append(c.Changed, j.p)
+			e.good = j.art
+		}
+	}
+	return c
+}
+
+// sameArticle reports whether two parses of one file publish the same thing.
+func sameArticle(a, b *Article) bool {
+	return a.Hash == b.Hash && a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated)
+}
+
+func (x *Index) remove(p string) Changes {
+	var c Changes
+	if e, ok := x.files[p]; ok {
+		if e.good != nil {
+			c.Removed = append(c.Removed, p)
+		}
+		delete(x.files, p)
+	}
+	return c
+}
+
+// removeUnder removes p and everything under it.
+func (x *Index) removeUnder(p string) Changes {
+	c := x.remove(p)
+	prefix := p + "/"
+	for q := range x.files {
+		if strings.HasPrefix(q, prefix) {
+			c.merge(x.remove(q))
+		}
+	}
+	c.sort()
+	return c
+}
+
+func (c *Changes) merge(o Changes) {
+	c.Added = append(c.Added, o.Added...)
+	c.Changed = append(c.Changed, o.Changed...)
+	c.Removed = append(c.Removed, o.Removed...)
+	c.Errors = append(c.Errors, o.Errors...)
+}
+
+func (c *Changes) sort() {
+	for _, s := range [][]string{c.Added, c.Changed, c.Removed} {
+		slices.Sort(s)
+	}
+}
+
+// listed is one candidate file found by listUnder, with its stat.
+type listed struct {
+	path string
+	info fs.FileInfo
+}
+
+// listUnder lists the candidate article files under dir, in lexical order.
+func listUnder(fsys fs.FS, dir string, ignore []string) ([]listed, []error, error) {
+	var out []listed
+	var errs []error
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			errs = append(errs, errAt(p, 0, classifyOpenErr(err)))
+			return nil
+		}
+		if p == "." {
+			return nil
+		}
+		if d.IsDir() {
+			if Ignored(p, true, ignore) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if Ignored(p, false, ignore) {
+			return nil
+		}
+		var info fs.FileInfo
+		switch t := d.Type(); {
+		case t.IsRegular():
+			info, err = d.Info()
+			if err != nil {
+				return nil // vanished between listing and stat
+			}
+		case t&fs.ModeSymlink != 0:
+			// Followed only when it stays inside the root and names a regular file.
+			info, err = fs.Stat(fsys, p)
+			if err != nil {
+				e := classifyOpenErr(err)
+				if errors.Is(e, fs.ErrNotExist) {
+					return nil // dangling link (emacs lock files): not an article
+				}
+				errs = append(errs, errAt(p, 0, e))
+				return nil
+			}
+			if !info.Mode().IsRegular() {
+				return nil
+			}
+		default:
+			return nil // FIFOs, sockets, devices: never opened
+		}
+		out = append(out, listed{path: p, info: info})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, errs, nil
+}

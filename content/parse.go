@@ -1,0 +1,172 @@
+package content
+
+import (
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"path"
+	"strings"
+	"time"
+)
+
+// FormatOf returns the format of an article file name, or 0 when the name is
+// not an article (the comparison of extensions ignores case).
+func FormatOf(name string) Format {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".txt":
+		return FormatText
+	case ".md", ".markdown":
+		return FormatMarkdown
+	}
+	return 0
+}
+
+// Parse turns one file's bytes into an Article. p is the slash path relative
+// to the content root; modTime is the file's modification time, used as the
+// publication time when the file carries no date.
+func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, error) {
+	f := FormatOf(p)
+	if f == 0 {
+		return nil, errAt(p, 0, ErrUnsupported)
+	}
+	if int64(len(data)) > opts.maxSize() {
+		return nil, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), opts.maxSize()))
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil, errAt(p, 0, ErrEmpty)
+	}
+	s, warns, err := decodeText(p, data)
+	if err != nil {
+		return nil, err
+	}
+	var m *meta
+	var body Body
+	switch f {
+	case FormatText:
+		m, body, err = parseText(p, s)
+	case FormatMarkdown:
+		m, body, err = parseMarkdown(p, s, opts.UnsafeHTML)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &Article{Path: p, Format: f, Body: body, ModTime: modTime, Size: int64(len(data)), Warnings: warns}
+	h := fnv.New128a()
+	h.Write(data)
+	a.Hash = hex.EncodeToString(h.Sum(nil))
+
+	a.Title = CleanText(m.titleText)
+	if a.Title == "" {
+		a.Title = titleFromName(p)
+	}
+	if a.Title == "" {
+		return nil, errAt(p, m.titleLine, ErrNoTitle)
+	}
+	a.Authors = dedupe(m.authors)
+	a.Tags = dedupe(m.tags)
+	a.Summary = cutSummaryKeep(CleanText(m.summary))
+	a.Image, a.Link, a.Draft = m.image, m.link, m.draft
+	if f == FormatText {
+		a.Source = body.source
+		body.image = m.image
+		a.Body = body
+	}
+
+	slug := strings.TrimSuffix(p, path.Ext(p))
+	if m.slug != "" {
+		dir := path.Dir(slug)
+		if dir == "." {
+			slug = m.slug
+		} else {
+			slug = dir + "/" + m.slug
+		}
+	}
+	a.Slug = slug
+	a.ExplicitID = m.id != ""
+	a.ID = deriveID(m.id, slug, &opts)
+
+	loc := opts.loc()
+	switch {
+	case m.date != "":
+		t, err := ParseDate(m.date, loc)
+		if err != nil {
+			return nil, errAt(p, m.dateLine, err)
+		}
+		a.Published, a.Dated = t, true
+	default:
+		if t, ok := fileNameDate(path.Base(p), loc); ok {
+			a.Published, a.Dated = t, true
+		} else {
+			a.Published = modTime.Truncate(time.Second)
+			if f == FormatText {
+				a.Warnings = append(a.Warnings, Warning{Path: p, Line: m.titleLine, Msg: "no Date: header; the publication date follows the file's modification time"})
+			}
+		}
+	}
+	a.Updated = a.Published
+	if m.updated != "" {
+		t, err := ParseDate(m.updated, loc)
+		if err != nil {
+			return nil, errAt(p, m.updatedLine, err)
+		}
+		if t.After(a.Published) {
+			a.Updated = t
+		}
+	}
+	return a, nil
+}
+
+func parseMarkdown(p, s string, unsafe bool) (*meta, Body, error) {
+	fm, fmLine, body, bodyLine, err := splitFrontMatter(p, s)
+	if err != nil {
+		return nil, Body{}, err
+	}
+	m, err := decodeFrontMatter(p, fm, fmLine)
+	if err != nil {
+		return nil, Body{}, err
+	}
+	_ = bodyLine
+	if m.titleText == "" {
+		if h, rest := firstHeading(body); h != "" {
+			m.titleText, body = h, rest
+		}
+	}
+	if m.summary == "" {
+		m.summary = markdownSummary([]byte(body))
+	}
+	return m, Body{format: FormatMarkdown, src: body, unsafe: unsafe}, nil
+}
+
+// titleFromName makes a title of a file name: extension and date prefix
+// removed, dashes and underscores turned into spaces.
+func titleFromName(p string) string {
+	b := path.Base(p)
+	b = strings.TrimSuffix(b, path.Ext(b))
+	if fileDateRE.MatchString(b) {
+		b = b[11:]
+	}
+	b = strings.NewReplacer("-", " ", "_", " ").Replace(b)
+	return strings.Join(strings.Fields(CleanText(b)), " ")
+}
+
+// cutSummaryKeep normalizes white space in a given summary without cutting it.
+func cutSummaryKeep(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// dedupe removes empty and repeated (case-insensitively) strings, keeping order.
+func dedupe(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(in))
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		s = strings.Join(strings.Fields(CleanText(s)), " ")
+		k := strings.ToLower(s)
+		if s == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,230 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+// Content types of the files a bundle holds.
+const (
+	TypeRSS  = "application/rss+xml; charset=utf-8"
+	TypeAtom = "application/atom+xml; charset=utf-8"
+	TypeJSON = "application/feed+json; charset=utf-8"
+	TypeHTML = "text/html; charset=utf-8"
+)
+
+// The feed file names, relative to the base URL.
+const (
+	RSSName   = "rss.xml"
+	AtomName  = "atom.xml"
+	JSONName  = "feed.json"
+	IndexName = "index.html"
+)
+
+// File is one output file: its bytes, a gzip copy and the headers to serve it with.
+type File struct {
+	// Path is relative to the base URL: "rss.xml", "index.html", "articles/x/index.html".
+	Path        string
+	ContentType string
+	Body        []byte
+	Gzip        []byte // gzip of Body, for Accept-Encoding: gzip and nginx gzip_static
+	ETag        string // strong, quoted, from a hash of Body
+	GzipETag    string // strong, quoted, from a hash of Gzip
+	ModTime     time.Time
+}
+
+func newFile(p, ctype string, body []byte, mod time.Time) *File {
+	f := &File{Path: p, ContentType: ctype, Body: body, ModTime: mod.UTC()}
+	f.ETag = etag(body)
+	f.Gzip = gzipBytes(body)
+	f.GzipETag = etag(f.Gzip)
+	return f
+}
+
+func etag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// gzipBytes compresses deterministically (no name, no time in the header).
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// feedSpec is one set of three feeds over a list of items.
+type feedSpec struct {
+	id, title, description, home string
+	self                         map[string]string // "rss", "atom", "json" -> absolute URL
+	items                        []*item
+}
+
+// Bundle is an immutable build: the feeds and index page as bytes, and the
+// articles whose pages it renders on demand. A Bundle is safe for concurrent use.
+type Bundle struct {
+	site     Site
+	files    map[string]*File // by path relative to the base URL
+	articles []*content.Article
+	bySlug   map[string]*content.Article // unescaped slug -> article
+	pages    *pageCache
+	updated  time.Time
+	base     string // the base URL's path, ending in "/"
+}
+
+// Build makes a bundle from articles as [content.Select] returns them (newest
+// first). It fails only on an invalid site or an internal encoding error;
+// what the articles hold cannot make it fail.
+func Build(site Site, articles []*content.Article) (*Bundle, error) {
+	if err := site.Validate(); err != nil {
+		return nil, err
+	}
+	nb, err := NormalizeBaseURL(site.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	site.BaseURL = nb
+	b := &Bundle{
+		site:     site,
+		files:    make(map[string]*File),
+		articles: articles,
+		bySlug:   make(map[string]*content.Article, len(articles)),
+		pages:    newPageCache(pageCacheSize),
+	}
+	b.base = "/"
+	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
+		b.base = u.Path
+	}
+	for _, a := range articles {
+		b.bySlug[a.Slug] = a
+	}
+	n := len(articles)
+	if site.MaxItems > 0 && n > site.MaxItems {
+		n = site.MaxItems
+	}
+	items := make([]*item, n)
+	for i, a := range articles[:n] {
+		items[i] = newItem(&site, a)
+	}
+	spec := &feedSpec{
+		id:          site.feedID(),
+		title:       content.CleanText(site.Title),
+		description: content.CleanText(site.description()),
+		home:        site.BaseURL,
+		self:        map[string]string{"rss": site.URL(RSSName), "atom": site.URL(AtomName), "json": site.URL(JSONName)},
+		items:       items,
+	}
+	b.updated = newest(items)
+	for _, r := range []struct {
+		name, ctype string
+		render      func(*Site, *feedSpec) ([]byte, error)
+	}{
+		{RSSName, TypeRSS, renderRSS},
+		{AtomName, TypeAtom, renderAtom},
+		{JSONName, TypeJSON, renderJSON},
+	} {
+		body, err := r.render(&site, spec)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", r.name, err)
+		}
+		b.files[r.name] = newFile(r.name, r.ctype, body, b.updated)
+	}
+	idx, err := renderIndex(&site, spec)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", IndexName, err)
+	}
+	b.files[IndexName] = newFile(IndexName, TypeHTML, idx, b.updated)
+	return b, nil
+}
+
+// feedID is the Atom feed id: the base URL, which the site keeps forever.
+func (s *Site) feedID() string { return s.BaseURL }
+
+// Site returns the bundle's site settings (with the base URL normalized).
+func (b *Bundle) Site() Site { return b.site }
+
+// Updated returns the newest item's updated time (a fixed time when empty).
+func (b *Bundle) Updated() time.Time { return b.updated }
+
+// Len returns the number of articles the bundle publishes pages for.
+func (b *Bundle) Len() int { return len(b.articles) }
+
+// Feeds returns the feed and index files, in a fixed order.
+func (b *Bundle) Feeds() []*File {
+	return []*File{b.files[IndexName], b.files[RSSName], b.files[AtomName], b.files[JSONName]}
+}
+
+// Lookup returns the file at a path relative to the base URL (unescaped, as in
+// a request's URL.Path): a feed, "" or "index.html" for the index, or
+// "articles/<slug>/" (or ".../index.html") for an article page. ok is false
+// when there is no such file.
+func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
+	switch rel {
+	case "", IndexName:
+		return b.files[IndexName], true
+	}
+	if f, ok := b.files[rel]; ok {
+		return f, true
+	}
+	slug, ok := strings.CutPrefix(rel, "articles/")
+	if !ok {
+		return nil, false
+	}
+	if s, ok := strings.CutSuffix(slug, "/index.html"); ok {
+		slug = s
+	} else if s, ok := strings.CutSuffix(slug, "/"); ok {
+		slug = s
+	} else {
+		return nil, false
+	}
+	a, ok := b.bySlug[slug]
+	if !ok {
+		return nil, false
+	}
+	return b.Page(a), true
+}
+
+// HasArticle reports whether slug (unescaped) names an article page, so that
+// "articles/<slug>" can be redirected to "articles/<slug>/".
+func (b *Bundle) HasArticle(slug string) bool {
+	_, ok := b.bySlug[slug]
+	return ok
+}
+
+// Page returns the rendered page of an article, from the cache when it can.
+func (b *Bundle) Page(a *content.Article) *File {
+	key := a.Path + "\x00" + a.Hash
+	if f := b.pages.get(key); f != nil {
+		return f
+	}
+	it := newItem(&b.site, a)
+	body := renderArticle(&b.site, it)
+	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, a.Updated)
+	b.pages.put(key, f)
+	return f
+}
+
+// Articles returns every article the bundle has a page for, newest first.
+// The slice must not be modified.
+func (b *Bundle) Articles() []*content.Article { return b.articles }
+
+// PagePath returns the path of an article's page file relative to the base
+// URL, as the static writer lays it out: "articles/<slug>/index.html", with
+// the slug unescaped (a file name may hold any character).
+func PagePath(a *content.Article) string { return "articles/" + a.Slug + "/" + IndexName }
+
+// isHTTPURL reports whether s is an absolute http(s) URL.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

@@ -1,0 +1,176 @@
+package feed
+
+import (
+	"bytes"
+	"container/list"
+	"html/template"
+	"sync"
+	"time"
+)
+
+const pageCacheSize = 512
+
+// pageCache is a bounded LRU of rendered article pages.
+type pageCache struct {
+	mu    sync.Mutex
+	max   int
+	ll    *list.List
+	items map[string]*list.Element
+}
+
+type pageEntry struct {
+	key string
+	f   *File
+}
+
+func newPageCache(max int) *pageCache {
+	return &pageCache{max: max, ll: list.New(), items: make(map[string]*list.Element)}
+}
+
+func (c *pageCache) get(key string) *File {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*pageEntry).f
+	}
+	return nil
+}
+
+func (c *pageCache) put(key string, f *File) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.ll.MoveToFront(e)
+		e.Value.(*pageEntry).f = f
+		return
+	}
+	c.items[key] = c.ll.PushFront(&pageEntry{key, f})
+	for c.ll.Len() > c.max {
+		old := c.ll.Back()
+		c.ll.Remove(old)
+		delete(c.items, old.Value.(*pageEntry).key)
+	}
+}
+
+const pageCSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fdfdfc;--muted:#5f6368;--link:#0b57d0;--rule:#e3e3e0}
+@media (prefers-color-scheme:dark){:root{--fg:#e8e6e3;--bg:#16181c;--muted:#a0a4aa;--link:#8ab4f8;--rule:#2c2f35}}
+*{box-sizing:border-box}html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.65 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;overflow-wrap:anywhere}
+main,header,footer{max-width:42rem;margin:0 auto;padding:0 1.1rem}
+header{padding-top:2rem}footer{padding:2rem 1.1rem 3rem;color:var(--muted);font-size:.9rem}
+a{color:var(--link)}h1{font-size:1.9rem;line-height:1.2;margin:.4rem 0 .6rem}h2{font-size:1.3rem;line-height:1.3;margin:0 0 .2rem}
+.meta,.source,figcaption{color:var(--muted);font-size:.92rem}ol.articles{list-style:none;padding:0}ol.articles li{padding:1rem 0;border-top:1px solid var(--rule)}
+ol.articles p{margin:.3rem 0 0}img,video{max-width:100%;height:auto}pre{overflow-x:auto;padding:.8rem;border:1px solid var(--rule)}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}figure{margin:1.2rem 0}
+blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--rule);color:var(--muted)}table{border-collapse:collapse;display:block;overflow-x:auto}
+td,th{border:1px solid var(--rule);padding:.3rem .5rem}.feeds a{margin-right:.8rem}`
+
+var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+}).Parse(`
+{{define "head"}}<!doctype html>
+<html lang="{{with .Site.Language}}{{.}}{{else}}en{{end}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+{{with .Description}}<meta name="description" content="{{.}}">
+{{end}}<link rel="alternate" type="application/rss+xml" title="{{.Site.Title}} (RSS)" href="{{.Feeds.rss}}">
+<link rel="alternate" type="application/atom+xml" title="{{.Site.Title}} (Atom)" href="{{.Feeds.atom}}">
+<link rel="alternate" type="application/feed+json" title="{{.Site.Title}} (JSON Feed)" href="{{.Feeds.json}}">
+<style>{{.CSS}}</style>
+</head>
+<body>
+{{end}}
+{{define "feeds"}}<p class="feeds">Subscribe: <a href="{{.Feeds.rss}}">RSS</a> <a href="{{.Feeds.atom}}">Atom</a> <a href="{{.Feeds.json}}">JSON Feed</a></p>{{end}}
+{{define "index"}}{{template "head" .}}<header>
+<h1>{{.Site.Title}}</h1>
+<p class="meta">{{.Description}}</p>
+{{template "feeds" .}}
+</header>
+<main>
+<ol class="articles">
+{{range .Items}}<li><article>
+<h2><a href="{{.URL}}">{{.Title}}</a></h2>
+<p class="meta"><time datetime="{{iso .Published}}">{{date .Published}}</time>{{with .Authors}} · {{range $i, $a := .}}{{if $i}}, {{end}}{{$a}}{{end}}{{end}}</p>
+{{with .Summary}}<p>{{.}}</p>{{end}}
+</article></li>
+{{else}}<li>No articles yet.</li>
+{{end}}</ol>
+</main>
+<footer>{{template "feeds" .}}</footer>
+</body>
+</html>
+{{end}}
+{{define "article"}}{{template "head" .}}<header>
+<p class="meta"><a href="{{.Home}}">{{.Site.Title}}</a></p>
+</header>
+<main>
+<article>
+<h1>{{.Item.Title}}</h1>
+<p class="meta"><time datetime="{{iso .Item.Published}}">{{date .Item.Published}}</time>{{with .Item.Authors}} · {{range $i, $a := .}}{{if $i}}, {{end}}{{$a}}{{end}}{{end}}{{if .Item.Link}} · <a href="{{.Item.Link}}">Link</a>{{end}}</p>
+{{.Item.Body}}
+{{with .Item.Tags}}<p class="meta">Tags: {{range $i, $t := .}}{{if $i}}, {{end}}{{$t}}{{end}}</p>{{end}}
+</article>
+</main>
+<footer>{{template "feeds" .}}</footer>
+</body>
+</html>
+{{end}}`))
+
+type pageItem struct {
+	URL, Title, Summary, Link string
+	Published                 time.Time
+	Authors, Tags             []string
+	Body                      template.HTML
+}
+
+type pageData struct {
+	Site        *Site
+	Title       string
+	Description string
+	Home        string
+	Feeds       map[string]string
+	CSS         template.CSS
+	Items       []pageItem
+	Item        pageItem
+}
+
+func toPageItem(it *item) pageItem {
+	return pageItem{
+		URL: it.url, Title: it.title(), Summary: it.summary, Link: it.link,
+		Published: it.a.Published, Authors: it.authors, Tags: it.tags,
+		Body: template.HTML(it.html), // cleaned by cleanHTML
+	}
+}
+
+// indexLimit caps the articles the index page lists.
+const indexLimit = 100
+
+func renderIndex(s *Site, f *feedSpec) ([]byte, error) {
+	d := &pageData{Site: s, Title: f.title, Description: f.description, Home: f.home, Feeds: f.self, CSS: pageCSS}
+	for i, it := range f.items {
+		if i == indexLimit {
+			break
+		}
+		d.Items = append(d.Items, toPageItem(it))
+	}
+	var b bytes.Buffer
+	if err := pageTemplates.ExecuteTemplate(&b, "index", d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func renderArticle(s *Site, it *item) []byte {
+	d := &pageData{Site: s, Title: it.title(), Description: it.summary, Home: s.BaseURL, CSS: pageCSS, Item: toPageItem(it),
+		Feeds: map[string]string{"rss": s.URL(RSSName), "atom": s.URL(AtomName), "json": s.URL(JSONName)}}
+	var b bytes.Buffer
+	if err := pageTemplates.ExecuteTemplate(&b, "article", d); err != nil {
+		// The template and its data types are fixed; a failure is a bug.
+		return []byte("<!doctype html><title>error</title><p>This page could not be rendered.</p>")
+	}
+	return b.Bytes()
+}

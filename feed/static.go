@@ -1,0 +1,264 @@
+package feed
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+// ManifestName is the file in the output folder that lists what dropfeed wrote
+// there, so that it removes only its own files.
+const ManifestName = ".dropfeed-manifest"
+
+// WriteOptions configure [WriteDir]. The zero value writes everything.
+type WriteOptions struct {
+	// NoPages skips the article pages (feeds and index only).
+	NoPages bool
+	// Workers renders pages in parallel; zero means GOMAXPROCS.
+	Workers int
+	// Only, when not nil, names the article paths ([content.Article.Path])
+	// whose pages may have changed since the last WriteDir into the same
+	// folder. The pages of other articles are not rendered again when the
+	// manifest says they were written. Nil renders every page.
+	Only map[string]bool
+}
+
+// WriteStats counts what [WriteDir] did.
+type WriteStats struct {
+	Written, Unchanged, Removed int
+}
+
+// WriteDir writes the bundle into dir as static files that serve the same
+// bytes as [Server]: rss.xml, atom.xml, feed.json, index.html and
+// articles/<slug>/index.html, each with a .gz sibling for nginx gzip_static.
+//
+// Each file is written as a hidden temporary file in its own folder and
+// renamed over the old one, so a reader sees the old or the new file, never
+// a part. Article pages are written first and the feeds last, so every link
+// in a feed resolves; each .gz before its plain file. Files whose bytes did
+// not change are not rewritten. Files dropfeed wrote before and no longer
+// produces are removed (they are listed in [ManifestName]); nothing else in
+// dir is touched.
+func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (WriteStats, error) {
+	var st WriteStats
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return st, fmt.Errorf("create output folder: %w", err)
+	}
+	old := readManifest(dir)
+	want := make(map[string]string) // rel path -> sha256 hex
+	var mu sync.Mutex
+	write := func(rel string, data []byte) error {
+		sum := sha256.Sum256(data)
+		h := hex.EncodeToString(sum[:])
+		changed, err := writeFileAtomic(dir, rel, data, old[rel] == h)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		want[rel] = h
+		if changed {
+			st.Written++
+		} else {
+			st.Unchanged++
+		}
+		mu.Unlock()
+		return nil
+	}
+	writeFile := func(rel string, f *File) error {
+		if err := write(rel+".gz", f.Gzip); err != nil {
+			return err
+		}
+		return write(rel, f.Body)
+	}
+
+	if !opts.NoPages {
+		arts := b.Articles()
+		if opts.Only != nil {
+			arts = make([]*content.Article, 0, len(opts.Only))
+			for _, a := range b.Articles() {
+				p := PagePath(a)
+				if h, ok := old[p]; ok && !opts.Only[a.Path] {
+					want[p], want[p+".gz"] = h, old[p+".gz"]
+					st.Unchanged += 2
+					continue
+				}
+				arts = append(arts, a)
+			}
+		}
+		if err := writePages(ctx, b, arts, opts.Workers, writeFile); err != nil {
+			return st, err
+		}
+	}
+	for _, f := range b.Feeds() {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		if err := writeFile(f.Path, f); err != nil {
+			return st, err
+		}
+	}
+	if err := writeManifest(dir, want); err != nil {
+		return st, err
+	}
+	// Remove what an earlier run wrote and this one did not.
+	var stale []string
+	for rel := range old {
+		if _, ok := want[rel]; !ok {
+			stale = append(stale, rel)
+		}
+	}
+	slices.Sort(stale)
+	for _, rel := range stale {
+		err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return st, fmt.Errorf("remove stale %s: %w", rel, err)
+		}
+		if err == nil {
+			st.Removed++
+		}
+		removeEmptyParents(dir, path.Dir(rel))
+	}
+	return st, nil
+}
+
+func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writeFile func(string, *File) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	next := make(chan int)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range next {
+				if errs[w] != nil {
+					continue
+				}
+				a := arts[i]
+				it := newItem(&b.site, a)
+				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), a.Updated)
+				errs[w] = writeFile(f.Path, f)
+			}
+		})
+	}
+send:
+	for i := range arts {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// writeFileAtomic writes data to dir/rel through a temp file and a rename,
+// unless the file already holds exactly data (sameHash is a hint from the
+// manifest; the size is always checked). It reports whether it wrote.
+func writeFileAtomic(dir, rel string, data []byte, sameHash bool) (bool, error) {
+	target := filepath.Join(dir, filepath.FromSlash(rel))
+	if sameHash {
+		if fi, err := os.Stat(target); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)) {
+			return false, nil
+		}
+	}
+	d := filepath.Dir(target)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return false, fmt.Errorf("create folder for %s: %w", rel, err)
+	}
+	tmp, err := os.CreateTemp(d, "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	cleanup := func() { _ = os.Remove(tmp.Name()) }
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		cleanup()
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		_ = tmp.Close()
+		cleanup()
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	if err := tmp.Close(); err != nil {
+		cleanup()
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		cleanup()
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	return true, nil
+}
+
+// readManifest returns the paths and hashes an earlier WriteDir recorded.
+func readManifest(dir string) map[string]string {
+	m := make(map[string]string)
+	f, err := os.Open(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return m
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		h, rel, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !fs.ValidPath(rel) || rel == ManifestName {
+			continue
+		}
+		m[unquoteManifest(rel)] = h
+	}
+	return m
+}
+
+func writeManifest(dir string, want map[string]string) error {
+	rels := make([]string, 0, len(want))
+	for rel := range want {
+		rels = append(rels, rel)
+	}
+	slices.Sort(rels)
+	var b strings.Builder
+	for _, rel := range rels {
+		b.WriteString(want[rel] + " " + quoteManifest(rel) + "\n")
+	}
+	_, err := writeFileAtomic(dir, ManifestName, []byte(b.String()), false)
+	return err
+}
+
+// quoteManifest keeps one path a line even when a file name holds a newline.
+func quoteManifest(rel string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(rel)
+}
+
+func unquoteManifest(s string) string {
+	return strings.NewReplacer(`\\`, `\`, `\n`, "\n").Replace(s)
+}
+
+// removeEmptyParents removes now-empty folders from rel up to (not including) dir.
+func removeEmptyParents(dir, rel string) {
+	for rel != "." && rel != "/" && rel != "" {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			return // not empty, or not ours
+		}
+		rel = path.Dir(rel)
+	}
+}
