@@ -295,7 +295,11 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
 	nerr := len(d.idx.Errors())
-	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
+	// /healthz turns ready (or moves to the new generation) only once the
+	// static output is written too, so "ready" means every output is current.
+	defer func() {
+		d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
+	}()
 	if d.cfg.Out != "" {
 		wo := feed.WriteOptions{}
 		if prev != nil && !ch.Empty() {

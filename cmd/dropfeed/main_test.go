@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binPath is the dropfeed binary built once for the end-to-end tests.
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dropfeed-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "dropfeed")
+	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build dropfeed: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runCLI runs the real binary to completion and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), o.String(), e.String()
+	}
+	if err != nil {
+		t.Fatalf("run dropfeed %v: %v", args, err)
+	}
+	return 0, o.String(), e.String()
+}
+
+// daemonProc is a running "dropfeed serve".
+type daemonProc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string // http://127.0.0.1:PORT/
+	mu   sync.Mutex
+	logs strings.Builder
+	done chan struct{}
+}
+
+var listenRE = regexp.MustCompile(`^listening on (http://\S+/)$`)
+
+// startServe starts the real binary's serve command on 127.0.0.1:0 and
+// returns once it has printed its listening line.
+func startServe(t *testing.T, args ...string) *daemonProc {
+	t.Helper()
+	args = append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)
+	cmd := exec.Command(binPath, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start dropfeed serve: %v", err)
+	}
+	d := &daemonProc{t: t, cmd: cmd, done: make(chan struct{})}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			d.mu.Lock()
+			d.logs.WriteString(line + "\n")
+			d.mu.Unlock()
+			if m := listenRE.FindStringSubmatch(line); m != nil {
+				select {
+				case urls <- m[1]:
+				default:
+				}
+			}
+		}
+		close(d.done)
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("dropfeed serve log:\n%s", d.Logs())
+		}
+	})
+	select {
+	case d.base = <-urls:
+	case <-d.done:
+		t.Fatalf("dropfeed serve exited before listening:\n%s", d.Logs())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dropfeed serve printed no listening line in 30s:\n%s", d.Logs())
+	}
+	return d
+}
+
+// Logs returns what the daemon printed to stderr so far.
+func (d *daemonProc) Logs() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.logs.String()
+}
+
+// get fetches a path relative to the base URL.
+func (d *daemonProc) get(path string) (*http.Response, []byte, error) {
+	resp, err := http.Get(d.base + path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+// health returns the decoded /healthz answer.
+func (d *daemonProc) health() (ready bool, gen uint64) {
+	resp, body, err := d.get("healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return false, 0
+	}
+	var st struct {
+		Ready      bool   `json:"ready"`
+		Generation uint64 `json:"generation"`
+	}
+	if json.Unmarshal(body, &st) != nil {
+		return false, 0
+	}
+	return st.Ready, st.Generation
+}
+
+// waitReady waits for the first successful build.
+func (d *daemonProc) waitReady() uint64 {
+	d.t.Helper()
+	var gen uint64
+	waitFor(d.t, 30*time.Second, "the first build", func() bool {
+		var ok bool
+		ok, gen = d.health()
+		return ok
+	})
+	return gen
+}
+
+// waitFeeds polls the three feeds until cond holds for each body.
+func (d *daemonProc) waitFeeds(what string, cond func(body string) bool) {
+	d.t.Helper()
+	waitFor(d.t, 10*time.Second, what, func() bool {
+		for _, p := range []string{"rss.xml", "atom.xml", "feed.json"} {
+			resp, body, err := d.get(p)
+			if err != nil || resp.StatusCode != http.StatusOK || !cond(string(body)) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (d *daemonProc) stop() int {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		d.t.Fatalf("signal dropfeed: %v", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- d.cmd.Wait() }()
+	select {
+	case err := <-errc:
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			d.t.Fatalf("wait for dropfeed: %v", err)
+		}
+		return 0
+	case <-time.After(15 * time.Second):
+		d.t.Fatalf("dropfeed did not exit within 15s of SIGTERM")
+		return -1
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes. The deadline is
+// generous: it only bounds a failing test, it is not a timing assertion.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s after %s", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeAtomic writes a file the way users are told to: a temp file, then a rename.
+func writeAtomic(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyTree copies a folder of regular files, keeping modification times.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+		return os.Chtimes(target, info.ModTime(), info.ModTime())
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", src, err)
+	}
+}
+
+// readTree returns every file under dir by slash path.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := make(map[string][]byte)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatalf("read %s: %v", dir, err)
+	}
+	return files
+}
