@@ -1,0 +1,136 @@
+// Command latency measures dropfeed's drop-to-feed time: it writes article
+// files atomically into the content folder of a running "dropfeed serve",
+// one at a time, and polls a feed until the new article is in it. It prints
+// the median, p95, p99 and maximum over the runs.
+//
+//	go run ./bench/latency -dir CONTENT -url http://127.0.0.1:8080/rss.xml -n 20
+//
+// Every request goes to the URL given, which must be on loopback; the
+// number of polls is bounded.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "latency:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dir := flag.String("dir", "", "content folder of the running dropfeed serve")
+	feedURL := flag.String("url", "http://127.0.0.1:8080/rss.xml", "feed URL to poll (loopback only)")
+	n := flag.Int("n", 20, "number of files to drop")
+	timeout := flag.Duration("timeout", 10*time.Second, "give up on one file after this long")
+	keep := flag.Bool("keep", false, "keep the dropped files (default: delete each after it was seen)")
+	flag.Parse()
+	if *dir == "" || *n < 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	u, err := url.Parse(*feedURL)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return errors.New("the feed URL must be on loopback")
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	var lat []time.Duration
+	stamp := time.Now().UnixNano()
+	for i := range *n {
+		title := fmt.Sprintf("Latency probe %d-%d", stamp, i)
+		name := filepath.Join(*dir, fmt.Sprintf("zz-latency-%d-%d.md", stamp, i))
+		body := fmt.Sprintf("---\ntitle: %q\ndate: %s\n---\n\nProbe body.\n", title, time.Now().UTC().Add(-time.Second).Format(time.RFC3339))
+		tmp := filepath.Join(*dir, fmt.Sprintf(".zz-latency-%d.tmp", i))
+		if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+			return err
+		}
+		start := time.Now()
+		if err := os.Rename(tmp, name); err != nil {
+			return err
+		}
+		d, err := waitFor(client, *feedURL, title, start, *timeout)
+		if err != nil {
+			return fmt.Errorf("file %d: %w", i, err)
+		}
+		lat = append(lat, d)
+		if !*keep {
+			if err := os.Remove(name); err != nil {
+				return err
+			}
+			if _, err := waitGone(client, *feedURL, title, *timeout); err != nil {
+				return fmt.Errorf("file %d: %w", i, err)
+			}
+		}
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Printf("drop-to-feed over %d files: p50 %s  p95 %s  p99 %s  max %s\n", len(lat),
+		pct(0.50).Round(100*time.Microsecond), pct(0.95).Round(100*time.Microsecond),
+		pct(0.99).Round(100*time.Microsecond), lat[len(lat)-1].Round(100*time.Microsecond))
+	return nil
+}
+
+// waitFor polls until the feed contains s; it returns the time since start.
+func waitFor(c *http.Client, u, s string, start time.Time, limit time.Duration) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	for {
+		body, err := fetch(ctx, c, u)
+		if err == nil && strings.Contains(body, s) {
+			return time.Since(start), nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%q not in %s after %s", s, u, limit)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+func waitGone(c *http.Client, u, s string, limit time.Duration) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	start := time.Now()
+	for {
+		body, err := fetch(ctx, c, u)
+		if err == nil && !strings.Contains(body, s) {
+			return time.Since(start), nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%q still in %s after %s", s, u, limit)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func fetch(ctx context.Context, c *http.Client, u string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
