@@ -47,7 +47,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("read content folder: %w", err)
 	}
 	nerr := reportErrors(stderr, changes.Errors)
-	visible, warns := content.Select(x.Articles(), time.Now())
+	st, err := openState(ctx, cfg, false, func(w string) { fmt.Fprintf(stderr, "warning: %s\n", w) })
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	arts, err := st.Apply(x.Articles(), now)
+	if err != nil {
+		return fmt.Errorf("update state: %w", err)
+	}
+	visible, warns := content.Select(arts, now)
 	for _, w := range warns {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Path, w.Msg)
 	}
@@ -55,12 +65,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	st, err := feed.WriteDir(ctx, cfg.Out, b, feed.WriteOptions{NoPages: noPages})
+	ws, err := feed.WriteDir(ctx, cfg.Out, b, feed.WriteOptions{NoPages: noPages})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "built %d articles into %s in %s (%d files written, %d unchanged, %d removed, %d errors)\n",
-		len(visible), cfg.Out, time.Since(start).Round(time.Millisecond), st.Written, st.Unchanged, st.Removed, nerr)
+		len(visible), cfg.Out, time.Since(start).Round(time.Millisecond), ws.Written, ws.Unchanged, ws.Removed, nerr)
 	if strict && nerr > 0 {
 		return errSilentFail
 	}

@@ -41,7 +41,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	nerr := reportErrors(stdout, changes.Errors)
 	nwarn := len(changes.Errors) - nerr
-	arts := x.Articles()
+	st, err := openState(ctx, cfg, true, func(w string) { fmt.Fprintf(stdout, "warning: %s\n", w) })
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	arts, err := st.Apply(x.Articles(), time.Now())
+	if err != nil {
+		return fmt.Errorf("read state: %w", err)
+	}
 	for _, a := range arts {
 		for _, w := range a.Warnings {
 			fmt.Fprintf(stdout, "%s\n", warnLine(w))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	_ "time/tzdata" // time zones do not depend on the host
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/state"
 	"github.com/dropfeed/dropfeed/feed"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -46,6 +48,7 @@ type Config struct {
 	CacheMaxAge time.Duration `yaml:"cache_max_age"`
 	Quiet       time.Duration `yaml:"quiet"`
 	MaxSize     int64         `yaml:"max_file_size"`
+	State       string        `yaml:"state"`
 
 	file string         // the config file read, "" when none
 	loc  *time.Location // from TimeZone
@@ -67,8 +70,8 @@ func DefaultConfig() Config {
 
 // common holds the flags every command shares.
 type common struct {
-	config, content, out, baseURL string
-	maxItems                      int
+	config, content, out, baseURL, state string
+	maxItems                             int
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -77,6 +80,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "out", "", "output `folder` for static files")
 	fs.StringVar(&c.baseURL, "base-url", "", "public base `URL` of the site, e.g. https://news.example.com/")
 	fs.IntVar(&c.maxItems, "max-items", 0, "items in each feed; 0 means all (default 20)")
+	fs.StringVar(&c.state, "state", "", "state `file` that keeps ids and dates stable (default: .dropfeed/state.db beside the config file)")
 }
 
 // loadConfig reads the config file (named, or dropfeed.yaml in the working
@@ -105,7 +109,7 @@ func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
 		}
 		cfg.file = abs
 		dir := filepath.Dir(abs)
-		for _, p := range []*string{&cfg.Content, &cfg.Out} {
+		for _, p := range []*string{&cfg.Content, &cfg.Out, &cfg.State} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(dir, *p)
 			}
@@ -121,8 +125,17 @@ func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
 			cfg.BaseURL = c.baseURL
 		case "max-items":
 			cfg.MaxItems = c.maxItems
+		case "state":
+			cfg.State = c.state
 		}
 	})
+	if cfg.State == "" {
+		dir := "."
+		if cfg.file != "" {
+			dir = filepath.Dir(cfg.file)
+		}
+		cfg.State = filepath.Join(dir, state.DefaultDir, state.DefaultFile)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -160,6 +173,11 @@ func (c *Config) Validate() error {
 					return fmt.Errorf("%w: id_date: %q is not YYYY, YYYY-MM or YYYY-MM-DD", errConfig, c.IDDate)
 				}
 			}
+		}
+	}
+	for name, dir := range map[string]string{"content": c.Content, "out": c.Out} {
+		if within(dir, c.State) {
+			return fmt.Errorf("%w: state: %s lies inside the %s folder %s; set -state (or state:) elsewhere", errConfig, c.State, name, dir)
 		}
 	}
 	if c.Quiet < 0 || c.CacheMaxAge < 0 {
@@ -232,15 +250,30 @@ func baseURLFor(cfg *Config, addr net.Addr) string {
 }
 
 // outInsideContent reports whether out lies inside the content folder.
-func outInsideContent(contentDir, out string) bool {
-	if out == "" {
+func outInsideContent(contentDir, out string) bool { return within(contentDir, out) }
+
+// within reports whether path lies inside (or is) dir.
+func within(dir, path string) bool {
+	if dir == "" || path == "" {
 		return false
 	}
-	c, err1 := filepath.Abs(contentDir)
-	o, err2 := filepath.Abs(out)
+	c, err1 := filepath.Abs(dir)
+	o, err2 := filepath.Abs(path)
 	if err1 != nil || err2 != nil {
 		return false
 	}
 	rel, err := filepath.Rel(c, o)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// openState opens the state store. Warnings (a corrupt file set aside) go to warn.
+func openState(ctx context.Context, cfg *Config, readOnly bool, warn func(string)) (*state.Store, error) {
+	st, w, err := state.Open(cfg.State, state.Options{ReadOnly: readOnly, FirstSeen: state.GitFirstSeen(ctx, cfg.Content)})
+	if err != nil {
+		return nil, err
+	}
+	if w != "" {
+		warn(w)
+	}
+	return st, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,7 +46,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd := exec.CommandContext(ctx, binPath, withState(t, args)...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -56,6 +57,17 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 		t.Fatalf("run dropfeed %v: %v", args, err)
 	}
 	return 0, o.String(), e.String()
+}
+
+// withState gives build, serve and check a state file in the test's temp
+// folder (unless the test names one), so tests never write into the repo.
+func withState(t *testing.T, args []string) []string {
+	t.Helper()
+	if len(args) == 0 || !slices.Contains([]string{"build", "serve", "check"}, args[0]) || slices.Contains(args, "-state") {
+		return args
+	}
+	out := []string{args[0], "-state", filepath.Join(t.TempDir(), "state.db")}
+	return append(out, args[1:]...)
 }
 
 // daemonProc is a running "dropfeed serve".
@@ -75,7 +87,7 @@ var listenRE = regexp.MustCompile(`^listening on (http://\S+/)$`)
 func startServe(t *testing.T, args ...string) *daemonProc {
 	t.Helper()
 	args = append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)
-	cmd := exec.Command(binPath, args...)
+	cmd := exec.Command(binPath, withState(t, args)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

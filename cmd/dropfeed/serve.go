@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/state"
 	"github.com/dropfeed/dropfeed/feed"
 	"github.com/dropfeed/dropfeed/watch"
 	"golang.org/x/sync/errgroup"
@@ -137,6 +138,7 @@ type daemon struct {
 
 	root   *os.Root
 	idx    *content.Index
+	state  *state.Store
 	status atomic.Pointer[status]
 }
 
@@ -165,10 +167,16 @@ func (d *daemon) healthz(w http.ResponseWriter, r *http.Request) {
 
 // run watches the content folder and rebuilds until ctx is done.
 func (d *daemon) run(ctx context.Context) error {
+	st, err := openState(ctx, d.cfg, false, func(w string) { d.log.Warn(w) })
+	if err != nil {
+		return err
+	}
+	d.state = st
 	defer func() {
 		if d.root != nil {
 			d.root.Close()
 		}
+		d.state.Close()
 	}()
 	d.watch.Ignore = func(rel string, isDir bool) bool { return content.Ignored(rel, isDir, d.cfg.Ignore) }
 	d.watch.Logger = d.log
@@ -282,8 +290,12 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	if d.idx == nil {
 		return
 	}
-	all := d.idx.Articles()
-	visible, warns := content.Select(all, time.Now())
+	now := time.Now()
+	all, err := d.state.Apply(d.idx.Articles(), now)
+	if err != nil {
+		d.log.Error("update state; ids and dates of new files may not persist", "err", err)
+	}
+	visible, warns := content.Select(all, now)
 	for _, w := range warns {
 		d.log.Warn(w.Msg, "path", w.Path)
 	}
