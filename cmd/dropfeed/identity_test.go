@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,5 +98,59 @@ func TestIdentitySurvives(t *testing.T) {
 	f4, _ := build()
 	if got := f4.Items[0]; got.ID != it.ID || got.Published != it.Published || got.Modified != "2026-04-05T12:00:00Z" {
 		t.Fatalf("after edit: %+v; want id %s, published %s, modified 2026-04-05T12:00:00Z", got, it.ID, it.Published)
+	}
+}
+
+// TestFreshCloneAgrees: two fresh clones of a git content folder, built with
+// no state at different times, publish the same ids and dates: an undated
+// file is dated by the commit that added it, not by its checkout mtime.
+func TestFreshCloneAgrees(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("git is required in CI: %v", err)
+		}
+		t.Skipf("git not installed: %v", err)
+	}
+	origin := t.TempDir()
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_COMMITTER_DATE=2025-06-07T08:09:10Z")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git(origin, "init", "-q")
+	writeAtomic(t, filepath.Join(origin, "news", "undated.txt"), "An undated article in git\n\nBody.\n\nSource: Desk\n")
+	writeAtomic(t, filepath.Join(origin, "dated.md"), "---\ntitle: Dated\ndate: 2025-01-02\n---\nBody.\n")
+	git(origin, "add", ".")
+	git(origin, "commit", "-q", "-m", "articles")
+
+	feeds := make([]string, 2)
+	for i := range feeds {
+		clone := filepath.Join(t.TempDir(), "clone")
+		git(origin, "clone", "-q", origin, clone)
+		// A checkout's mtimes are the time of the checkout; make them differ.
+		when := time.Now().Add(time.Duration(i+1) * time.Hour)
+		if err := os.Chtimes(filepath.Join(clone, "news", "undated.txt"), when, when); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		code, _, stderr := runCLI(t, "build", "-content", clone, "-out", out, "-base-url", "https://news.example.com/")
+		if code != 0 {
+			t.Fatalf("build clone %d = exit %d:\n%s", i, code, stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "feed.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeds[i] = string(data)
+	}
+	if feeds[0] != feeds[1] {
+		t.Fatalf("two fresh clones built different feeds:\n%s\n---\n%s", feeds[0], feeds[1])
+	}
+	if !strings.Contains(feeds[0], `"date_published": "2025-06-07T08:09:10Z"`) {
+		t.Fatalf("the undated file is not dated by its commit:\n%s", feeds[0])
 	}
 }
