@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"sync/atomic"
 	"time"
 
@@ -80,7 +82,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := feed.NewServer(feed.ServerConfig{MaxAge: cfg.CacheMaxAge, Logger: log})
+	baseFromAddr := cfg.BaseURL == ""
 	d := &daemon{
+		reload: func() (*Config, string, error) {
+			nc, err := loadConfig(fs, &c)
+			if err != nil {
+				return nil, "", err
+			}
+			nb := base
+			if !baseFromAddr || nc.BaseURL != "" {
+				if nb, err = feed.NormalizeBaseURL(baseURLFor(nc, ln.Addr())); err != nil {
+					return nil, "", err
+				}
+			}
+			return nc, nb, nil
+		},
 		cfg:   cfg,
 		site:  cfg.site(base),
 		opts:  cfg.contentOptions(base),
@@ -135,6 +151,9 @@ type daemon struct {
 	srv   *feed.Server
 	log   *slog.Logger
 	watch watch.Config
+	// reload reads the config file and flags again (SIGHUP): the new config
+	// and base URL.
+	reload func() (*Config, string, error)
 
 	root   *os.Root
 	idx    *content.Index
@@ -178,7 +197,8 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 		d.state.Close()
 	}()
-	d.watch.Ignore = func(rel string, isDir bool) bool { return content.Ignored(rel, isDir, d.cfg.Ignore) }
+	ignore := d.cfg.Ignore // the watcher's goroutine must not read d.cfg, which a reload replaces
+	d.watch.Ignore = func(rel string, isDir bool) bool { return content.Ignored(rel, isDir, ignore) }
 	d.watch.Logger = d.log
 	w, err := watch.New(d.watch)
 	if err != nil {
@@ -192,10 +212,15 @@ func (d *daemon) run(ctx context.Context) error {
 		due := time.NewTimer(time.Hour)
 		defer due.Stop()
 		d.schedule(due)
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
 		for {
 			select {
 			case <-gctx.Done():
 				return nil
+			case <-hup:
+				d.reloadConfig(gctx)
 			case b := <-batches:
 				d.apply(gctx, b, "")
 			case <-due.C:
@@ -328,4 +353,31 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	}
 	d.log.Info("rebuild", "why", why, "generation", gen, "added", len(ch.Added), "changed", len(ch.Changed),
 		"removed", len(ch.Removed), "errors", nerr, "count", len(visible), "duration", time.Since(start).Round(time.Microsecond))
+}
+
+// reloadConfig reads the config again (on SIGHUP), re-parses every file with
+// the new settings and rebuilds. The listen address and the content folder
+// stay as they were: changing them needs a restart.
+func (d *daemon) reloadConfig(ctx context.Context) {
+	if d.reload == nil {
+		return
+	}
+	nc, base, err := d.reload()
+	if err != nil {
+		d.log.Error("reload config; keeping the old one", "err", err)
+		return
+	}
+	if nc.Content != d.cfg.Content {
+		d.log.Warn("the content folder changed in the config; restart dropfeed to watch the new one", "path", nc.Content)
+		nc.Content = d.cfg.Content
+	}
+	nc.Addr = d.cfg.Addr
+	d.cfg, d.site, d.opts = nc, nc.site(base), nc.contentOptions(base)
+	d.idx = nil // settings such as the time zone change every parse
+	if d.root != nil {
+		d.root.Close()
+		d.root = nil
+	}
+	d.log.Info("config reloaded", "path", nc.file)
+	d.apply(ctx, watch.Batch{Rescan: true}, "reload")
 }

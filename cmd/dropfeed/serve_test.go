@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mmcdole/gofeed"
@@ -172,5 +173,27 @@ func TestServeBusyPort(t *testing.T) {
 	code, _, stderr := runCLI(t, "serve", "-content", dir, "-addr", addr)
 	if code != 1 || !strings.Contains(stderr, "listen on "+addr) {
 		t.Fatalf("serve on a busy port = exit %d, stderr %q; want 1 and a message naming the address", code, stderr)
+	}
+}
+
+// TestServeReloadOnSIGHUP: SIGHUP reads the config file again and rebuilds.
+func TestServeReloadOnSIGHUP(t *testing.T) {
+	site := t.TempDir()
+	writeAtomic(t, filepath.Join(site, "articles", "a.md"), "---\ntitle: An article\ndate: 2026-01-01\n---\nBody.\n")
+	cfg := filepath.Join(site, "dropfeed.yaml")
+	writeAtomic(t, cfg, "title: Before the reload\ncontent: articles\n")
+	d := startServe(t, "-config", cfg)
+	gen := d.waitReady()
+	d.waitFeeds("the first title", func(b string) bool { return strings.Contains(b, "Before the reload") })
+	writeAtomic(t, cfg, "title: After the reload\ncontent: articles\n")
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.waitFeeds("the reloaded title", func(b string) bool { return strings.Contains(b, "After the reload") })
+	if _, g := d.health(); g <= gen {
+		t.Fatalf("generation %d after reload, want > %d", g, gen)
+	}
+	if code := d.stop(); code != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0", code)
 	}
 }
