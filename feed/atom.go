@@ -16,6 +16,7 @@ type atomFeed struct {
 	Lang    string   `xml:"xml:lang,attr,omitempty"`
 	Title   atomText `xml:"title"`
 	*feeds.AtomFeed
+	Subtitle  *atomText        `xml:"subtitle"`
 	Links     []feeds.AtomLink `xml:"link"`
 	Author    *feeds.AtomAuthor
 	Generator atomGenerator `xml:"generator"`
@@ -33,6 +34,7 @@ type atomEntry struct {
 	XMLName xml.Name `xml:"entry"`
 	Title   atomText `xml:"title"`
 	*feeds.AtomEntry
+	Summary    *atomText          `xml:"summary"`
 	Links      []feeds.AtomLink   `xml:"link"`
 	Authors    []feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory     `xml:"category"`
@@ -42,11 +44,22 @@ type atomCategory struct {
 	Term string `xml:"term,attr"`
 }
 
-// atomText is an Atom text construct: type="text" when the text has nothing
-// that reads like markup, else type="html" with the text HTML-escaped.
+// atomText is an Atom text construct (title, subtitle, summary): type="text"
+// when the text has nothing that reads like markup, else type="html" with the
+// text HTML-escaped, so validators see no undeclared HTML (W
+// ContainsUndeclaredHTML).
 type atomText struct {
 	Type string `xml:"type,attr,omitempty"`
 	Text string `xml:",chardata"`
+}
+
+// optAtomText returns nil for "", else newAtomText(s).
+func optAtomText(s string) *atomText {
+	if s == "" {
+		return nil
+	}
+	t := newAtomText(s)
+	return &t
 }
 
 func newAtomText(s string) atomText {
@@ -68,12 +81,13 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 	af.Link = nil
 	af.Id = f.id
 	af.Updated = atomDate(gf.Updated)
-	af.Subtitle = f.description
+	af.Subtitle = ""
 	af.Entries = nil
 	w := &atomFeed{
 		Lang:     s.Language,
 		Title:    newAtomText(f.title),
 		AtomFeed: af,
+		Subtitle: optAtomText(f.description),
 		Links: []feeds.AtomLink{
 			{Href: f.home, Rel: "alternate", Type: "text/html"},
 			{Href: f.self["atom"], Rel: "self", Type: "application/atom+xml"},
@@ -84,21 +98,20 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 	}
 	for i, it := range f.items {
 		e := &feeds.AtomEntry{
-			Id:        it.a.ID,
-			Updated:   atomDate(it.a.Updated),
-			Published: atomDate(it.a.Published),
+			Id:        it.id,
+			Updated:   atomDate(it.updated),
+			Published: atomDate(it.published),
 		}
-		if it.summary != "" {
-			e.Summary = &feeds.AtomSummary{Type: "text", Content: it.summary}
-		}
+		summary := it.summary
 		if it.html != "" {
 			e.Content = &feeds.AtomContent{Type: "html", Content: it.html}
-		} else if e.Summary == nil {
-			e.Summary = &feeds.AtomSummary{Type: "text", Content: it.title()}
+		} else if summary == "" {
+			summary = it.title() // an entry needs textual content (W MissingTextualContent)
 		}
 		ae := &atomEntry{
 			Title:     newAtomText(it.title()),
 			AtomEntry: e,
+			Summary:   optAtomText(summary),
 			Links:     []feeds.AtomLink{{Href: it.url, Rel: "alternate", Type: "text/html"}},
 		}
 		if it.link != "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ func etag(b []byte) string {
 // gzipBytes compresses deterministically (no name, no time in the header).
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return buf.Bytes()
@@ -86,6 +87,12 @@ type Bundle struct {
 // first). It fails only on an invalid site or an internal encoding error;
 // what the articles hold cannot make it fail.
 func Build(site Site, articles []*content.Article) (*Bundle, error) {
+	// Clean before validating, so a title of characters XML cannot carry
+	// is refused rather than written empty.
+	site.Title = content.CleanText(site.Title)
+	site.Description = content.CleanText(site.Description)
+	site.Author = content.CleanText(site.Author)
+	site.Language = content.CleanText(site.Language)
 	if err := site.Validate(); err != nil {
 		return nil, err
 	}
@@ -94,6 +101,10 @@ func Build(site Site, articles []*content.Article) (*Bundle, error) {
 		return nil, err
 	}
 	site.BaseURL = nb
+	// Order here rather than trust the caller: the same articles in any
+	// order must give the same bytes.
+	articles = slices.Clone(articles)
+	content.SortNewest(articles)
 	b := &Bundle{
 		site:     site,
 		files:    make(map[string]*File),
@@ -118,8 +129,8 @@ func Build(site Site, articles []*content.Article) (*Bundle, error) {
 	}
 	spec := &feedSpec{
 		id:          site.feedID(),
-		title:       content.CleanText(site.Title),
-		description: content.CleanText(site.description()),
+		title:       site.Title,
+		description: site.description(),
 		home:        site.BaseURL,
 		self:        map[string]string{"rss": site.URL(RSSName), "atom": site.URL(AtomName), "json": site.URL(JSONName)},
 		items:       items,
@@ -209,7 +220,7 @@ func (b *Bundle) Page(a *content.Article) *File {
 	}
 	it := newItem(&b.site, a)
 	body := renderArticle(&b.site, it)
-	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, a.Updated)
+	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, it.updated)
 	b.pages.put(key, f)
 	return f
 }

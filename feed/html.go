@@ -24,12 +24,16 @@ var dropElements = map[atom.Atom]bool{
 var unwrapElements = map[atom.Atom]bool{atom.Html: true, atom.Body: true, atom.Bdo: true, atom.Font: true}
 
 // urlAttrs name the attributes that hold a URL.
-var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "data": true, "action": true, "longdesc": true}
+var urlAttrs = map[string]bool{
+	"href": true, "src": true, "poster": true, "cite": true, "data": true, "action": true,
+	"longdesc": true, "background": true, "formaction": true, "manifest": true, "codebase": true,
+	"usemap": true, "icon": true, "profile": true, "classid": true, "archive": true,
+}
 
 // cleanHTML parses an HTML fragment, removes what is unsafe for feed readers
 // (active elements, event handler and style attributes, javascript: URLs,
 // unknown elements), resolves every relative URL against base, and
-// serializes well-formed HTML.
+// serializes well-formed HTML with no character XML 1.0 cannot carry.
 func cleanHTML(fragment string, base *url.URL) string {
 	fragment = content.CleanText(fragment)
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
@@ -37,23 +41,22 @@ func cleanHTML(fragment string, base *url.URL) string {
 	if err != nil {
 		return html.EscapeString(fragment)
 	}
+	// Hang the fragment's top-level nodes under one root, so that they are
+	// cleaned like every other node: their attributes too.
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	for _, n := range nodes {
+		root.AppendChild(n)
+	}
+	cleanNode(root, base)
 	var b strings.Builder
-	for _, n := range nodes {
-		cleanNode(n, base)
-	}
-	for _, n := range nodes {
-		if n.Type == html.ElementNode && unwrapElements[n.DataAtom] {
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				_ = html.Render(&b, c)
-			}
-			continue
+	for c := root.FirstChild; c != nil; c = c.NextSibling {
+		if err := html.Render(&b, c); err != nil {
+			return html.EscapeString(fragment)
 		}
-		if n.Type == html.ElementNode && dropElements[n.DataAtom] || n.Type == html.CommentNode || n.Type == html.DoctypeNode {
-			continue
-		}
-		_ = html.Render(&b, n)
 	}
-	return b.String()
+	// Character references (&#11;, &#xFFFE;) decode to characters XML
+	// cannot carry; the source was cleaned, the rendering must be too.
+	return content.CleanText(b.String())
 }
 
 func cleanNode(n *html.Node, base *url.URL) {
@@ -95,7 +98,7 @@ func cleanAttrs(attrs []html.Attribute, base *url.URL) []html.Attribute {
 	for _, a := range attrs {
 		k := strings.ToLower(a.Key)
 		switch {
-		case a.Namespace != "", strings.HasPrefix(k, "on"), k == "style", k == "xmlns", strings.Contains(k, ":"):
+		case a.Namespace != "", strings.HasPrefix(k, "on"), k == "style", k == "xmlns", !plainAttrName(k):
 			continue
 		case urlAttrs[k]:
 			v, ok := resolveURL(a.Val, base)
@@ -109,6 +112,22 @@ func cleanAttrs(attrs []html.Attribute, base *url.URL) []html.Attribute {
 		out = append(out, a)
 	}
 	return out
+}
+
+// plainAttrName reports whether an attribute name is lowercase ASCII letters,
+// digits, "-", "_" and ".", starting with a letter: a name both HTML and XML
+// accept. Names with ":" (xlink:href) or quotes are dropped.
+func plainAttrName(k string) bool {
+	if k == "" || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveURL resolves ref against base. It refuses script-like schemes.
@@ -127,9 +146,6 @@ func resolveURL(ref string, base *url.URL) (string, bool) {
 		return "", false
 	}
 	if u.Scheme == "" && base != nil {
-		if strings.HasPrefix(ref, "#") {
-			return base.ResolveReference(u).String(), true
-		}
 		return base.ResolveReference(u).String(), true
 	}
 	return u.String(), true

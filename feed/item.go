@@ -13,6 +13,7 @@ import (
 // rendered and cleaned.
 type item struct {
 	a       *content.Article
+	id      string   // the article's id, or its permalink when it has none
 	url     string   // permalink, absolute
 	html    string   // full content, cleaned, URLs absolute
 	summary string   // plain text
@@ -20,6 +21,9 @@ type item struct {
 	link    string   // external link, absolute or ""
 	authors []string // cleaned names
 	tags    []string
+	// published and updated are in UTC and whole seconds, as every format
+	// writes them; updated is never before published.
+	published, updated time.Time
 }
 
 func newItem(s *Site, a *content.Article) *item {
@@ -28,21 +32,32 @@ func newItem(s *Site, a *content.Article) *item {
 	if err != nil {
 		base = nil
 	}
+	it.id = content.CleanText(a.ID)
+	if it.id == "" {
+		it.id = it.url
+	}
+	it.published, it.updated = itemTimes(a)
 	it.html = cleanHTML(a.Body.HTML(), base)
 	it.summary = content.CleanText(a.Summary)
-	it.image = absURL(a.Image, base)
-	it.link = absURL(a.Link, base)
+	it.image = absURL(content.CleanText(a.Image), base)
+	it.link = absURL(content.CleanText(a.Link), base)
 	for _, n := range a.Authors {
-		if n = content.CleanText(n); n != "" {
+		if n = cleanName(n); n != "" {
 			it.authors = append(it.authors, n)
 		}
 	}
 	for _, t := range a.Tags {
-		if t = content.CleanText(t); t != "" {
+		if t = cleanName(t); t != "" {
 			it.tags = append(it.tags, t)
 		}
 	}
 	return it
+}
+
+// cleanName cleans a name or tag: XML-illegal characters dropped, white
+// space collapsed, so that a name of only spaces is no name.
+func cleanName(s string) string {
+	return strings.Join(strings.Fields(content.CleanText(s)), " ")
 }
 
 // summaryHTML returns the summary as an HTML paragraph.
@@ -55,6 +70,18 @@ func (it *item) summaryHTML() string {
 
 func (it *item) title() string { return content.CleanText(it.a.Title) }
 
+// itemTimes returns an article's published and updated times as the feeds
+// write them: UTC, whole seconds (RSS cannot carry fractions, so no format
+// does), and updated no earlier than published.
+func itemTimes(a *content.Article) (published, updated time.Time) {
+	published = a.Published.UTC().Truncate(time.Second)
+	updated = a.Updated.UTC().Truncate(time.Second)
+	if updated.Before(published) {
+		updated = published
+	}
+	return published, updated
+}
+
 // emptyFeedTime is the updated time of a feed with no items: fixed, so an empty
 // feed is deterministic, and after 1990, so validators accept it.
 var emptyFeedTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -63,22 +90,22 @@ var emptyFeedTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 func newest(items []*item) time.Time {
 	t := emptyFeedTime
 	for i, it := range items {
-		if i == 0 || it.a.Updated.After(t) {
-			t = it.a.Updated
+		if i == 0 || it.updated.After(t) {
+			t = it.updated
 		}
 	}
-	return t.UTC()
+	return t
 }
 
 // newestPublished returns the latest Published among items, or emptyFeedTime.
 func newestPublished(items []*item) time.Time {
 	t := emptyFeedTime
 	for i, it := range items {
-		if i == 0 || it.a.Published.After(t) {
-			t = it.a.Published
+		if i == 0 || it.published.After(t) {
+			t = it.published
 		}
 	}
-	return t.UTC()
+	return t
 }
 
 // hexEscape escapes text for an XML element that holds plain text, the way

@@ -3,7 +3,6 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
-	"time"
 
 	"github.com/gorilla/feeds"
 )
@@ -39,7 +38,7 @@ func renderJSON(s *Site, f *feedSpec) ([]byte, error) {
 	w := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(f.items))}
 	for i, it := range f.items {
 		ji := &feeds.JSONItem{
-			Id:          it.a.ID,
+			Id:          it.id,
 			Url:         it.url,
 			ExternalUrl: it.link,
 			Title:       it.title(),
@@ -59,8 +58,8 @@ func renderJSON(s *Site, f *feedSpec) ([]byte, error) {
 		}
 		w.Items[i] = &jsonItem{
 			JSONItem:      ji,
-			PublishedDate: it.a.Published.UTC().Format(time.RFC3339),
-			ModifiedDate:  it.a.Updated.UTC().Format(time.RFC3339),
+			PublishedDate: atomDate(it.published),
+			ModifiedDate:  atomDate(it.updated),
 		}
 	}
 	var b bytes.Buffer

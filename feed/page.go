@@ -141,7 +141,7 @@ type pageData struct {
 func toPageItem(it *item) pageItem {
 	return pageItem{
 		URL: it.url, Title: it.title(), Summary: it.summary, Link: it.link,
-		Published: it.a.Published, Authors: it.authors, Tags: it.tags,
+		Published: it.published, Authors: it.authors, Tags: it.tags,
 		Body: template.HTML(it.html), // cleaned by cleanHTML
 	}
 }

@@ -71,12 +71,12 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		gitems[i] = &feeds.Item{
 			Title:       it.title(),
 			Link:        &feeds.Link{Href: it.url},
-			Id:          it.a.ID,
+			Id:          it.id,
 			IsPermaLink: "false",
-			Created:     it.a.Published.UTC(),
-			Updated:     it.a.Updated.UTC(),
+			Created:     it.published,
+			Updated:     it.updated,
 		}
-		if isHTTPURL(it.a.ID) {
+		if isHTTPURL(it.id) {
 			gitems[i].IsPermaLink = "true"
 		}
 	}
@@ -97,7 +97,7 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 	for i, it := range f.items {
 		ri := ch.Items[i]
 		ri.Author = ""
-		ri.PubDate = rssDate(it.a.Published)
+		ri.PubDate = rssDate(it.published)
 		ri.Description = ""
 		ri.Content = nil
 		w := &rssItem{Title: innerXML{hexEscape(it.title())}, RssItem: ri, Creators: it.authors}

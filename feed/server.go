@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -26,10 +27,17 @@ const DefaultMaxAge = 60 * time.Second
 // the bundle atomically; requests in flight finish with the bundle they began
 // with. Paths are served under the base URL's path.
 type Server struct {
-	cur          atomic.Pointer[Bundle]
-	gen          atomic.Uint64
+	cur          atomic.Pointer[served]
+	swapMu       sync.Mutex // serializes Swap, so generations follow the order of the swaps
 	cacheControl string
 	log          *slog.Logger
+}
+
+// served is a bundle with its generation number, published together so a
+// response never pairs one bundle's bytes with another's generation.
+type served struct {
+	b   *Bundle
+	gen uint64
 }
 
 // NewServer returns a server with no bundle yet: it answers 503 until the
@@ -52,33 +60,51 @@ func NewServer(cfg ServerConfig) *Server {
 
 // Swap makes b the served bundle and returns the new generation number.
 func (s *Server) Swap(b *Bundle) uint64 {
-	s.cur.Store(b)
-	return s.gen.Add(1)
+	s.swapMu.Lock()
+	defer s.swapMu.Unlock()
+	gen := s.Generation() + 1
+	s.cur.Store(&served{b: b, gen: gen})
+	return gen
 }
 
 // Bundle returns the bundle being served, or nil before the first Swap.
-func (s *Server) Bundle() *Bundle { return s.cur.Load() }
+func (s *Server) Bundle() *Bundle {
+	if cur := s.cur.Load(); cur != nil {
+		return cur.b
+	}
+	return nil
+}
 
 // Generation returns the number of bundles swapped in so far.
-func (s *Server) Generation() uint64 { return s.gen.Load() }
+func (s *Server) Generation() uint64 {
+	if cur := s.cur.Load(); cur != nil {
+		return cur.gen
+	}
+	return 0
+}
 
 // ServeHTTP serves the feeds, the index and article pages with strong ETags,
 // conditional requests, HEAD and precompressed gzip.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	cur := s.cur.Load()
+	var gen uint64
+	if cur != nil {
+		gen = cur.gen
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Dropfeed-Generation", strconv.FormatUint(s.gen.Load(), 10))
+	h.Set("X-Dropfeed-Generation", strconv.FormatUint(gen, 10))
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	b := s.cur.Load()
-	if b == nil {
+	if cur == nil {
 		h.Set("Retry-After", "1")
 		http.Error(w, "503 not ready: the first build is still running", http.StatusServiceUnavailable)
 		return
 	}
+	b := cur.b
 	base := b.basePath()
 	p := r.URL.Path
 	if p+"/" == base {
@@ -120,20 +146,38 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 	http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
 }
 
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+// acceptsGzip reports whether an Accept-Encoding header allows gzip (RFC 9110
+// §12.5.3): an explicit "gzip" entry decides by its q-value, else a "*"
+// entry does; q=0 means "not acceptable".
 func acceptsGzip(ae string) bool {
+	gzipQ, starQ := -1, -1 // -1: not listed; else 0 (refused) or 1 (accepted)
 	for part := range strings.SplitSeq(ae, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
-			continue
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		q := 1
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") && zeroQ(strings.TrimSpace(v)) {
+				q = 0
+			}
 		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		if strings.HasPrefix(q, "q=0") && strings.Trim(strings.TrimPrefix(q, "q=0"), ".0") == "" {
-			return false
+		switch {
+		case strings.EqualFold(name, "gzip") || strings.EqualFold(name, "x-gzip"):
+			gzipQ = max(gzipQ, q)
+		case name == "*":
+			starQ = max(starQ, q)
 		}
-		return true
 	}
-	return false
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
+}
+
+// zeroQ reports whether a q-value is zero ("0", "0.", "0.000").
+func zeroQ(v string) bool {
+	rest, ok := strings.CutPrefix(v, "0")
+	return ok && strings.Trim(strings.TrimPrefix(rest, "."), "0") == "" && !strings.HasPrefix(rest, "..")
 }
 
 // cleanPath rejects paths with dot segments, empty segments, backslashes or NUL.

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,7 +26,9 @@ const ManifestName = ".dropfeed-manifest"
 
 // WriteOptions configure [WriteDir]. The zero value writes everything.
 type WriteOptions struct {
-	// NoPages skips the article pages (feeds and index only).
+	// NoPages skips the article pages (feeds and index only). Pages an
+	// earlier WriteDir wrote are left as they are, neither updated nor
+	// removed, until a later write with pages.
 	NoPages bool
 	// Workers renders pages in parallel; zero means GOMAXPROCS.
 	Workers int
@@ -84,7 +87,15 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 		return write(rel, f.Body)
 	}
 
-	if !opts.NoPages {
+	if opts.NoPages {
+		// Leave the pages an earlier run wrote alone: keep them in the
+		// manifest, so a later full run still updates or removes them.
+		for rel, h := range old {
+			if strings.HasPrefix(rel, "articles/") {
+				want[rel] = h
+			}
+		}
+	} else {
 		arts := b.Articles()
 		if opts.Only != nil {
 			arts = make([]*content.Article, 0, len(opts.Only))
@@ -149,7 +160,7 @@ func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers
 				}
 				a := arts[i]
 				it := newItem(&b.site, a)
-				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), a.Updated)
+				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), it.updated)
 				errs[w] = writeFile(f.Path, f)
 			}
 		})
@@ -240,7 +251,11 @@ func writeManifest(dir string, want map[string]string) error {
 	for _, rel := range rels {
 		b.WriteString(want[rel] + " " + quoteManifest(rel) + "\n")
 	}
-	_, err := writeFileAtomic(dir, ManifestName, []byte(b.String()), false)
+	data := []byte(b.String())
+	if cur, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil && bytes.Equal(cur, data) {
+		return nil // unchanged: leave the file (and its mtime) alone
+	}
+	_, err := writeFileAtomic(dir, ManifestName, data, false)
 	return err
 }
 
