@@ -177,7 +177,7 @@ func acceptsGzip(ae string) bool {
 // zeroQ reports whether a q-value is zero ("0", "0.", "0.000").
 func zeroQ(v string) bool {
 	rest, ok := strings.CutPrefix(v, "0")
-	return ok && strings.Trim(strings.TrimPrefix(rest, "."), "0") == "" && !strings.HasPrefix(rest, "..")
+	return ok && strings.Trim(strings.TrimPrefix(rest, "."), "0") == ""
 }
 
 // cleanPath rejects paths with dot segments, empty segments, backslashes or NUL.

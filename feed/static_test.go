@@ -432,3 +432,40 @@ func TestWriteDirCanceled(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteDirOrder makes the write of rss.xml fail (a non-empty folder
+// stands in its place) and checks what was on disk by then: every page, the
+// index, rss.xml.gz (each .gz before its plain file), no temp file, and not
+// yet the feeds after rss.xml.
+func TestWriteDirOrder(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, RSSName, "occupied"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := buildTxtar(t, testSite(), serverTree)
+	_, err := WriteDir(context.Background(), dir, b, WriteOptions{})
+	if err == nil || !strings.Contains(err.Error(), RSSName) {
+		t.Fatalf("WriteDir(rss.xml is a folder) error = %v, want one naming %s", err, RSSName)
+	}
+	files := tree(t, dir)
+	for _, a := range b.Articles() {
+		if _, ok := files[PagePath(a)]; !ok {
+			t.Errorf("%s not written before the feeds", PagePath(a))
+		}
+	}
+	for _, rel := range []string{IndexName, IndexName + ".gz", RSSName + ".gz"} {
+		if _, ok := files[rel]; !ok {
+			t.Errorf("%s not written before rss.xml", rel)
+		}
+	}
+	for _, rel := range []string{AtomName, JSONName, ManifestName} {
+		if _, ok := files[rel]; ok {
+			t.Errorf("%s written although rss.xml failed before it", rel)
+		}
+	}
+	for rel := range files {
+		if strings.HasPrefix(path.Base(rel), ".") {
+			t.Errorf("WriteDir left the temp file %s", rel)
+		}
+	}
+}
