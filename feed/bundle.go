@@ -81,6 +81,7 @@ type Bundle struct {
 	pages    *pageCache
 	updated  time.Time
 	base     string // the base URL's path, ending in "/"
+	baseEsc  string // the same, escaped, for Location headers
 }
 
 // Build makes a bundle from articles as [content.Select] returns them (newest
@@ -112,9 +113,9 @@ func Build(site Site, articles []*content.Article) (*Bundle, error) {
 		bySlug:   make(map[string]*content.Article, len(articles)),
 		pages:    newPageCache(pageCacheSize),
 	}
-	b.base = "/"
+	b.base, b.baseEsc = "/", "/"
 	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
-		b.base = u.Path
+		b.base, b.baseEsc = u.Path, u.EscapedPath()
 	}
 	for _, a := range articles {
 		b.bySlug[a.Slug] = a

@@ -108,7 +108,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	base := b.basePath()
 	p := r.URL.Path
 	if p+"/" == base {
-		redirect(w, r, base)
+		redirect(w, r, b.baseEsc)
 		return
 	}
 	rel, ok := strings.CutPrefix(p, base)
@@ -119,7 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f, ok := b.Lookup(rel)
 	if !ok {
 		if slug, isArt := strings.CutPrefix(rel, "articles/"); isArt && !strings.HasSuffix(slug, "/") && b.HasArticle(slug) {
-			redirect(w, r, base+"articles/"+escapeSlugPath(slug)+"/")
+			redirect(w, r, b.baseEsc+"articles/"+escapeSlugPath(slug)+"/")
 			return
 		}
 		http.NotFound(w, r)

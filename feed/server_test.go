@@ -523,3 +523,27 @@ func TestServerRange(t *testing.T) {
 		t.Errorf("GET /rss.xml Range bytes=0-9 = %d %q, want 206 %q", resp.StatusCode, body, f.Body[:10])
 	}
 }
+
+// TestServerEscapedBasePath serves under a base path that needs escaping:
+// redirects must carry it escaped.
+func TestServerEscapedBasePath(t *testing.T) {
+	site := testSite()
+	site.BaseURL = "https://x.example/my%20news/"
+	s, _ := newTestServer(t, site, ServerConfig{})
+	for _, tc := range []struct {
+		path     string
+		want     int
+		location string
+	}{
+		{"/my%20news/rss.xml", 200, ""},
+		{"/my%20news/articles/notes/field%20notes%20%C3%A9/", 200, ""},
+		{"/my%20news", 301, "/my%20news/"},
+		{"/my%20news/articles/notes/field%20notes%20%C3%A9", 301, "/my%20news/articles/notes/field%20notes%20%C3%A9/"},
+		{"/my-news/rss.xml", 404, ""},
+	} {
+		resp := serve(t, s, http.MethodGet, tc.path)
+		if resp.StatusCode != tc.want || resp.Header.Get("Location") != tc.location {
+			t.Errorf("GET %s = %d Location %q, want %d %q", tc.path, resp.StatusCode, resp.Header.Get("Location"), tc.want, tc.location)
+		}
+	}
+}
