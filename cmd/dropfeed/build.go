@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -18,14 +20,21 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c.register(fs)
 	fs.BoolVar(&strict, "strict", false, "exit 1 when any article file has an error")
 	pages := fs.Bool("pages", true, "write the article pages (false: feeds and index only)")
+	var lf logFlags
+	lf.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	noPages = !*pages
 	cfg, err := loadConfig(fs, &c)
 	if err != nil {
 		return err
 	}
+	noPages = !*pages
+	log, err := lf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	log.Debug("config", "path", cfg.file, "content", cfg.Content, "out", cfg.Out, "base_url", cfg.BaseURL, "state", cfg.State)
 	if cfg.Out == "" {
 		return fmt.Errorf("%w: build: -out (or out: in the config file) is required", errUsage)
 	}
@@ -41,13 +50,34 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer root.Close()
+	// A progress bar on a terminal, for builds that take more than a second.
+	prog := startProgress(stderr, !lf.json() && isTerminal(stderr), progressDelay)
+	defer prog.finish()
+	if prog.enabled {
+		prog.setPhase("scanning", 0)
+		total := countFiles(fsys, cfg.Ignore)
+		prog.setPhase("parsing", total)
+		fsys = countingFS{fsys: fsys, p: prog}
+	}
 	x := content.NewIndex(fsys, cfg.contentOptions(cfg.BaseURL))
 	changes, err := x.Rescan(ctx)
 	if err != nil {
 		return fmt.Errorf("read content folder: %w", err)
 	}
-	nerr := reportErrors(stderr, changes.Errors)
-	st, err := openState(ctx, cfg, false, func(w string) { fmt.Fprintf(stderr, "warning: %s\n", w) })
+	prog.setPhase("building", 0)
+	var nerr int
+	if lf.json() {
+		nerr = logErrors(log, changes.Errors)
+	} else {
+		nerr = reportErrors(prog, changes.Errors)
+	}
+	st, err := openState(ctx, cfg, false, func(w string) {
+		if lf.json() {
+			log.Warn(w)
+		} else {
+			fmt.Fprintf(prog, "warning: %s\n", w)
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -59,18 +89,29 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	visible, warns := content.Select(arts, now)
 	for _, w := range warns {
-		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Path, w.Msg)
+		if lf.json() {
+			log.Warn(w.Msg, "path", w.Path)
+		} else {
+			fmt.Fprintf(prog, "%s: warning: %s\n", w.Path, w.Msg)
+		}
 	}
 	b, err := feed.Build(cfg.site(cfg.BaseURL), visible)
 	if err != nil {
 		return err
 	}
+	prog.setPhase("writing", 0)
 	ws, err := feed.WriteDir(ctx, cfg.Out, b, feed.WriteOptions{NoPages: noPages})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "built %d articles into %s in %s (%d files written, %d unchanged, %d removed, %d errors)\n",
-		len(visible), cfg.Out, time.Since(start).Round(time.Millisecond), ws.Written, ws.Unchanged, ws.Removed, nerr)
+	prog.finish()
+	if lf.json() {
+		log.Info("built", "count", len(visible), "path", cfg.Out, "duration", time.Since(start).Round(time.Millisecond),
+			"written", ws.Written, "unchanged", ws.Unchanged, "removed", ws.Removed, "errors", nerr)
+	} else {
+		fmt.Fprintf(stderr, "built %d articles into %s in %s (%d files written, %d unchanged, %d removed, %d errors)\n",
+			len(visible), cfg.Out, time.Since(start).Round(time.Millisecond), ws.Written, ws.Unchanged, ws.Removed, nerr)
+	}
 	if strict && nerr > 0 {
 		return errSilentFail
 	}
@@ -88,6 +129,27 @@ func reportErrors(w io.Writer, errs []error) int {
 		}
 		n++
 		fmt.Fprintf(w, "%s\n", diagLine(err, "error"))
+	}
+	return n
+}
+
+// logErrors logs each per-file error (a skipped empty file as a warning) and
+// returns the number of errors.
+func logErrors(log *slog.Logger, errs []error) int {
+	n := 0
+	for _, err := range errs {
+		path, line, msg := "", 0, err.Error()
+		var pe *content.ParseError
+		if errors.As(err, &pe) {
+			path, line, msg = pe.Path, pe.Line, pe.Err.Error()
+		}
+		level := slog.LevelError
+		if content.IsWarning(err) {
+			level = slog.LevelWarn
+		} else {
+			n++
+		}
+		log.Log(context.Background(), level, msg, "path", path, "line", line)
 	}
 	return n
 }

@@ -84,8 +84,13 @@ func (c *common) register(fs *flag.FlagSet) {
 }
 
 // loadConfig reads the config file (named, or dropfeed.yaml in the working
-// directory if present) and applies the flags that were set.
+// directory if present) and applies the flags that were set, on the command
+// line or by their DROPFEED_* environment variables (see [applyEnv]): every
+// flag of fset, not only the common ones, takes its variable here.
 func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
+	if err := applyEnv(fset, os.LookupEnv); err != nil {
+		return nil, err
+	}
 	cfg := DefaultConfig()
 	file := c.config
 	if file == "" {

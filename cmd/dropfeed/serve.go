@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -35,7 +36,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quiet := fs.Duration("quiet", 0, "quiet window that coalesces bursts of file changes (default 50ms)")
 	mode := fs.String("watch", "auto", "watching `mode`: auto, events or poll")
 	pollInterval := fs.Duration("poll-interval", time.Second, "rescan period in poll mode")
-	verbose := fs.Bool("v", false, "log debug messages")
+	adminAddr := fs.String("admin-addr", "", "serve /metrics and /healthz on this separate `address` too (default: /metrics on -addr)")
+	var lf logFlags
+	lf.register(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -60,11 +63,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Out != "" && outInsideContent(cfg.Content, cfg.Out) {
 		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
+	log, err := lf.logger(stderr)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	if fi, err := os.Stat(cfg.Content); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("open content folder: %w", err)
@@ -104,11 +106,70 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log:   log,
 		watch: watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval},
 	}
+	d.metrics = newMetrics()
+	basePath := "/"
+	if u, err := url.Parse(base); err == nil {
+		basePath = u.Path
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.Handle("/", srv)
-	hs := &http.Server{
-		Handler:           mux,
+	var admin net.Listener
+	if *adminAddr != "" {
+		if admin, err = net.Listen("tcp", *adminAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", *adminAddr, err)
+		}
+	} else {
+		mux.Handle("GET /metrics", d.metrics.handler())
+	}
+	servers := map[net.Listener]*http.Server{ln: newHTTPServer(d.metrics.instrument(mux, basePath), log)}
+	lf.listening(stderr, log, "listening", "http://"+ln.Addr().String()+"/")
+	local := "http://" + ln.Addr().String() + basePath
+	sum := startSummary{content: cfg.Content, open: local, metrics: "http://" + ln.Addr().String() + "/metrics", health: "http://" + ln.Addr().String() + "/healthz",
+		feeds: []string{base + feed.RSSName, base + feed.AtomName, base + feed.JSONName}}
+	if admin != nil {
+		amux := http.NewServeMux()
+		amux.HandleFunc("GET /healthz", d.healthz)
+		amux.Handle("GET /metrics", d.metrics.handler())
+		servers[admin] = newHTTPServer(d.metrics.instrument(amux, "/"), log)
+		lf.listening(stderr, log, "admin listening", "http://"+admin.Addr().String()+"/")
+		sum.metrics, sum.health = "http://"+admin.Addr().String()+"/metrics", "http://"+admin.Addr().String()+"/healthz"
+	}
+	d.ready = func(articles, errors int) {
+		sum.articles, sum.errors = articles, errors
+		lf.summary(stderr, log, sum)
+	}
+	log.Debug("serving", "path", cfg.Content, "base_url", base, "out", cfg.Out, "feeds", strings.Join(sum.feeds, " "))
+
+	g, gctx := errgroup.WithContext(ctx)
+	for l, hs := range servers {
+		g.Go(func() error {
+			if err := hs.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve http: %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil {
+				return fmt.Errorf("shut down http: %w", err)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { return d.run(gctx) })
+	err = g.Wait()
+	log.Info("stopped")
+	return err
+}
+
+// newHTTPServer returns a server for h with every timeout set.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -116,30 +177,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stderr, "listening on http://%s/\n", ln.Addr())
-	log.Info("serving", "content", cfg.Content, "base_url", base, "out", cfg.Out,
-		"feeds", strings.Join([]string{base + feed.RSSName, base + feed.AtomName, base + feed.JSONName}, " "))
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve http: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		defer cancel()
-		if err := hs.Shutdown(sctx); err != nil {
-			return fmt.Errorf("shut down http: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error { return d.run(gctx) })
-	err = g.Wait()
-	log.Info("stopped")
-	return err
 }
 
 // daemon owns the article index and the rebuild loop; only run's goroutine
@@ -154,6 +191,10 @@ type daemon struct {
 	// reload reads the config file and flags again (SIGHUP): the new config
 	// and base URL.
 	reload func() (*Config, string, error)
+	// metrics records builds and requests; nil records nothing.
+	metrics *metrics
+	// ready, when set, is called once, after the first successful build.
+	ready func(articles, errors int)
 
 	root   *os.Root
 	idx    *content.Index
@@ -284,6 +325,7 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 			d.log.Error("article", "err", err)
 		}
 	}
+	d.metrics.setParseErrors(len(d.idx.Errors()))
 	if ch.Empty() && d.srv.Bundle() != nil {
 		d.log.Debug("no article changed", "count", len(b.Paths), "duration", time.Since(start))
 		return
@@ -327,6 +369,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	b, err := feed.Build(d.site, visible)
 	if err != nil {
 		d.log.Error("build failed; serving the last good build", "err", err)
+		d.metrics.rebuildFailed()
 		return
 	}
 	prev := d.srv.Bundle()
@@ -350,6 +393,11 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		if _, err := feed.WriteDir(ctx, d.cfg.Out, b, wo); err != nil {
 			d.log.Error("write static output", "path", d.cfg.Out, "err", err)
 		}
+	}
+	d.metrics.rebuilt(len(visible), nerr, time.Since(start))
+	if prev == nil && d.ready != nil {
+		d.ready(len(visible), nerr)
+		d.ready = nil
 	}
 	d.log.Info("rebuild", "why", why, "generation", gen, "added", len(ch.Added), "changed", len(ch.Changed),
 		"removed", len(ch.Removed), "errors", nerr, "count", len(visible), "duration", time.Since(start).Round(time.Microsecond))

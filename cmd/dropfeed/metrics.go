@@ -1,0 +1,170 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dropfeed/dropfeed/feed"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are serve's Prometheus metrics, in a registry of their own. The
+// methods are safe on a nil *metrics, which records nothing.
+type metrics struct {
+	reg         *prometheus.Registry
+	articles    prometheus.Gauge
+	parseErrors prometheus.Gauge
+	rebuilds    *prometheus.CounterVec
+	duration    prometheus.Histogram
+	lastSuccess prometheus.Gauge
+	requests    *prometheus.CounterVec
+}
+
+// The route label values: requests are counted by route, never by raw path,
+// so the number of series stays fixed however many articles there are.
+const (
+	routeRSS     = "rss"
+	routeAtom    = "atom"
+	routeJSON    = "json"
+	routeIndex   = "index"
+	routeArticle = "article"
+	routeHealthz = "healthz"
+	routeMetrics = "metrics"
+	routeOther   = "other"
+)
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		articles: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dropfeed_articles", Help: "Articles published by the last successful build.",
+		}),
+		parseErrors: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dropfeed_parse_errors", Help: "Article files that currently fail to parse.",
+		}),
+		rebuilds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dropfeed_rebuilds_total", Help: "Rebuilds of the feeds, by result (ok or error).",
+		}, []string{"result"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "dropfeed_rebuild_duration_seconds", Help: "Time from a change to its rebuild being served and written.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8), // 1ms .. 16s
+		}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dropfeed_last_successful_build_timestamp_seconds", Help: "Unix time of the last successful build.",
+		}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dropfeed_http_requests_total", Help: "HTTP requests, by route and status code.",
+		}, []string{"route", "code"}),
+	}
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dropfeed_build_info", Help: "Always 1; the version label says which dropfeed runs.",
+	}, []string{"version"})
+	info.WithLabelValues(version()).Set(1)
+	m.rebuilds.WithLabelValues("ok")
+	m.rebuilds.WithLabelValues("error")
+	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, info,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// handler serves the metrics in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// rebuilt records a successful rebuild.
+func (m *metrics) rebuilt(articles, parseErrors int, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.rebuilds.WithLabelValues("ok").Inc()
+	m.duration.Observe(took.Seconds())
+	m.articles.Set(float64(articles))
+	m.parseErrors.Set(float64(parseErrors))
+	m.lastSuccess.Set(float64(time.Now().UnixNano()) / 1e9)
+}
+
+// rebuildFailed records a rebuild that left the previous build serving.
+func (m *metrics) rebuildFailed() {
+	if m == nil {
+		return
+	}
+	m.rebuilds.WithLabelValues("error").Inc()
+}
+
+// setParseErrors records the number of files that fail to parse, which can
+// change without a rebuild (a new file that is bad from the start).
+func (m *metrics) setParseErrors(n int) {
+	if m == nil {
+		return
+	}
+	m.parseErrors.Set(float64(n))
+}
+
+// instrument counts the requests h answers by route and status code. base is
+// the path the site is served under ("/" or "/news/").
+func (m *metrics) instrument(h http.Handler, base string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		code := rec.code
+		if code == 0 {
+			code = http.StatusOK
+		}
+		m.requests.WithLabelValues(route(r.URL.Path, base), strconv.Itoa(code)).Inc()
+	})
+}
+
+// route maps a request path to its route label.
+func route(p, base string) string {
+	switch p {
+	case "/healthz":
+		return routeHealthz
+	case "/metrics":
+		return routeMetrics
+	}
+	rel, ok := strings.CutPrefix(p, base)
+	if !ok {
+		return routeOther
+	}
+	switch {
+	case rel == feed.RSSName:
+		return routeRSS
+	case rel == feed.AtomName:
+		return routeAtom
+	case rel == feed.JSONName:
+		return routeJSON
+	case rel == "" || rel == feed.IndexName:
+		return routeIndex
+	case strings.HasPrefix(rel, "articles/") && len(rel) > len("articles/"):
+		return routeArticle
+	}
+	return routeOther
+}
+
+// statusRecorder remembers the status code a handler sent.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
+	"golang.org/x/term"
+)
+
+// progressDelay is how long a build runs before a progress bar appears: quick
+// builds print nothing but their summary line.
+const progressDelay = time.Second
+
+// progressTick is how often the bar is redrawn.
+const progressTick = 100 * time.Millisecond
+
+// isTerminal reports whether w is a terminal that can redraw a line: an
+// *os.File on a terminal, with TERM not "dumb".
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}
+
+// progress draws one self-overwriting status line on a terminal while a long
+// build runs: nothing for the first delay, then the phase, a bar when the
+// total is known, and the time so far. finish erases the line. A progress
+// that is not enabled draws nothing; all methods are safe on it.
+type progress struct {
+	w       io.Writer
+	enabled bool
+	start   time.Time
+	done    atomic.Int64
+	total   atomic.Int64
+	phase   atomic.Pointer[string]
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	exited   chan struct{}
+	mu       sync.Mutex // serializes writes to w
+	drawn    bool       // the status line is on the screen; guarded by mu
+}
+
+// startProgress starts the drawing goroutine when enabled.
+func startProgress(w io.Writer, enabled bool, delay time.Duration) *progress {
+	p := &progress{w: w, enabled: enabled, start: time.Now(), stop: make(chan struct{}), exited: make(chan struct{})}
+	p.setPhase("starting", 0)
+	if !enabled {
+		close(p.exited)
+		return p
+	}
+	go p.loop(delay)
+	return p
+}
+
+func (p *progress) loop(delay time.Duration) {
+	defer close(p.exited)
+	wait := time.NewTimer(delay)
+	defer wait.Stop()
+	select {
+	case <-p.stop:
+		return
+	case <-wait.C:
+	}
+	tick := time.NewTicker(progressTick)
+	defer tick.Stop()
+	for {
+		p.draw()
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// setPhase names what the build does now; total is the number of steps it
+// has (0 when unknown), counted with add.
+func (p *progress) setPhase(name string, total int64) {
+	p.total.Store(total)
+	p.done.Store(0)
+	p.phase.Store(&name)
+}
+
+// add counts n steps of the current phase as done.
+func (p *progress) add(n int64) { p.done.Add(n) }
+
+// line renders the status line, without control characters.
+func (p *progress) line() string {
+	const width = 24
+	phase := *p.phase.Load()
+	took := time.Since(p.start).Truncate(100 * time.Millisecond)
+	total, done := p.total.Load(), p.done.Load()
+	if total <= 0 {
+		return fmt.Sprintf("%-9s … %s", phase, took)
+	}
+	done = min(done, total)
+	full := int(done * width / total)
+	return fmt.Sprintf("%-9s [%s%s] %d/%d files  %s", phase, strings.Repeat("#", full), strings.Repeat("-", width-full), done, total, took)
+}
+
+func (p *progress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\x1b[K"+p.line())
+	p.drawn = true
+}
+
+// erase removes the status line; p.mu is held.
+func (p *progress) erase() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+// Write writes diagnostics while the bar runs: it erases the status line
+// first, and the next tick draws it again below what was written.
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+	return p.w.Write(b)
+}
+
+// finish stops drawing and erases the line, so the summary that follows
+// starts on a clean line.
+func (p *progress) finish() {
+	p.stopOnce.Do(func() { close(p.stop) })
+	<-p.exited
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+}
+
+// countFiles counts the article files under the content folder that the
+// index will read, for the parsing bar's total.
+func countFiles(fsys fs.FS, ignore []string) int64 {
+	var n int64
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." {
+			return nil
+		}
+		if content.Ignored(p, d.IsDir(), ignore) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && content.FormatOf(p) != 0 {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// countingFS is fsys with every Open of an article file counted as one step
+// of a progress. It forwards the optional interfaces, so whoever reads
+// through it sees the same file system (links included).
+type countingFS struct {
+	fsys fs.FS
+	p    *progress
+}
+
+func (c countingFS) Open(name string) (fs.File, error) {
+	f, err := c.fsys.Open(name)
+	if err == nil && content.FormatOf(name) != 0 {
+		c.p.add(1)
+	}
+	return f, err
+}
+
+func (c countingFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(c.fsys, name) }
+func (c countingFS) Stat(name string) (fs.FileInfo, error)      { return fs.Stat(c.fsys, name) }
+func (c countingFS) Lstat(name string) (fs.FileInfo, error)     { return fs.Lstat(c.fsys, name) }
+func (c countingFS) ReadLink(name string) (string, error)       { return fs.ReadLink(c.fsys, name) }
