@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 		"go.yaml.in/yaml/v3",           // front matter
 		"golang.org/x/text/...",        // encodings, normalization
 		module + "/content/...",        // its own sub-packages (index, state)
-		"go.etcd.io/bbolt",             // the persistent state store
+		"go.etcd.io/bbolt/...",         // the persistent state store
 	},
 	"feed/...": {
 		module + "/content",
