@@ -15,14 +15,21 @@ Usage:
   dropfeed <command> [flags]
 
 Commands:
+  init      make a folder a dropfeed site: a config file and two articles
+  new       create an article file, named and dated
   build     write the feeds and pages as static files
   serve     serve the feeds over HTTP and rebuild them when files change
   check     report errors and warnings in the article files
   version   print the version
 
-Run "dropfeed <command> -h" for a command's flags.
+Run "dropfeed <command> -h" for a command's flags. Every flag can also be
+set by an environment variable: DROPFEED_ and its name in capitals, dashes
+as underscores (DROPFEED_BASE_URL). A flag beats the variable, which beats
+the config file.
 
 Examples:
+  dropfeed init news && cd news && dropfeed serve
+  dropfeed new "Bridge closes for repairs"
   dropfeed build -content articles -out public -base-url https://news.example.com/
   dropfeed serve -config example/dropfeed.yaml
   dropfeed check -content articles -strict
@@ -53,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, rest, stdout, stderr)
 	case "check":
 		err = runCheck(ctx, rest, stdout, stderr)
+	case "init":
+		err = runInit(ctx, rest, stdout, stderr)
+	case "new":
+		err = runNew(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "dropfeed", version())
 		return exitOK
