@@ -1,6 +1,7 @@
 package content
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -36,6 +37,7 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
+	var outOfRange string
 	for _, l := range dateLayouts {
 		var t time.Time
 		var err error
@@ -44,12 +46,20 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 		} else {
 			t, err = time.ParseInLocation(l.layout, s, loc)
 		}
+		// The right form with an impossible value ("2024-02-30", "25:00").
+		if pe, ok := errors.AsType[*time.ParseError](err); ok && pe.Message != "" && outOfRange == "" {
+			outOfRange = strings.TrimPrefix(pe.Message, ": ")
+		}
 		if err == nil {
-			if t.Year() < 1 || t.Year() > 9999 {
-				break
+			// Feeds and JSON cannot write years outside 1..9999 (in UTC).
+			if y := t.UTC().Year(); y < 1 || y > 9999 {
+				return time.Time{}, fmt.Errorf("%w: %q is outside the years 1 to 9999", ErrBadDate, s)
 			}
 			return t.Truncate(time.Second), nil
 		}
+	}
+	if outOfRange != "" {
+		return time.Time{}, fmt.Errorf("%w: %q: %s", ErrBadDate, s, outOfRange)
 	}
 	return time.Time{}, fmt.Errorf("%w: %q is not RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] [±hhmm]", ErrBadDate, s)
 }

@@ -21,18 +21,17 @@ func decodeText(path string, data []byte) (string, []Warning, error) {
 	var warns []Warning
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return "", nil, errAt(path, 1+bytes.Count(data[:i], []byte{'\n'}), fmt.Errorf("%w: NUL byte", ErrBinary))
+		return "", nil, errAt(path, lineAt(data, i), fmt.Errorf("%w: NUL byte", ErrBinary))
 	}
 	var s string
 	if utf8.Valid(data) {
 		s = string(data)
 	} else {
-		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte{'\n'})
+		line := lineAt(data, firstInvalid(data))
 		for i, b := range data {
 			// Bytes Windows-1252 leaves undefined.
 			if b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D {
-				l := 1 + bytes.Count(data[:i], []byte{'\n'})
-				return "", nil, errAt(path, l, fmt.Errorf("%w: neither UTF-8 nor Windows-1252 (byte 0x%02X)", ErrBinary, b))
+				return "", nil, errAt(path, lineAt(data, i), fmt.Errorf("%w: neither UTF-8 nor Windows-1252 (byte 0x%02X)", ErrBinary, b))
 			}
 		}
 		dec, err := charmap.Windows1252.NewDecoder().Bytes(data)
@@ -54,6 +53,13 @@ func decodeText(path string, data []byte) (string, []Warning, error) {
 		s = norm.NFC.String(s)
 	}
 	return s, warns, nil
+}
+
+// lineAt returns the 1-based line of byte offset i, counting LF, CRLF and a
+// lone CR as line ends, as the decoded text does.
+func lineAt(data []byte, i int) int {
+	head := data[:i]
+	return 1 + bytes.Count(head, []byte{'\n'}) + bytes.Count(head, []byte{'\r'}) - bytes.Count(head, []byte("\r\n"))
 }
 
 func firstInvalid(b []byte) int {

@@ -65,7 +65,19 @@ func (w Warning) String() string {
 // IsWarning reports whether err (a [*ParseError] or a join of them) describes
 // a file that was skipped for a reason that is only worth a warning: an empty
 // file, which may still be being written.
-func IsWarning(err error) bool { return errors.Is(err, ErrEmpty) }
+func IsWarning(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		// A join is only a warning when every error in it is.
+		errs := j.Unwrap()
+		for _, e := range errs {
+			if !IsWarning(e) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	}
+	return errors.Is(err, ErrEmpty)
+}
 
 func errAt(path string, line int, err error) *ParseError {
 	return &ParseError{Path: path, Line: line, Err: err}

@@ -9,9 +9,8 @@ import (
 
 // splitFrontMatter splits Markdown text into its YAML front matter and body.
 // fmLine is the file line of the first front matter line and bodyLine that of
-// the first body line. Text that does not start with a "---" line has no
-// front matter. The body keeps its line count: the front matter lines are
-// replaced by nothing, and bodyLine says where it starts.
+// the first body line, so positions in either can be turned into file lines.
+// Text that does not start with a "---" line has no front matter.
 func splitFrontMatter(path, s string) (fm string, fmLine int, body string, bodyLine int, err error) {
 	first, rest, ok := strings.Cut(s, "\n")
 	if strings.TrimRight(first, " \t") != "---" {
@@ -49,7 +48,12 @@ func splitFrontMatter(path, s string) (fm string, fmLine int, body string, bodyL
 // FrontMatterClosed reports whether Markdown text either has no front matter or
 // has a closed one. A watcher uses it to wait for a file still being written.
 func FrontMatterClosed(s string) bool {
-	_, _, _, _, err := splitFrontMatter("", strings.ReplaceAll(strings.TrimPrefix(s, "\uFEFF"), "\r\n", "\n"))
+	s = strings.TrimPrefix(s, "\uFEFF")
+	if strings.Contains(s, "\r") {
+		// Line ends as Parse reads them: CRLF, and a lone CR.
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	}
+	_, _, _, _, err := splitFrontMatter("", s)
 	return err == nil
 }
 
@@ -68,12 +72,8 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {
-		line := fmLine
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if n, ok := yamlErrLine(msg); ok {
-			line = fmLine + n - 1
-		}
-		return nil, errAt(path, line, fmt.Errorf("%w: %s", ErrFrontMatter, msg))
+		return nil, errAt(path, yamlErrFileLine(msg, fm, fmLine), fmt.Errorf("%w: %s", ErrFrontMatter, msg))
 	}
 	if len(doc.Content) == 0 {
 		return m, nil
@@ -82,11 +82,20 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(path, fmLine+root.Line-1, fmt.Errorf("%w: not a mapping of keys to values", ErrFrontMatter))
 	}
+	seen := make(map[string]int, len(root.Content)/2)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		line := fmLine + v.Line - 1
+		// Errors point at the key: a block value starts on a later line.
+		line := fmLine + k.Line - 1
 		bad := func(want string) error {
 			return errAt(path, line, fmt.Errorf("%w: %s: want %s", ErrFrontMatter, k.Value, want))
+		}
+		if k.Kind == yaml.ScalarNode {
+			// YAML forbids repeated keys, but decoding into a Node does not check.
+			if first, dup := seen[k.Value]; dup {
+				return nil, errAt(path, line, fmt.Errorf("%w: %s: repeated (first on line %d)", ErrFrontMatter, k.Value, first))
+			}
+			seen[k.Value] = line
 		}
 		if v.Kind == yaml.AliasNode {
 			v = v.Alias
@@ -156,8 +165,8 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 			m.id = s
 		case "slug":
 			s, ok := scalar(v)
-			if !ok || strings.ContainsAny(s, "/\\") || s == "." || s == ".." {
-				return nil, bad("a name without '/' (and not '.' or '..')")
+			if !ok || s != strings.TrimSpace(v.Value) || strings.ContainsAny(s, "/\\") || s == "." || s == ".." {
+				return nil, bad("a name without '/' or control characters (and not '.' or '..')")
 			}
 			m.slug = s
 		case "link":
@@ -178,7 +187,8 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 	return m, nil
 }
 
-// scalar returns a scalar node's value; null is "".
+// scalar returns a scalar node's value, trimmed and without the characters
+// a feed cannot carry (YAML escapes such as "\x01" can write them); null is "".
 func scalar(n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
 		return "", false
@@ -186,7 +196,7 @@ func scalar(n *yaml.Node) (string, bool) {
 	if n.Tag == "!!null" {
 		return "", true
 	}
-	return strings.TrimSpace(n.Value), true
+	return strings.TrimSpace(CleanText(n.Value)), true
 }
 
 // stringList accepts a scalar (one item, or comma-separated when it holds commas
@@ -238,16 +248,77 @@ func authorName(n *yaml.Node) (string, bool) {
 	return "", false
 }
 
+// yamlErrFileLine returns the file line a yaml error message is about. The
+// yaml package counts lines from 1 in scanner errors but from 0 in parser
+// errors, and leaves the line out when it would print 0; the result is kept
+// within the front matter (or its closing line).
+func yamlErrFileLine(msg, fm string, fmLine int) int {
+	n, ok := yamlErrLine(msg)
+	if !ok {
+		// "unknown anchor 'x' referenced" comes without a line: find the alias.
+		if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+			name, _, _ = strings.Cut(name, "'")
+			if i := strings.Index(fm, "*"+name); i >= 0 {
+				return fmLine + strings.Count(fm[:i], "\n")
+			}
+		}
+		return fmLine
+	}
+	if !yamlScannerError(msg) {
+		n++
+	}
+	return min(max(fmLine+n-1, fmLine), fmLine+strings.Count(fm, "\n"))
+}
+
+// yamlScannerProblems are the messages of the yaml package's scanner errors
+// (go.yaml.in/yaml/v3 scannerc.go); every other error comes from its parser.
+var yamlScannerProblems = []string{
+	"block sequence entries are not allowed",
+	"could not find expected",
+	"did not find URI escaped octet",
+	"did not find expected '!'",
+	"did not find expected alphabetic or numeric character",
+	"did not find expected comment or line break",
+	"did not find expected digit or '.' character",
+	"did not find expected hexdecimal number",
+	"did not find expected tag URI",
+	"did not find expected version number",
+	"did not find expected whitespace",
+	"did not find the expected '>'",
+	"exceeded max depth",
+	"found a tab character",
+	"found an incorrect",
+	"found an indentation indicator",
+	"found character that cannot start any token",
+	"found extremely long version number",
+	"found invalid Unicode character escape code",
+	"found unexpected",
+	"found unknown",
+	"invalid character sequence",
+	"mapping keys are not allowed",
+	"mapping values are not allowed",
+}
+
+func yamlScannerError(msg string) bool {
+	_, problem, _ := strings.Cut(msg, ": ")
+	for _, p := range yamlScannerProblems {
+		if strings.HasPrefix(problem, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // yamlErrLine extracts the line number from a yaml error message ("line 3: ...").
 func yamlErrLine(msg string) (int, bool) {
-	i := strings.Index(msg, "line ")
-	if i < 0 {
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
 		return 0, false
 	}
 	n := 0
-	j := i + 5
-	for ; j < len(msg) && msg[j] >= '0' && msg[j] <= '9'; j++ {
-		n = n*10 + int(msg[j]-'0')
+	j := 0
+	for ; j < len(rest) && j < 9 && rest[j] >= '0' && rest[j] <= '9'; j++ {
+		n = n*10 + int(rest[j]-'0')
 	}
-	return n, j > i+5
+	return n, j > 0
 }

@@ -25,8 +25,10 @@ func (a *Article) EscapedSlug() string { return EscapePath(a.Slug) }
 // the authority lowercased and without a port.
 func TagURI(authority, date, specific string) string {
 	authority = strings.ToLower(authority)
-	if h, _, ok := strings.Cut(authority, ":"); ok {
-		authority = h
+	// Drop a ":port", but leave the colons of a bare IPv6 address alone.
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && allDigits(authority[i+1:]) &&
+		(strings.Count(authority, ":") == 1 || strings.HasSuffix(authority[:i], "]")) {
+		authority = authority[:i]
 	}
 	return "tag:" + authority + "," + date + ":" + specific
 }
@@ -63,4 +65,13 @@ func isAbsURI(s string) bool {
 		return u.Host != ""
 	}
 	return u.Opaque != "" // tag:, urn:, mailto: ...
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -78,12 +78,19 @@ func (x *Index) Rescan(ctx context.Context) (Changes, error) {
 // Update reconciles the given slash paths (relative to the root) with what is
 // on disk: a regular file is re-read when its stat tuple changed, a folder has
 // its subtree rescanned, a path that is gone has the articles at and under it
-// removed.
+// removed. A file that became a folder, or a folder that became a file, loses
+// what the index held under its old kind. When ctx is done, what is left is
+// not applied; a later Update or [Index.Rescan] catches up.
 func (x *Index) Update(ctx context.Context, paths []string) Changes {
 	var total Changes
 	var files []string
+	done := make(map[string]bool, len(paths))
 	for _, p := range paths {
 		p = path.Clean(p)
+		if done[p] {
+			continue
+		}
+		done[p] = true
 		if p == "." {
 			c, err := x.scanDir(ctx, ".")
 			if err != nil {
@@ -100,6 +107,7 @@ func (x *Index) Update(ctx context.Context, paths []string) Changes {
 		case err != nil:
 			total.merge(x.removeUnder(p))
 		case fi.IsDir():
+			total.merge(x.remove(p)) // a file before
 			if Ignored(p, true, x.opts.Ignore) {
 				total.merge(x.removeUnder(p))
 				continue
@@ -110,13 +118,16 @@ func (x *Index) Update(ctx context.Context, paths []string) Changes {
 			}
 			total.merge(c)
 		default:
+			total.merge(x.removeChildren(p)) // a folder before
 			if Ignored(p, false, x.opts.Ignore) {
+				total.merge(x.remove(p))
 				continue
 			}
 			files = append(files, p)
 		}
 	}
-	total.merge(x.refresh(ctx, files, nil))
+	c, _ := x.refresh(ctx, files, nil)
+	total.merge(c)
 	total.sort()
 	return total
 }
@@ -149,21 +160,31 @@ func (x *Index) Errors() []error {
 // Len returns the number of files the index knows, good or not.
 func (x *Index) Len() int { return len(x.files) }
 
-// scanDir lists the subtree at dir and reconciles it with the index.
+// scanDir lists the subtree at dir and reconciles it with the index. When ctx
+// is done it returns ctx's error and leaves the index unchanged.
 func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
-	found, walkErrs, err := listUnder(x.fsys, dir, x.opts.Ignore)
+	if err := ctx.Err(); err != nil {
+		return Changes{}, err
+	}
+	found, walkErrs, err := listUnder(ctx, x.fsys, dir, x.opts.Ignore)
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return Changes{}, ctxErr
+		}
 		if dir != "." && errors.Is(err, fs.ErrNotExist) {
 			return x.removeUnder(dir), nil
 		}
 		return Changes{}, err
 	}
-	var c Changes
 	present := make(map[string]bool, len(found))
 	paths := make([]string, 0, len(found))
 	for _, f := range found {
 		present[f.path] = true
 		paths = append(paths, f.path)
+	}
+	c, err := x.refresh(ctx, paths, found)
+	if err != nil {
+		return Changes{}, err
 	}
 	prefix := dir + "/"
 	for p := range x.files {
@@ -171,15 +192,16 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 			c.merge(x.remove(p))
 		}
 	}
-	c.merge(x.refresh(ctx, paths, found))
 	c.Errors = append(c.Errors, walkErrs...)
 	c.sort()
 	return c, nil
 }
 
 // refresh re-reads the files whose stat tuple changed, in parallel.
-// infos, when not nil, holds a stat for each path from the listing.
-func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) Changes {
+// infos, when not nil, holds a stat for each path from the listing. When ctx
+// is done before every file was read, it applies nothing and returns ctx's
+// error.
+func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Changes, error) {
 	type job struct {
 		p    string
 		key  statKey
@@ -188,7 +210,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) Cha
 		gone bool
 	}
 	jobs := make([]*job, 0, len(paths))
-	var c Changes
+	var gone []string
 	for i, p := range paths {
 		var fi fs.FileInfo
 		var err error
@@ -203,7 +225,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) Cha
 				jobs = append(jobs, &job{p: p})
 				continue
 			}
-			c.merge(x.remove(p))
+			gone = append(gone, p)
 			continue
 		}
 		k := keyOf(fi)
@@ -212,40 +234,43 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) Cha
 		}
 		jobs = append(jobs, &job{p: p, key: k})
 	}
-	if len(jobs) == 0 {
-		return c
-	}
-	workers := x.opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(jobs))
-	next := make(chan *job)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for j := range next {
-				j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
-				if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
-					j.gone = true
+	if len(jobs) > 0 {
+		workers := x.opts.Workers
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		workers = min(workers, len(jobs))
+		next := make(chan *job)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for j := range next {
+					j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
+					if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
+						j.gone = true
+					}
 				}
+			})
+		}
+	send:
+		for _, j := range jobs {
+			select {
+			case next <- j:
+			case <-ctx.Done():
+				break send
 			}
-		})
-	}
-send:
-	for _, j := range jobs {
-		select {
-		case next <- j:
-		case <-ctx.Done():
-			break send
 		}
+		close(next)
+		wg.Wait()
 	}
-	close(next)
-	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Changes{}, err
+	}
+	var c Changes
+	for _, p := range gone {
+		c.merge(x.remove(p))
+	}
 	for _, j := range jobs {
-		if j.art == nil && j.err == nil {
-			continue // not reached: ctx was cancelled
-		}
 		if j.gone {
 			c.merge(x.remove(j.p))
 			continue
@@ -272,7 +297,7 @@ send:
 			e.good = j.art
 		}
 	}
-	return c
+	return c, nil
 }
 
 // sameArticle reports whether two parses of one file publish the same thing.
@@ -294,6 +319,14 @@ func (x *Index) remove(p string) Changes {
 // removeUnder removes p and everything under it.
 func (x *Index) removeUnder(p string) Changes {
 	c := x.remove(p)
+	c.merge(x.removeChildren(p))
+	c.sort()
+	return c
+}
+
+// removeChildren removes everything under the folder p.
+func (x *Index) removeChildren(p string) Changes {
+	var c Changes
 	prefix := p + "/"
 	for q := range x.files {
 		if strings.HasPrefix(q, prefix) {
@@ -324,10 +357,13 @@ type listed struct {
 }
 
 // listUnder lists the candidate article files under dir, in lexical order.
-func listUnder(fsys fs.FS, dir string, ignore []string) ([]listed, []error, error) {
+func listUnder(ctx context.Context, fsys fs.FS, dir string, ignore []string) ([]listed, []error, error) {
 	var out []listed
 	var errs []error
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
 		if err != nil {
 			if p == dir {
 				return err

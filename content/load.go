@@ -12,8 +12,9 @@ import (
 
 // Ignored reports whether a slash path relative to the content root is never
 // an article, or a folder never searched: hidden names, names starting with
-// "_", editor and download temp files, and the configured glob patterns. For
-// files, names without an article extension are ignored too.
+// "_", editor and download temp files, node_modules, the configured glob
+// patterns, and anything inside a folder that is ignored. For files, names
+// without an article extension are ignored too.
 func Ignored(rel string, isDir bool, patterns []string) bool {
 	if rel == "." || rel == "" {
 		return false
@@ -23,6 +24,19 @@ func Ignored(rel string, isDir bool, patterns []string) bool {
 			return true
 		}
 	}
+	// What is inside an ignored folder is ignored too, so that paths given
+	// one at a time ([Index.Update], a watcher) agree with a walk of the tree.
+	for i := 0; i < len(rel); i++ {
+		if rel[i] == '/' && ignoredName(rel[:i], true, patterns) {
+			return true
+		}
+	}
+	return ignoredName(rel, isDir, patterns)
+}
+
+// ignoredName applies the patterns, the folder names and the file name rules
+// to rel itself.
+func ignoredName(rel string, isDir bool, patterns []string) bool {
 	base := path.Base(rel)
 	for _, p := range patterns {
 		if ok, _ := path.Match(p, rel); ok {

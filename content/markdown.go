@@ -1,15 +1,16 @@
 package content
 
 import (
+	"bufio"
 	"bytes"
-	"regexp"
+	"html"
 	"strings"
 	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/renderer/html"
+	goldhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 )
 
@@ -21,7 +22,7 @@ var (
 func newMarkdown(unsafe bool) goldmark.Markdown {
 	opts := []goldmark.Option{goldmark.WithExtensions(extension.GFM)}
 	if unsafe {
-		opts = append(opts, goldmark.WithRendererOptions(html.WithUnsafe()))
+		opts = append(opts, goldmark.WithRendererOptions(goldhtml.WithUnsafe()))
 	}
 	return goldmark.New(opts...)
 }
@@ -33,78 +34,103 @@ func markdownFor(unsafe bool) goldmark.Markdown {
 	return mdSafe()
 }
 
-var atxH1RE = regexp.MustCompile(`^ {0,3}#[ \t]+(.+?)[ \t#]*$`)
-
-// firstHeading finds the first level-1 ATX heading outside fenced code and
-// returns its text and the body with that line blanked (so line numbers hold).
-func firstHeading(body string) (string, string) {
-	fence := ""
-	off := 0
-	for off < len(body) {
-		end := strings.IndexByte(body[off:], '\n')
-		if end < 0 {
-			end = len(body) - off
-		}
-		l := body[off : off+end]
-		t := strings.TrimLeft(l, " ")
-		switch {
-		case fence != "":
-			if strings.HasPrefix(t, fence) {
-				fence = ""
+// scanMarkdown parses Markdown source once and returns what the metadata may
+// lack: the text of the first top-level level-1 ATX heading ("# Title") with
+// the source that heading's line blanked (so line numbers hold), when
+// wantTitle; and the plain text of the first paragraph, cut for a summary.
+// Headings in code blocks, quotes and lists are not titles, and "#"
+// characters that do not close the heading ("# C#") stay in it.
+func scanMarkdown(body string, wantTitle bool) (title, rest, summary string) {
+	src := []byte(body)
+	doc := mdSafe().Parser().Parse(text.NewReader(src))
+	rest = body
+	if wantTitle {
+		for c := doc.FirstChild(); c != nil; c = c.NextSibling() {
+			h, ok := c.(*ast.Heading)
+			if !ok || h.Level != 1 || h.Lines().Len() == 0 {
+				continue
 			}
-		case strings.HasPrefix(t, "```"):
-			fence = "```"
-		case strings.HasPrefix(t, "~~~"):
-			fence = "~~~"
-		default:
-			if m := atxH1RE.FindStringSubmatch(l); m != nil {
-				return m[1], body[:off] + body[off+end:]
+			start, end := lineAround(body, h.Lines().At(0).Start)
+			if !isATX(body[start:h.Lines().At(0).Start]) {
+				continue // a setext heading: its text starts the line
+			}
+			if t := inlineText(h, src); t != "" {
+				title, rest = t, body[:start]+body[end:]
+				break
 			}
 		}
-		off += end + 1
 	}
-	return "", body
-}
-
-// markdownSummary returns the plain text of the first paragraph of Markdown source.
-func markdownSummary(src []byte) string {
-	md := mdSafe()
-	doc := md.Parser().Parse(text.NewReader(src))
-	var out string
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		if p, ok := n.(*ast.Paragraph); ok {
-			var b bytes.Buffer
-			plainText(&b, p, src)
-			if s := strings.TrimSpace(b.String()); s != "" {
-				out = s
+			if s := inlineText(p, src); s != "" {
+				summary = cutSummary(s)
 				return ast.WalkStop, nil
 			}
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil
 	})
-	return cutSummary(out)
+	return title, rest, summary
 }
 
-func plainText(b *bytes.Buffer, n ast.Node, src []byte) {
+// lineAround returns the bounds of the line holding offset i, without its
+// line feed.
+func lineAround(s string, i int) (start, end int) {
+	start = strings.LastIndexByte(s[:i], '\n') + 1
+	end = strings.IndexByte(s[i:], '\n')
+	if end < 0 {
+		return start, len(s)
+	}
+	return start, i + end
+}
+
+// isATX reports whether the text before a heading's content on its line is an
+// ATX opening sequence: up to three spaces, "#" characters, then spaces.
+func isATX(prefix string) bool {
+	t := strings.TrimLeft(prefix, " ")
+	return strings.HasPrefix(t, "#") && strings.Trim(t, "# \t") == ""
+}
+
+// inlineText returns the plain text of a node's inline content, as it reads
+// once rendered: markup dropped, backslash escapes and entities resolved,
+// white space collapsed.
+func inlineText(n ast.Node, src []byte) string {
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	plainText(w, n, src)
+	w.Flush()
+	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+}
+
+// plainText writes the inline content under n HTML-escaped, the way goldmark's
+// renderer writes text; inlineText unescapes it again.
+func plainText(w *bufio.Writer, n ast.Node, src []byte) {
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 		switch t := c.(type) {
 		case *ast.Text:
-			b.Write(t.Segment.Value(src))
+			if t.IsRaw() {
+				goldhtml.DefaultWriter.RawWrite(w, t.Segment.Value(src))
+			} else {
+				goldhtml.DefaultWriter.Write(w, t.Segment.Value(src))
+			}
 			if t.SoftLineBreak() || t.HardLineBreak() {
-				b.WriteByte(' ')
+				w.WriteByte(' ')
 			}
 		case *ast.String:
-			b.Write(t.Value)
-		case *ast.CodeSpan:
-			plainText(b, t, src)
+			if t.IsRaw() || t.IsCode() {
+				goldhtml.DefaultWriter.RawWrite(w, t.Value)
+			} else {
+				goldhtml.DefaultWriter.Write(w, t.Value)
+			}
+		case *ast.AutoLink:
+			goldhtml.DefaultWriter.RawWrite(w, t.Label(src))
 		case *ast.RawHTML:
-			// dropped: markup is not summary text
+			// dropped: markup is not text
 		default:
-			plainText(b, c, src)
+			plainText(w, c, src)
 		}
 	}
 }

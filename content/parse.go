@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // FormatOf returns the format of an article file name, or 0 when the name is
@@ -38,6 +40,10 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 	s, warns, err := decodeText(p, data)
 	if err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(s) == "" {
+		// Only a BOM or control characters: as empty as no bytes at all.
+		return nil, errAt(p, 0, ErrEmpty)
 	}
 	var m *meta
 	var body Body
@@ -81,18 +87,24 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 			slug = dir + "/" + m.slug
 		}
 	}
-	a.Slug = slug
+	a.Slug = norm.NFC.String(slug)
 	a.ExplicitID = m.id != ""
-	a.ID = deriveID(m.id, slug, &opts)
+	a.ID = deriveID(m.id, a.Slug, &opts)
 
 	loc := opts.loc()
-	switch {
-	case m.date != "":
+	var date time.Time
+	if m.date != "" {
 		t, err := ParseDate(m.date, loc)
 		if err != nil {
 			return nil, errAt(p, m.dateLine, err)
 		}
-		a.Published, a.Dated = t, true
+		// 0001-01-01T00:00:00Z is Go's zero time, which Hugo writes for "no
+		// date" and which feeds cannot tell from a missing one.
+		date = t
+	}
+	switch {
+	case !date.IsZero():
+		a.Published, a.Dated = date, true
 	default:
 		if t, ok := fileNameDate(path.Base(p), loc); ok {
 			a.Published, a.Dated = t, true
@@ -126,13 +138,14 @@ func parseMarkdown(p, s string, unsafe bool) (*meta, Body, error) {
 		return nil, Body{}, err
 	}
 	_ = bodyLine
-	if m.titleText == "" {
-		if h, rest := firstHeading(body); h != "" {
-			m.titleText, body = h, rest
+	if m.titleText == "" || m.summary == "" {
+		title, rest, summary := scanMarkdown(body, m.titleText == "")
+		if title != "" {
+			m.titleText, body = title, rest
 		}
-	}
-	if m.summary == "" {
-		m.summary = markdownSummary([]byte(body))
+		if m.summary == "" {
+			m.summary = summary
+		}
 	}
 	return m, Body{format: FormatMarkdown, src: body, unsafe: unsafe}, nil
 }
