@@ -52,6 +52,9 @@ type Article struct {
 	// Source is the plain-text source credit ("Source: NAME"), if any.
 	Source string
 	Draft  bool
+	// FullContent, when not nil, overrides the site's choice between full
+	// content and summary-only feeds for this article (full_content:).
+	FullContent *bool
 
 	// Published is the publication time, whole seconds: the date in the file,
 	// else the date prefix of the file name, else the file's first-seen time.

@@ -83,6 +83,7 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 	af.Updated = atomDate(gf.Updated)
 	af.Subtitle = ""
 	af.Entries = nil
+	af.Icon, af.Logo = s.absSiteURL(s.Icon), s.absSiteURL(s.Logo)
 	w := &atomFeed{
 		Lang:     s.Language,
 		Title:    newAtomText(f.title),
@@ -92,9 +93,13 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 			{Href: f.home, Rel: "alternate", Type: "text/html"},
 			{Href: f.self["atom"], Rel: "self", Type: "application/atom+xml"},
 		},
+
 		Author:    &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: s.author()}},
 		Generator: atomGenerator{Text: "dropfeed"},
 		Entries:   make([]*atomEntry, len(f.items)),
+	}
+	if s.Hub != "" {
+		w.Links = append(w.Links, feeds.AtomLink{Href: s.Hub, Rel: "hub"})
 	}
 	for i, it := range f.items {
 		e := &feeds.AtomEntry{
@@ -103,8 +108,8 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 			Published: atomDate(it.published),
 		}
 		summary := it.summary
-		if it.html != "" {
-			e.Content = &feeds.AtomContent{Type: "html", Content: it.html}
+		if body := it.content(); body != "" {
+			e.Content = &feeds.AtomContent{Type: "html", Content: body}
 		} else if summary == "" {
 			summary = it.title() // an entry needs textual content (W MissingTextualContent)
 		}

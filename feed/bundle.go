@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +39,9 @@ type File struct {
 	ETag        string // strong, quoted, from a hash of Body
 	GzipETag    string // strong, quoted, from a hash of Gzip
 	ModTime     time.Time
+	// Link is the value of a Link header to send with the file (WebSub's
+	// rel="hub" and rel="self"), or "".
+	Link string
 }
 
 func newFile(p, ctype string, body []byte, mod time.Time) *File {
@@ -64,8 +66,11 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// feedSpec is one set of three feeds over a list of items.
+// feedSpec is one set of three feeds over a list of items: the site's main
+// feeds, or those of one tag or section.
 type feedSpec struct {
+	prefix                       string // "" or "tags/<slug>/" (unescaped), where the files live
+	name                         string // the tag or section as people read it; "" for the main set
 	id, title, description, home string
 	self                         map[string]string // "rss", "atom", "json" -> absolute URL
 	items                        []*item
@@ -78,85 +83,12 @@ type Bundle struct {
 	files    map[string]*File // by path relative to the base URL
 	articles []*content.Article
 	bySlug   map[string]*content.Article // unescaped slug -> article
+	feeds    []*File                     // every feed and index file, in write order
+	specs    []*feedSpec                 // the tag and section feed sets (the main one excluded)
 	pages    *pageCache
 	updated  time.Time
 	base     string // the base URL's path, ending in "/"
 	baseEsc  string // the same, escaped, for Location headers
-}
-
-// Build makes a bundle from articles as [content.Select] returns them (newest
-// first). It fails only on an invalid site or an internal encoding error;
-// what the articles hold cannot make it fail.
-func Build(site Site, articles []*content.Article) (*Bundle, error) {
-	// Clean before validating, so a title of characters XML cannot carry
-	// is refused rather than written empty.
-	site.Title = content.CleanText(site.Title)
-	site.Description = content.CleanText(site.Description)
-	site.Author = content.CleanText(site.Author)
-	site.Language = content.CleanText(site.Language)
-	if err := site.Validate(); err != nil {
-		return nil, err
-	}
-	nb, err := NormalizeBaseURL(site.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	site.BaseURL = nb
-	// Order here rather than trust the caller: the same articles in any
-	// order must give the same bytes.
-	articles = slices.Clone(articles)
-	content.SortNewest(articles)
-	b := &Bundle{
-		site:     site,
-		files:    make(map[string]*File),
-		articles: articles,
-		bySlug:   make(map[string]*content.Article, len(articles)),
-		pages:    newPageCache(pageCacheSize),
-	}
-	b.base, b.baseEsc = "/", "/"
-	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
-		b.base, b.baseEsc = u.Path, u.EscapedPath()
-	}
-	for _, a := range articles {
-		b.bySlug[a.Slug] = a
-	}
-	n := len(articles)
-	if site.MaxItems > 0 && n > site.MaxItems {
-		n = site.MaxItems
-	}
-	items := make([]*item, n)
-	for i, a := range articles[:n] {
-		items[i] = newItem(&site, a)
-	}
-	spec := &feedSpec{
-		id:          site.feedID(),
-		title:       site.Title,
-		description: site.description(),
-		home:        site.BaseURL,
-		self:        map[string]string{"rss": site.URL(RSSName), "atom": site.URL(AtomName), "json": site.URL(JSONName)},
-		items:       items,
-	}
-	b.updated = newest(items)
-	for _, r := range []struct {
-		name, ctype string
-		render      func(*Site, *feedSpec) ([]byte, error)
-	}{
-		{RSSName, TypeRSS, renderRSS},
-		{AtomName, TypeAtom, renderAtom},
-		{JSONName, TypeJSON, renderJSON},
-	} {
-		body, err := r.render(&site, spec)
-		if err != nil {
-			return nil, fmt.Errorf("render %s: %w", r.name, err)
-		}
-		b.files[r.name] = newFile(r.name, r.ctype, body, b.updated)
-	}
-	idx, err := renderIndex(&site, spec)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", IndexName, err)
-	}
-	b.files[IndexName] = newFile(IndexName, TypeHTML, idx, b.updated)
-	return b, nil
 }
 
 // feedID is the Atom feed id: the base URL, which the site keeps forever.
@@ -171,10 +103,10 @@ func (b *Bundle) Updated() time.Time { return b.updated }
 // Len returns the number of articles the bundle publishes pages for.
 func (b *Bundle) Len() int { return len(b.articles) }
 
-// Feeds returns the feed and index files, in a fixed order.
-func (b *Bundle) Feeds() []*File {
-	return []*File{b.files[IndexName], b.files[RSSName], b.files[AtomName], b.files[JSONName]}
-}
+// Feeds returns every feed file (the main feeds, then those of each tag and
+// section) and the index page, in a fixed order: the order the static writer
+// uses, with the main feeds last.
+func (b *Bundle) Feeds() []*File { return b.feeds }
 
 // Lookup returns the file at a path relative to the base URL (unescaped, as in
 // a request's URL.Path): a feed, "" or "index.html" for the index, or
@@ -188,6 +120,7 @@ func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
 	if f, ok := b.files[rel]; ok {
 		return f, true
 	}
+
 	slug, ok := strings.CutPrefix(rel, "articles/")
 	if !ok {
 		return nil, false
@@ -206,6 +139,13 @@ func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
 	return b.Page(a), true
 }
 
+// Alias returns the path (relative to the base URL) that an old feed URL
+// such as "index.xml" or "feed/" redirects to.
+func (b *Bundle) Alias(rel string) (string, bool) {
+	t, ok := b.site.Aliases[rel]
+	return t, ok
+}
+
 // HasArticle reports whether slug (unescaped) names an article page, so that
 // "articles/<slug>" can be redirected to "articles/<slug>/".
 func (b *Bundle) HasArticle(slug string) bool {
@@ -215,7 +155,8 @@ func (b *Bundle) HasArticle(slug string) bool {
 
 // Page returns the rendered page of an article, from the cache when it can.
 func (b *Bundle) Page(a *content.Article) *File {
-	key := a.Path + "\x00" + a.Hash
+	k := keyFor(a)
+	key := fmt.Sprint(k.path, "\x00", k.hash, "\x00", k.id, "\x00", k.published, "\x00", k.updated)
 	if f := b.pages.get(key); f != nil {
 		return f
 	}

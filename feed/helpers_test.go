@@ -19,7 +19,9 @@ var testNow = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 // published (at this time) and its date is visible in the goldens.
 var testModTime = time.Date(2026, 12, 24, 18, 30, 15, 0, time.UTC)
 
-// testSite is the site of the fixture trees.
+// testSite is the site of the fixture trees. Its tag feeds are off, so
+// tests about the writer and the server count only the main feeds; the tag
+// and section feeds have tests of their own.
 func testSite() Site {
 	return Site{
 		Title:       "Fixture Times",
@@ -27,6 +29,7 @@ func testSite() Site {
 		BaseURL:     "https://news.example.com/",
 		Author:      "Fixture desk",
 		Language:    "en",
+		NoTagFeeds:  true,
 	}
 }
 

@@ -21,6 +21,8 @@ type item struct {
 	link    string   // external link, absolute or ""
 	authors []string // cleaned names
 	tags    []string
+	// full is whether feeds carry the full content (else the summary only).
+	full bool
 	// published and updated are in UTC and whole seconds, as every format
 	// writes them; updated is never before published.
 	published, updated time.Time
@@ -37,6 +39,10 @@ func newItem(s *Site, a *content.Article) *item {
 		it.id = it.url
 	}
 	it.published, it.updated = itemTimes(a)
+	it.full = !s.SummaryOnly
+	if a.FullContent != nil {
+		it.full = *a.FullContent
+	}
 	it.html = cleanHTML(a.Body.HTML(), base)
 	it.summary = content.CleanText(a.Summary)
 	it.image = absURL(content.CleanText(a.Image), base)
@@ -66,6 +72,15 @@ func (it *item) summaryHTML() string {
 		return ""
 	}
 	return "<p>" + html.EscapeString(it.summary) + "</p>"
+}
+
+// content returns the HTML the feeds carry as the item's content: the full
+// body, or "" for a summary-only item.
+func (it *item) content() string {
+	if it.full {
+		return it.html
+	}
+	return ""
 }
 
 func (it *item) title() string { return content.CleanText(it.a.Title) }

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 
 	"github.com/gorilla/feeds"
@@ -35,6 +36,11 @@ func renderJSON(s *Site, f *feedSpec) ([]byte, error) {
 	jf.Author = nil
 	jf.Authors = []*feeds.JSONAuthor{{Name: s.author()}}
 	jf.Items = nil
+	jf.Icon = s.absSiteURL(cmp.Or(s.Logo, s.Icon))
+	jf.Favicon = s.absSiteURL(cmp.Or(s.Icon, s.Logo))
+	if s.Hub != "" {
+		jf.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: s.Hub}}
+	}
 	w := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(f.items))}
 	for i, it := range f.items {
 		ji := &feeds.JSONItem{
@@ -42,7 +48,7 @@ func renderJSON(s *Site, f *feedSpec) ([]byte, error) {
 			Url:         it.url,
 			ExternalUrl: it.link,
 			Title:       it.title(),
-			ContentHTML: it.html,
+			ContentHTML: it.content(),
 			Summary:     it.summary,
 			Image:       it.image,
 			Tags:        it.tags,

@@ -80,7 +80,10 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 {{end}}<link rel="alternate" type="application/rss+xml" title="{{.Site.Title}} (RSS)" href="{{.Feeds.rss}}">
 <link rel="alternate" type="application/atom+xml" title="{{.Site.Title}} (Atom)" href="{{.Feeds.atom}}">
 <link rel="alternate" type="application/feed+json" title="{{.Site.Title}} (JSON Feed)" href="{{.Feeds.json}}">
-<style>{{.CSS}}</style>
+{{range .More}}<link rel="alternate" type="application/rss+xml" title="{{.Title}} (RSS)" href="{{.RSS}}">
+<link rel="alternate" type="application/atom+xml" title="{{.Title}} (Atom)" href="{{.Atom}}">
+<link rel="alternate" type="application/feed+json" title="{{.Title}} (JSON Feed)" href="{{.JSON}}">
+{{end}}<style>{{.CSS}}</style>
 </head>
 <body>
 {{end}}
@@ -99,6 +102,12 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 </article></li>
 {{else}}<li>No articles yet.</li>
 {{end}}</ol>
+{{with .More}}<section class="more-feeds">
+<h2>More feeds</h2>
+<ul>
+{{range .}}<li>{{.Name}}: <a href="{{.RSS}}">RSS</a> <a href="{{.Atom}}">Atom</a> <a href="{{.JSON}}">JSON Feed</a></li>
+{{end}}</ul>
+</section>{{end}}
 </main>
 <footer>{{template "feeds" .}}</footer>
 </body>
@@ -136,6 +145,12 @@ type pageData struct {
 	CSS         template.CSS
 	Items       []pageItem
 	Item        pageItem
+	More        []moreFeed // tag and section feeds, on the index page
+}
+
+// moreFeed links one tag's or section's feeds from the index page.
+type moreFeed struct {
+	Name, Title, RSS, Atom, JSON string
 }
 
 func toPageItem(it *item) pageItem {
@@ -149,8 +164,11 @@ func toPageItem(it *item) pageItem {
 // indexLimit caps the articles the index page lists.
 const indexLimit = 100
 
-func renderIndex(s *Site, f *feedSpec) ([]byte, error) {
+func renderIndex(s *Site, f *feedSpec, more []*feedSpec) ([]byte, error) {
 	d := &pageData{Site: s, Title: f.title, Description: f.description, Home: f.home, Feeds: f.self, CSS: pageCSS}
+	for _, sp := range more {
+		d.More = append(d.More, moreFeed{Name: sp.name, Title: sp.title, RSS: sp.self["rss"], Atom: sp.self["atom"], JSON: sp.self["json"]})
+	}
 	for i, it := range f.items {
 		if i == indexLimit {
 			break

@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"html"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -24,14 +25,14 @@ type rssChannel struct {
 	XMLName xml.Name `xml:"channel"`
 	Title   innerXML `xml:"title"`
 	*feeds.RssFeed
-	AtomLink atomLinkRSS `xml:"atom:link"`
-	Items    []*rssItem  `xml:"item"`
+	AtomLinks []atomLinkRSS `xml:"atom:link"`
+	Items     []*rssItem    `xml:"item"`
 }
 
 type atomLinkRSS struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 // rssItem embeds gorilla's item; Title is hex-escaped plain text (W
@@ -88,11 +89,17 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 	ch.PubDate = rssDate(gf.Created)
 	ch.LastBuildDate = rssDate(gf.Updated)
 	ch.ManagingEditor = "" // an e-mail address is required there; we have only names
+	if img := s.rssImage(); img != "" {
+		ch.Image = &feeds.RssImage{Url: img, Title: f.title, Link: f.home}
+	}
 	wrapped := &rssChannel{
-		Title:    innerXML{hexEscape(f.title)},
-		RssFeed:  ch,
-		AtomLink: atomLinkRSS{Href: f.self["rss"], Rel: "self", Type: "application/rss+xml"},
-		Items:    make([]*rssItem, len(f.items)),
+		Title:     innerXML{hexEscape(f.title)},
+		RssFeed:   ch,
+		AtomLinks: []atomLinkRSS{{Href: f.self["rss"], Rel: "self", Type: "application/rss+xml"}},
+		Items:     make([]*rssItem, len(f.items)),
+	}
+	if s.Hub != "" {
+		wrapped.AtomLinks = append(wrapped.AtomLinks, atomLinkRSS{Href: s.Hub, Rel: "hub"})
 	}
 	for i, it := range f.items {
 		ri := ch.Items[i]
@@ -101,11 +108,15 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		ri.Description = ""
 		ri.Content = nil
 		w := &rssItem{Title: innerXML{hexEscape(it.title())}, RssItem: ri, Creators: it.authors}
-		if sum := it.summaryHTML(); sum != "" && sum != it.html {
+		switch sum, body := it.summaryHTML(), it.content(); {
+		case sum != "" && body != "" && sum != body:
+			w.Description, w.Content = sum, body
+		case body != "":
+			w.Description = body
+		case sum != "":
 			w.Description = sum
-			w.Content = it.html
-		} else {
-			w.Description = it.html
+		default:
+			w.Description = "<p>" + html.EscapeString(it.title()) + "</p>"
 		}
 		for _, t := range it.tags {
 			w.Categories = append(w.Categories, rssCategory{Text: t})

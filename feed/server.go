@@ -122,6 +122,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, b.baseEsc+"articles/"+escapeSlugPath(slug)+"/")
 			return
 		}
+		if target, ok := b.Alias(rel); ok {
+			redirect(w, r, b.baseEsc+escapeSlugPath(target))
+			return
+		}
 		http.NotFound(w, r)
 		return
 	}
@@ -143,6 +147,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("ETag", tag)
+	if f.Link != "" {
+		h.Set("Link", f.Link)
+	}
 	http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
 }
 

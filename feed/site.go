@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // ErrInvalidSite is wrapped by every [Site.Validate] error.
@@ -24,6 +25,27 @@ type Site struct {
 	Language string
 	// MaxItems caps the items in each feed; 0 means all.
 	MaxItems int
+	// Retain keeps every article published within this long of the newest
+	// one in a feed, even past MaxItems; zero keeps none beyond MaxItems.
+	Retain time.Duration
+	// SummaryOnly makes feeds carry each article's summary instead of its
+	// full content (an article's own full_content setting wins).
+	SummaryOnly bool
+	// Icon and Logo are URLs (absolute, or relative to BaseURL) of a small
+	// square image and a wide one, for feed readers; optional.
+	Icon, Logo string
+	// Hub is a WebSub hub URL; optional. Feeds then name it (rel="hub"),
+	// and [Server] sends it in a Link header.
+	Hub string
+	// Sections lists top-level content folders that get feeds of their own,
+	// at sections/<name>/.
+	Sections []string
+	// NoTagFeeds turns off the feeds of each tag at tags/<slug>/.
+	NoTagFeeds bool
+	// Aliases maps old feed paths (relative to BaseURL, e.g. "index.xml",
+	// "feed/") to the feed they redirect to (e.g. "rss.xml"); [Server]
+	// answers them with 301.
+	Aliases map[string]string
 }
 
 // DefaultMaxItems is the number of items in a feed when none is configured.
@@ -46,6 +68,22 @@ func (s *Site) Validate() error {
 	}
 	if s.MaxItems < 0 {
 		return fmt.Errorf("%w: max_items: %d is negative", ErrInvalidSite, s.MaxItems)
+	}
+	if s.Retain < 0 {
+		return fmt.Errorf("%w: retain: %s is negative", ErrInvalidSite, s.Retain)
+	}
+	if s.Hub != "" && !isHTTPURL(s.Hub) {
+		return fmt.Errorf("%w: hub: %q is not an absolute http(s) URL", ErrInvalidSite, s.Hub)
+	}
+	for _, sec := range s.Sections {
+		if sec == "" || sec == "." || sec == ".." || strings.ContainsAny(sec, "/\\") {
+			return fmt.Errorf("%w: sections: %q is not a top-level folder name", ErrInvalidSite, sec)
+		}
+	}
+	for from, to := range s.Aliases {
+		if from == "" || strings.HasPrefix(from, "/") || strings.Contains(from, "..") || to == "" || strings.HasPrefix(to, "/") {
+			return fmt.Errorf("%w: aliases: %q -> %q: both must be paths relative to the base URL", ErrInvalidSite, from, to)
+		}
 	}
 	return nil
 }
@@ -83,6 +121,39 @@ func (s *Site) author() string {
 		return s.Author
 	}
 	return s.Title
+}
+
+// absSiteURL resolves a URL given in the settings against the base URL.
+func (s *Site) absSiteURL(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	base, err := url.Parse(s.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return absURL(ref, base)
+}
+
+// rssImage returns the logo (else the icon) for RSS <image>, which readers
+// accept only as GIF, JPEG or PNG.
+func (s *Site) rssImage() string {
+	for _, ref := range []string{s.Logo, s.Icon} {
+		u := s.absSiteURL(ref)
+		if u == "" {
+			continue
+		}
+		p := strings.ToLower(u)
+		if i := strings.IndexAny(p, "?#"); i >= 0 {
+			p = p[:i]
+		}
+		for _, ext := range []string{".png", ".jpg", ".jpeg", ".gif"} {
+			if strings.HasSuffix(p, ext) {
+				return u
+			}
+		}
+	}
+	return ""
 }
 
 // URL returns the absolute URL of a path relative to the base URL.

@@ -1,0 +1,256 @@
+package feed
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+// Builder builds bundles for one site, reusing the rendered items and pages
+// of articles that did not change since its previous build, so that a
+// rebuild after one file changed renders one article, not all. A Builder is
+// not safe for concurrent use; the bundles it returns are.
+type Builder struct {
+	site  Site
+	items map[itemKey]*item
+	pages *pageCache
+}
+
+// itemKey identifies an article version: the same file with the same bytes,
+// id and dates renders the same item.
+type itemKey struct {
+	path, hash, id     string
+	published, updated int64
+}
+
+func keyFor(a *content.Article) itemKey {
+	return itemKey{a.Path, a.Hash, a.ID, a.Published.Unix(), a.Updated.Unix()}
+}
+
+// NewBuilder checks and normalizes the site settings.
+func NewBuilder(site Site) (*Builder, error) {
+	// Clean before validating, so a title of characters XML cannot carry
+	// is refused rather than written empty.
+	site.Title = content.CleanText(site.Title)
+	site.Description = content.CleanText(site.Description)
+	site.Author = content.CleanText(site.Author)
+	site.Language = content.CleanText(site.Language)
+	if err := site.Validate(); err != nil {
+		return nil, err
+	}
+	nb, err := NormalizeBaseURL(site.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	site.BaseURL = nb
+	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize)}, nil
+}
+
+// Build makes a bundle from articles as [content.Select] returns them. It
+// fails only on an invalid site or an internal encoding error; what the
+// articles hold cannot make it fail.
+func Build(site Site, articles []*content.Article) (*Bundle, error) {
+	bl, err := NewBuilder(site)
+	if err != nil {
+		return nil, err
+	}
+	return bl.Build(articles)
+}
+
+// Build makes a bundle from articles (in any order: it sorts them newest
+// first). Items of articles seen in the previous build are reused.
+func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
+	site := bl.site
+	articles = slices.Clone(articles)
+	content.SortNewest(articles)
+	b := &Bundle{
+		site:     site,
+		files:    make(map[string]*File),
+		articles: articles,
+		bySlug:   make(map[string]*content.Article, len(articles)),
+		pages:    bl.pages,
+	}
+	b.base, b.baseEsc = "/", "/"
+	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
+		b.base, b.baseEsc = u.Path, u.EscapedPath()
+	}
+	for _, a := range articles {
+		b.bySlug[a.Slug] = a
+	}
+
+	used := make(map[itemKey]*item)
+	itemOf := func(a *content.Article) *item {
+		k := keyFor(a)
+		if it, ok := used[k]; ok {
+			return it
+		}
+		it, ok := bl.items[k]
+		if !ok {
+			it = newItem(&site, a)
+		}
+		used[k] = it
+		return it
+	}
+
+	main := site.newSpec("", site.Title, site.description(), site.feedID())
+	main.items = pick(&site, articles, itemOf)
+	var specs []*feedSpec
+	if !site.NoTagFeeds {
+		for _, t := range groupTags(articles) {
+			sp := site.newSpec("tags/"+t.slug+"/", site.Title+": "+t.name, "Articles tagged “"+t.name+"” from "+site.Title, site.URL("tags/"+url.PathEscape(t.slug)+"/"))
+			sp.name = "Tag “" + t.name + "”"
+			sp.items = pick(&site, t.articles, itemOf)
+			specs = append(specs, sp)
+		}
+	}
+	for _, sec := range site.Sections {
+		var arts []*content.Article
+		for _, a := range articles {
+			if strings.HasPrefix(a.Path, sec+"/") {
+				arts = append(arts, a)
+			}
+		}
+		sp := site.newSpec("sections/"+sec+"/", site.Title+": "+sec, "Articles in “"+sec+"” from "+site.Title, site.URL("sections/"+content.EscapePath(sec)+"/"))
+		sp.name = "Section “" + sec + "”"
+		sp.items = pick(&site, arts, itemOf)
+		specs = append(specs, sp)
+	}
+	bl.items = used // forget items of articles gone or changed
+	b.specs = specs
+	b.updated = newest(main.items)
+
+	for _, sp := range append(slices.Clone(specs), main) {
+		if err := b.renderSpec(&site, sp); err != nil {
+			return nil, err
+		}
+	}
+	more := specs
+	if len(more) > maxMoreFeeds {
+		more = more[:maxMoreFeeds]
+	}
+	idx, err := renderIndex(&site, main, more)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", IndexName, err)
+	}
+	index := newFile(IndexName, TypeHTML, idx, b.updated)
+	b.files[IndexName] = index
+	// The index before the main feeds, so that the main feeds are written last.
+	n := len(b.feeds)
+	b.feeds = append(b.feeds[:n-3], index, b.feeds[n-3], b.feeds[n-2], b.feeds[n-1])
+	return b, nil
+}
+
+// maxMoreFeeds caps the tag and section feeds the index page links.
+const maxMoreFeeds = 200
+
+// renderSpec renders one feed set's three files into the bundle.
+func (b *Bundle) renderSpec(site *Site, sp *feedSpec) error {
+	mod := newest(sp.items)
+	for _, r := range []struct {
+		name, ctype, key string
+		render           func(*Site, *feedSpec) ([]byte, error)
+	}{
+		{RSSName, TypeRSS, "rss", renderRSS},
+		{AtomName, TypeAtom, "atom", renderAtom},
+		{JSONName, TypeJSON, "json", renderJSON},
+	} {
+		body, err := r.render(site, sp)
+		if err != nil {
+			return fmt.Errorf("render %s%s: %w", sp.prefix, r.name, err)
+		}
+		f := newFile(sp.prefix+r.name, r.ctype, body, mod)
+		if site.Hub != "" {
+			f.Link = "<" + site.Hub + `>; rel="hub", <` + sp.self[r.key] + `>; rel="self"`
+		}
+		b.files[f.Path] = f
+		b.feeds = append(b.feeds, f)
+	}
+	return nil
+}
+
+// newSpec returns a feed set at prefix (unescaped) with its self URLs.
+func (s *Site) newSpec(prefix, title, description, home string) *feedSpec {
+	esc := content.EscapePath(strings.TrimSuffix(prefix, "/"))
+	if esc != "" {
+		esc += "/"
+	}
+	return &feedSpec{
+		prefix: prefix, title: title, description: description, home: s.BaseURL,
+		id: home,
+		self: map[string]string{
+			"rss": s.URL(esc + RSSName), "atom": s.URL(esc + AtomName), "json": s.URL(esc + JSONName),
+		},
+	}
+}
+
+// pick returns the items a feed holds: the newest MaxItems, and beyond that
+// every article published within Retain of the newest one, so a burst of
+// articles never pushes items out before hourly pollers saw them.
+func pick(s *Site, newestFirst []*content.Article, itemOf func(*content.Article) *item) []*item {
+	n := len(newestFirst)
+	if s.MaxItems > 0 && n > s.MaxItems {
+		n = s.MaxItems
+		if s.Retain > 0 {
+			cutoff := newestFirst[0].Published.Add(-s.Retain)
+			for n < len(newestFirst) && !newestFirst[n].Published.Before(cutoff) {
+				n++
+			}
+		}
+	}
+	items := make([]*item, n)
+	for i, a := range newestFirst[:n] {
+		items[i] = itemOf(a)
+	}
+	return items
+}
+
+// tagGroup is the articles of one tag, newest first.
+type tagGroup struct {
+	slug, name string
+	articles   []*content.Article
+}
+
+// TagSlug returns the URL path element of a tag: lowercase, white space and
+// slashes as "-". Tags that differ only in case share a slug, and so a feed.
+func TagSlug(tag string) string {
+	s := strings.ToLower(strings.Join(strings.Fields(tag), "-"))
+	s = strings.ReplaceAll(s, "/", "-")
+	s = strings.ReplaceAll(s, "\\", "-")
+	if s == "." || s == ".." {
+		s = "-" + s
+	}
+	return s
+}
+
+// groupTags groups articles (newest first) by tag slug. A tag's name is its
+// spelling in the newest article that has it.
+func groupTags(newestFirst []*content.Article) []*tagGroup {
+	by := make(map[string]*tagGroup)
+	for _, a := range newestFirst {
+		seen := make(map[string]bool, len(a.Tags))
+		for _, t := range a.Tags {
+			t = cleanName(t)
+			slug := TagSlug(t)
+			if slug == "" || seen[slug] {
+				continue
+			}
+			seen[slug] = true
+			g, ok := by[slug]
+			if !ok {
+				g = &tagGroup{slug: slug, name: t}
+				by[slug] = g
+			}
+			g.articles = append(g.articles, a)
+		}
+	}
+	out := make([]*tagGroup, 0, len(by))
+	for _, g := range by {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b *tagGroup) int { return cmp.Compare(a.slug, b.slug) })
+	return out
+}
