@@ -49,6 +49,15 @@ type Config struct {
 	Quiet       time.Duration `yaml:"quiet"`
 	MaxSize     int64         `yaml:"max_file_size"`
 	State       string        `yaml:"state"`
+	// Publishing options.
+	FullContent *bool             `yaml:"full_content"` // nil means true
+	TagFeeds    *bool             `yaml:"tag_feeds"`    // nil means true
+	Sections    []string          `yaml:"sections"`
+	Retain      time.Duration     `yaml:"retain"`
+	Icon        string            `yaml:"icon"`
+	Logo        string            `yaml:"logo"`
+	Hub         string            `yaml:"hub"`
+	Aliases     map[string]string `yaml:"aliases"` // nil means DefaultAliases; {} means none
 
 	file string         // the config file read, "" when none
 	loc  *time.Location // from TimeZone
@@ -65,6 +74,18 @@ func DefaultConfig() Config {
 		Quiet:       50 * time.Millisecond,
 		MaxSize:     content.DefaultMaxSize,
 		TimeZone:    "UTC",
+	}
+}
+
+// DefaultAliases are the old feed URLs other tools use, redirected (301) to
+// dropfeed's feeds: Hugo's index.xml, jekyll-feed's feed.xml (Atom),
+// WordPress's feed/ and feed/atom/.
+func DefaultAliases() map[string]string {
+	return map[string]string{
+		"index.xml":  feed.RSSName,
+		"feed.xml":   feed.AtomName,
+		"feed/":      feed.RSSName,
+		"feed/atom/": feed.AtomName,
 	}
 }
 
@@ -214,6 +235,10 @@ func (c *Config) site(baseURL string) feed.Site {
 	if title == "" {
 		title = filepath.Base(c.Content)
 	}
+	aliases := c.Aliases
+	if aliases == nil {
+		aliases = DefaultAliases()
+	}
 	return feed.Site{
 		Title:       title,
 		Description: c.Description,
@@ -221,6 +246,14 @@ func (c *Config) site(baseURL string) feed.Site {
 		Author:      c.Author,
 		Language:    c.Language,
 		MaxItems:    c.MaxItems,
+		Retain:      c.Retain,
+		SummaryOnly: c.FullContent != nil && !*c.FullContent,
+		NoTagFeeds:  c.TagFeeds != nil && !*c.TagFeeds,
+		Sections:    c.Sections,
+		Icon:        c.Icon,
+		Logo:        c.Logo,
+		Hub:         c.Hub,
+		Aliases:     aliases,
 	}
 }
 

@@ -196,10 +196,12 @@ type daemon struct {
 	// ready, when set, is called once, after the first successful build.
 	ready func(articles, errors int)
 
-	root   *os.Root
-	idx    *content.Index
-	state  *state.Store
-	status atomic.Pointer[status]
+	root    *os.Root
+	idx     *content.Index
+	state   *state.Store
+	builder *feed.Builder // keeps rendered items between rebuilds; nil after a reload
+	pub     *publisher    // WebSub pings; nil without a hub
+	status  atomic.Pointer[status]
 }
 
 // status is what /healthz reports; replaced whole after each build.
@@ -248,6 +250,10 @@ func (d *daemon) run(ctx context.Context) error {
 	batches := make(chan watch.Batch)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.Run(gctx, batches) })
+	if d.site.Hub != "" {
+		d.pub = newPublisher(d.site.Hub, d.log)
+		g.Go(func() error { return d.pub.run(gctx) })
+	}
 	g.Go(func() error {
 		d.apply(gctx, watch.Batch{Rescan: true}, "start")
 		due := time.NewTimer(time.Hour)
@@ -366,7 +372,16 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	for _, w := range warns {
 		d.log.Warn(w.Msg, "path", w.Path)
 	}
-	b, err := feed.Build(d.site, visible)
+	if d.builder == nil {
+		bl, err := feed.NewBuilder(d.site)
+		if err != nil {
+			d.log.Error("build failed; serving the last good build", "err", err)
+			d.metrics.rebuildFailed()
+			return
+		}
+		d.builder = bl
+	}
+	b, err := d.builder.Build(visible)
 	if err != nil {
 		d.log.Error("build failed; serving the last good build", "err", err)
 		d.metrics.rebuildFailed()
@@ -374,6 +389,9 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	}
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
+	if d.pub != nil {
+		d.pub.notify(changedFeeds(prev, b))
+	}
 	nerr := len(d.idx.Errors())
 	// /healthz turns ready (or moves to the new generation) only once the
 	// static output is written too, so "ready" means every output is current.
@@ -421,7 +439,8 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	}
 	nc.Addr = d.cfg.Addr
 	d.cfg, d.site, d.opts = nc, nc.site(base), nc.contentOptions(base)
-	d.idx = nil // settings such as the time zone change every parse
+	d.builder = nil // the site settings may have changed
+	d.idx = nil     // settings such as the time zone change every parse
 	if d.root != nil {
 		d.root.Close()
 		d.root = nil
