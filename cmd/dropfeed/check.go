@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -14,16 +15,20 @@ import (
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	var strict bool
-	fs := newFlagSet("check", "Usage: dropfeed check [flags]\n\ncheck reads every article file and prints one line per problem,\nPATH:LINE: error|warning: MESSAGE (paths relative to the content folder),\nthen a summary. It exits 1 when there is an error (or, with -strict, a warning).",
-		"  dropfeed check -content articles\n  dropfeed check -strict\n", stderr)
+	fs := newFlagSet("check", "Usage: dropfeed check [flags]\n\ncheck reads every article file and prints one line per problem,\nPATH:LINE[:COLUMN]: error|warning: MESSAGE (paths relative to the content\nfolder), then a summary. Besides errors it warns about what readers will\ndislike: a long first paragraph and no summary, an image without alt text,\na very long title, a duplicate id or URL. It exits 1 when there is an error\n(with -strict, a warning too); warnings alone never fail without -strict.",
+		"  dropfeed check -content articles\n  dropfeed check -strict\n  dropfeed check -format json | jq '.diagnostics[]'\n", stderr)
 	c.register(fs)
 	fs.BoolVar(&strict, "strict", false, "exit 1 on warnings too")
+	format := fs.String("format", "text", "output `format`: text, or json (one object with the counts and a diagnostics list)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(fs, &c)
 	if err != nil {
 		return err
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("%w: -format: %q is not text or json", errUsage, *format)
 	}
 	root, fsys, err := openContent(cfg.Content)
 	if err != nil {
@@ -39,9 +44,14 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("read content folder: %w", err)
 	}
-	nerr := reportErrors(stdout, changes.Errors)
-	nwarn := len(changes.Errors) - nerr
-	st, err := openState(ctx, cfg, true, func(w string) { fmt.Fprintf(stdout, "warning: %s\n", w) })
+	rep := &checkReport{Content: cfg.Content}
+	if abs, err := filepath.Abs(cfg.Content); err == nil {
+		rep.Content = abs
+	}
+	for _, err := range changes.Errors {
+		rep.addErr(err)
+	}
+	st, err := openState(ctx, cfg, true, func(w string) { rep.add(diagnostic{Severity: "warning", Message: w}) })
 	if err != nil {
 		return err
 	}
@@ -50,19 +60,27 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("read state: %w", err)
 	}
+	sources := make(map[string]*source)
 	for _, a := range arts {
 		for _, w := range a.Warnings {
-			fmt.Fprintf(stdout, "%s\n", warnLine(w))
-			nwarn++
+			rep.add(diagnostic{Path: w.Path, Line: w.Line, Severity: "warning", Message: w.Msg})
+		}
+		src, diags := lintFile(fsys, a, cfg.UnsafeHTML)
+		sources[a.Path] = src
+		for _, d := range diags {
+			rep.add(d)
 		}
 	}
 	_, warns := content.Select(arts, time.Now())
 	for _, w := range warns {
-		fmt.Fprintf(stdout, "%s\n", warnLine(w))
-		nwarn++
+		rep.add(selectWarning(w, func(p string) *source { return sources[p] }))
 	}
-	fmt.Fprintf(stdout, "%d files, %d articles, %d errors, %d warnings\n", x.Len(), len(arts), nerr, nwarn)
-	if nerr > 0 || (strict && nwarn > 0) {
+	rep.Files, rep.Articles = x.Len(), len(arts)
+	rep.sort()
+	if err := rep.write(stdout, *format); err != nil {
+		return err
+	}
+	if rep.Errors > 0 || (strict && rep.Warnings > 0) {
 		return errSilentFail
 	}
 	return nil
@@ -75,10 +93,6 @@ func diagLine(err error, severity string) string {
 		return location(pe.Path, pe.Line) + ": " + severity + ": " + pe.Err.Error()
 	}
 	return severity + ": " + err.Error()
-}
-
-func warnLine(w content.Warning) string {
-	return location(w.Path, w.Line) + ": warning: " + w.Msg
 }
 
 func location(path string, line int) string {

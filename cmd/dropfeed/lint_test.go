@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+var longPara = strings.TrimSpace(strings.Repeat("Many words in a long paragraph. ", 20)) // 639 characters
+
+// lintSite is a content folder with one case of each reader-facing warning,
+// and files that must not warn.
+var lintSite = map[string]string{
+	"long.md":               "---\ntitle: Long\ndate: 2026-01-01\n---\n\n# Not a paragraph\n\n" + longPara[:300] + "\n" + longPara[300:] + "\n\nShort.\n",
+	"long-summary.md":       "---\ntitle: Long with summary\ndate: 2026-01-01\nsummary: Given.\n---\n\n" + longPara + "\n",
+	"short.md":              "---\ntitle: Short\ndate: 2026-01-01\n---\n\nA short first paragraph.\n\n" + longPara + "\n",
+	"long-text.txt":         "Long text\nDate: 2026-01-01\n\nWorkers lift the cobbles. (Photo/Desk)\n\n" + longPara + "\n\nSource: Desk\n",
+	"long-summary-text.txt": "Long text with summary\nDate: 2026-01-01\nSummary: Given.\n\n" + longPara + "\n",
+	"images.md":             "---\ntitle: Images\ndate: 2026-01-01\n---\n\nText.\n\nSee ![](a.png) and ![a bridge](b.png) and ![ ](c.png).\n\n```\n![](in-code.png)\n```\n\nAnd `![](code-span.png)`.\n",
+	"image.txt":             "Image without caption\nDate: 2026-01-01\nImage: https://example.com/a.jpg\n\nText.\n",
+	"image-caption.txt":     "Image with caption\nDate: 2026-01-01\nImage: https://example.com/a.jpg\n\nWorkers lift the cobbles. (Photo/Desk)\n\nText.\n",
+	"dup-a.md":              "---\ntitle: First with the id\ndate: 2026-01-01\nid: urn:x:same\n---\n\nText.\n",
+	"dup-b.md":              "---\ntitle: Second with the id\ndate: 2026-01-02\nid: urn:x:same\n---\n\nText.\n",
+	"x.md":                  "---\ntitle: The URL x\ndate: 2026-01-01\n---\n\nText.\n",
+	"z.md":                  "---\ntitle: Also the URL x\ndate: 2026-01-01\nslug: x\n---\n\nText.\n",
+	"title.md":              "---\ntitle: " + strings.Repeat("Very long title ", 8) + "\ndate: 2026-01-01\n---\n\nText.\n",
+}
+
+func writeSite(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		writeAtomic(t, filepath.Join(dir, filepath.FromSlash(name)), data)
+	}
+	return dir
+}
+
+// TestCheckLint runs check over lintSite: each warning on its file, line
+// and (for images) column, none on the files that are fine, and warnings
+// alone exit 0 unless -strict.
+func TestCheckLint(t *testing.T) {
+	dir := writeSite(t, lintSite)
+	code, stdout, stderr := runCLI(t, "check", "-content", dir)
+	if code != 0 {
+		t.Fatalf("check = exit %d, want 0 (warnings only):\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := []string{
+		"dup-b.md:4: warning: duplicate id urn:x:same (also dup-a.md); left out",
+		"image.txt:3: warning: the image has no alt text: start the body with a photo caption paragraph, e.g. \"Workers on the bridge. (Photo/Desk)\"",
+		"images.md:8:5: warning: image without alt text: describe it between the brackets of ![...](...) for readers who cannot see it",
+		"images.md:8:43: warning: image without alt text: describe it between the brackets of ![...](...) for readers who cannot see it",
+		"long-text.txt:6: warning: the first paragraph is 639 characters long and there is no summary: feed readers show it cut off after about 300; add a Summary: header or a shorter first paragraph",
+		"long.md:8: warning: the first paragraph is 640 characters long and there is no summary: feed readers show it cut off after about 300; add summary: in the front matter or a shorter first paragraph",
+		"title.md:2: warning: the title is 127 characters long; feed readers cut titles longer than about 110",
+		"z.md:4: warning: duplicate URL path articles/x/ (also x.md); left out",
+		"13 files, 13 articles, 0 errors, 8 warnings",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("check output:\n%s\nwant:\n%s", stdout, strings.Join(want, "\n"))
+	}
+
+	code, _, _ = runCLI(t, "check", "-strict", "-content", dir)
+	if code != exitFail {
+		t.Errorf("check -strict with warnings = exit %d, want 1", code)
+	}
+}
+
+// TestCheckJSON: -format json gives the counts and every diagnostic, with
+// the same positions as the text lines.
+func TestCheckJSON(t *testing.T) {
+	tests := []struct {
+		name     string
+		content  string
+		wantCode int
+		wantErr  int
+		wantWarn int
+		wantDiag diagnostic
+	}{
+		{"errors", filepath.Join("testdata", "bad"), exitFail, 3, 0,
+			diagnostic{Path: "wrong-type.md", Line: 4, Severity: "error"}},
+		{"warnings", "", 0, 0, 8,
+			diagnostic{Path: "images.md", Line: 8, Column: 43, Severity: "warning"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tc.content
+			if dir == "" {
+				dir = writeSite(t, lintSite)
+			}
+			code, stdout, stderr := runCLI(t, "check", "-format", "json", "-content", dir)
+			if code != tc.wantCode {
+				t.Fatalf("check -format json = exit %d, want %d:\n%s", code, tc.wantCode, stderr)
+			}
+			var r checkReport
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatalf("output is not one JSON object: %v\n%s", err, stdout)
+			}
+			if r.Errors != tc.wantErr || r.Warnings != tc.wantWarn || len(r.Diagnostics) != tc.wantErr+tc.wantWarn {
+				t.Errorf("counts: %d errors, %d warnings, %d diagnostics; want %d, %d", r.Errors, r.Warnings, len(r.Diagnostics), tc.wantErr, tc.wantWarn)
+			}
+			if !slices.ContainsFunc(r.Diagnostics, func(d diagnostic) bool {
+				return d.Path == tc.wantDiag.Path && d.Line == tc.wantDiag.Line && d.Column == tc.wantDiag.Column && d.Severity == tc.wantDiag.Severity && d.Message != ""
+			}) {
+				t.Errorf("no diagnostic like %+v in %+v", tc.wantDiag, r.Diagnostics)
+			}
+			if abs, _ := filepath.Abs(dir); r.Content != abs {
+				t.Errorf("content = %q, want %q", r.Content, abs)
+			}
+		})
+	}
+	code, _, stderr := runCLI(t, "check", "-format", "xml", "-content", t.TempDir())
+	if code != exitUsage || !strings.Contains(stderr, "-format") {
+		t.Errorf("check -format xml = exit %d, stderr %q; want 2", code, stderr)
+	}
+}
+
+func TestDiagnosticString(t *testing.T) {
+	tests := []struct {
+		d    diagnostic
+		want string
+	}{
+		{diagnostic{Path: "a.md", Line: 3, Column: 7, Severity: "warning", Message: "m"}, "a.md:3:7: warning: m"},
+		{diagnostic{Path: "a.md", Line: 3, Severity: "error", Message: "m"}, "a.md:3: error: m"},
+		{diagnostic{Path: "a.md", Severity: "warning", Message: "m"}, "a.md: warning: m"},
+		{diagnostic{Severity: "warning", Message: "state reset"}, "warning: state reset"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := tc.d.String(); got != tc.want {
+				t.Errorf("String() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestImagesWithoutAlt(t *testing.T) {
+	tests := []struct {
+		name, md string
+		unsafe   bool
+		want     [][2]int
+	}{
+		{"none", "![ok](a.png)\n", false, nil},
+		{"inline", "x ![](a.png)\n", false, [][2]int{{1, 3}}},
+		{"reference", "![][ref]\n\n[ref]: a.png\n", false, [][2]int{{1, 1}}},
+		{"raw HTML escaped", `<img src="a.png">` + "\n", false, nil},
+		{"raw HTML allowed", `<img src="a.png"> <img alt="ok" src="b.png">` + "\n", true, [][2]int{{1, 1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := readSource([]byte(tc.md), content.FormatMarkdown)
+			if got := s.imagesWithoutAlt(tc.unsafe); !slices.Equal(got, tc.want) {
+				t.Errorf("imagesWithoutAlt(%q) = %v, want %v", tc.md, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRenderedImagesWithoutAlt(t *testing.T) {
+	tests := []struct {
+		html string
+		want int
+	}{
+		{`<p><img src="a" alt="A bridge"></p>`, 0},
+		{`<p><img src="a" alt=""><img src="b"></p>`, 2},
+		{`<figure><img src="a" alt="  "/></figure>`, 1},
+		{`<p>&lt;img src="a"&gt;</p>`, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.html, func(t *testing.T) {
+			if got := renderedImagesWithoutAlt(tc.html); got != tc.want {
+				t.Errorf("renderedImagesWithoutAlt(%q) = %d, want %d", tc.html, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestExampleSiteIsClean keeps the example site free of warnings, so a new
+// user's first "check" says nothing bad about it.
+func TestExampleSiteIsClean(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", "..", "example", "articles")); err != nil {
+		t.Skip("no example site")
+	}
+	code, stdout, _ := runCLI(t, "check", "-config", filepath.Join("..", "..", "example", "dropfeed.yaml"))
+	if code != 0 {
+		t.Errorf("check on the example site = exit %d:\n%s", code, stdout)
+	}
+}
