@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -195,5 +196,25 @@ func TestServeReloadOnSIGHUP(t *testing.T) {
 	}
 	if code := d.stop(); code != 0 {
 		t.Fatalf("exit %d after SIGTERM, want 0", code)
+	}
+}
+
+// TestServeSchedule: an article dated a few seconds ahead appears by itself
+// when its time comes, with no file event to trigger a rebuild.
+func TestServeSchedule(t *testing.T) {
+	dir := t.TempDir()
+	due := time.Now().Add(3 * time.Second).UTC().Truncate(time.Second).Add(time.Second)
+	writeAtomic(t, filepath.Join(dir, "now.md"), "---\ntitle: Already out\ndate: 2026-01-01T00:00:00Z\n---\nBody.\n")
+	writeAtomic(t, filepath.Join(dir, "later.md"), "---\ntitle: Scheduled piece\ndate: "+due.Format(time.RFC3339)+"\n---\nBody.\n")
+	d := startServe(t, "-content", dir)
+	d.waitReady()
+	if _, body, err := d.get("rss.xml"); err != nil || strings.Contains(string(body), "Scheduled piece") {
+		if time.Now().Before(due) {
+			t.Fatalf("the scheduled article is in the feed before its time (err %v)", err)
+		}
+	}
+	d.waitFeeds("the scheduled article at its time", func(b string) bool { return strings.Contains(b, "Scheduled piece") })
+	if time.Now().Before(due) {
+		t.Fatalf("the scheduled article appeared before %s", due)
 	}
 }
