@@ -122,6 +122,9 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 		if it.link != "" {
 			ae.Links = append(ae.Links, feeds.AtomLink{Href: it.link, Rel: "related"})
 		}
+		if e := it.enclosure; e != nil {
+			ae.Links = append(ae.Links, feeds.AtomLink{Href: it.image, Rel: "enclosure", Type: e.Type, Length: enclosureLength(e.Size)})
+		}
 		for _, n := range it.authors {
 			ae.Authors = append(ae.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: n}})
 		}

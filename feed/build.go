@@ -3,6 +3,7 @@ package feed
 import (
 	"cmp"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,9 +16,10 @@ import (
 // rebuild after one file changed renders one article, not all. A Builder is
 // not safe for concurrent use; the bundles it returns are.
 type Builder struct {
-	site  Site
-	items map[itemKey]*item
-	pages *pageCache
+	site   Site
+	assets fs.FS // the content folder, for media files; nil serves none
+	items  map[itemKey]*item
+	pages  *pageCache
 }
 
 // itemKey identifies an article version: the same file with the same bytes,
@@ -30,6 +32,11 @@ type itemKey struct {
 func keyFor(a *content.Article) itemKey {
 	return itemKey{a.Path, a.Hash, a.ID, a.Published.Unix(), a.Updated.Unix()}
 }
+
+// SetAssets names the content folder the articles come from, so that the
+// media files they reference (their image, images in their body) are
+// enclosed, served and copied. Nil (the default) turns that off.
+func (bl *Builder) SetAssets(fsys fs.FS) { bl.assets = fsys }
 
 // NewBuilder checks and normalizes the site settings.
 func NewBuilder(site Site) (*Builder, error) {
@@ -73,6 +80,7 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 		articles: articles,
 		bySlug:   make(map[string]*content.Article, len(articles)),
 		pages:    bl.pages,
+		assetFS:  bl.assets,
 	}
 	b.base, b.baseEsc = "/", "/"
 	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
@@ -90,7 +98,7 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 		}
 		it, ok := bl.items[k]
 		if !ok {
-			it = newItem(&site, a)
+			it = newItem(&site, a, bl.assets)
 		}
 		used[k] = it
 		return it

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"time"
@@ -87,6 +88,7 @@ type Bundle struct {
 	specs    []*feedSpec                 // the tag and section feed sets (the main one excluded)
 	pages    *pageCache
 	updated  time.Time
+	assetFS  fs.FS  // the content folder, for media files; nil serves none
 	base     string // the base URL's path, ending in "/"
 	baseEsc  string // the same, escaped, for Location headers
 }
@@ -146,6 +148,55 @@ func (b *Bundle) Alias(rel string) (string, bool) {
 	return t, ok
 }
 
+// Assets returns the media files an article references by relative path
+// (its image and the images, audio and video in its body) that exist in the
+// content folder, deduplicated, in reference order.
+func (b *Bundle) Assets(a *content.Article) []Asset {
+	if b.assetFS == nil {
+		return nil
+	}
+	var out []Asset
+	seen := make(map[string]bool)
+	for _, ref := range append([]string{a.Image}, mediaRefs(a.Body.HTML())...) {
+		if as, ok := assetFor(b.assetFS, a, ref); ok && !seen[as.URLPath] {
+			seen[as.URLPath] = true
+			out = append(out, as)
+		}
+	}
+	return out
+}
+
+// LookupAsset finds the media file served at rel (relative to the base URL,
+// unescaped): "articles/<slug>/<ref>" for an article that references it.
+func (b *Bundle) LookupAsset(rel string) (Asset, bool) {
+	if b.assetFS == nil || MediaType(rel) == "" {
+		return Asset{}, false
+	}
+	rest, ok := strings.CutPrefix(rel, "articles/")
+	if !ok {
+		return Asset{}, false
+	}
+	// The article is the longest slug that is a prefix of the path.
+	for i := len(rest) - 1; i > 0; i-- {
+		if rest[i] != '/' {
+			continue
+		}
+		a, ok := b.bySlug[rest[:i]]
+		if !ok {
+			continue
+		}
+		for _, as := range b.Assets(a) {
+			if as.URLPath == rel {
+				return as, true
+			}
+		}
+	}
+	return Asset{}, false
+}
+
+// OpenAsset opens a media file of the content folder.
+func (b *Bundle) OpenAsset(as Asset) (fs.File, error) { return b.assetFS.Open(as.File) }
+
 // HasArticle reports whether slug (unescaped) names an article page, so that
 // "articles/<slug>" can be redirected to "articles/<slug>/".
 func (b *Bundle) HasArticle(slug string) bool {
@@ -160,7 +211,7 @@ func (b *Bundle) Page(a *content.Article) *File {
 	if f := b.pages.get(key); f != nil {
 		return f
 	}
-	it := newItem(&b.site, a)
+	it := newItem(&b.site, a, b.assetFS)
 	body := renderArticle(&b.site, it)
 	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, it.updated)
 	b.pages.put(key, f)

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"html"
+	"io/fs"
 	"net/url"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ type item struct {
 	link    string   // external link, absolute or ""
 	authors []string // cleaned names
 	tags    []string
+	// enclosure is the article image when it is a media file of the content
+	// folder (copied and served), for RSS enclosure and Atom rel="enclosure".
+	enclosure *Asset
 	// full is whether feeds carry the full content (else the summary only).
 	full bool
 	// published and updated are in UTC and whole seconds, as every format
@@ -28,7 +32,7 @@ type item struct {
 	published, updated time.Time
 }
 
-func newItem(s *Site, a *content.Article) *item {
+func newItem(s *Site, a *content.Article, assets fs.FS) *item {
 	it := &item{a: a, url: s.URL(ArticlePath(a.EscapedSlug()))}
 	base, err := url.Parse(it.url)
 	if err != nil {
@@ -46,6 +50,9 @@ func newItem(s *Site, a *content.Article) *item {
 	it.html = cleanHTML(a.Body.HTML(), base)
 	it.summary = content.CleanText(a.Summary)
 	it.image = absURL(content.CleanText(a.Image), base)
+	if as, ok := assetFor(assets, a, a.Image); ok {
+		it.enclosure = &as
+	}
 	it.link = absURL(content.CleanText(a.Link), base)
 	for _, n := range a.Authors {
 		if n = cleanName(n); n != "" {

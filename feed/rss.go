@@ -107,6 +107,10 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		ri.PubDate = rssDate(it.published)
 		ri.Description = ""
 		ri.Content = nil
+		ri.Enclosure = nil
+		if e := it.enclosure; e != nil {
+			ri.Enclosure = &feeds.RssEnclosure{Url: it.image, Length: enclosureLength(e.Size), Type: e.Type}
+		}
 		w := &rssItem{Title: innerXML{hexEscape(it.title())}, RssItem: ri, Creators: it.authors}
 		switch sum, body := it.summaryHTML(), it.content(); {
 		case sum != "" && body != "" && sum != body:

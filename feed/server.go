@@ -2,6 +2,8 @@ package feed
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -122,6 +124,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, b.baseEsc+"articles/"+escapeSlugPath(slug)+"/")
 			return
 		}
+		if as, ok := b.LookupAsset(rel); ok {
+			s.serveAsset(w, r, b, as)
+			return
+		}
 		if target, ok := b.Alias(rel); ok {
 			redirect(w, r, b.baseEsc+escapeSlugPath(target))
 			return
@@ -217,3 +223,24 @@ func escapeSlugPath(slug string) string {
 
 // basePath returns the base URL's path, ending in "/".
 func (b *Bundle) basePath() string { return b.base }
+
+// serveAsset serves a media file from the content folder.
+func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, as Asset) {
+	f, err := b.OpenAsset(as)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	rs, ok := f.(io.ReadSeeker)
+	if err != nil || !ok || !fi.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", as.Type)
+	h.Set("Cache-Control", s.cacheControl)
+	h.Set("ETag", fmt.Sprintf(`"m%x-%x"`, fi.Size(), fi.ModTime().UnixNano()))
+	http.ServeContent(w, r, "", fi.ModTime(), rs)
+}

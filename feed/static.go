@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -86,6 +87,42 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 		}
 		return write(rel, f.Body)
 	}
+	// copyAsset copies a media file of the content folder; its manifest
+	// entry is its size and modification time, so an unchanged file is not
+	// read again.
+	copyAsset := func(as Asset) error {
+		src, err := b.OpenAsset(as)
+		if err != nil {
+			return nil // gone since the build: the page keeps a dead link until the next one
+		}
+		defer src.Close()
+		fi, err := src.Stat()
+		if err != nil {
+			return nil
+		}
+		id := fmt.Sprintf("media-%d-%d", fi.Size(), fi.ModTime().UnixNano())
+		changed, err := copyFileAtomic(dir, as.URLPath, src, fi.Size(), old[as.URLPath] == id)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		want[as.URLPath] = id
+		if changed {
+			st.Written++
+		} else {
+			st.Unchanged++
+		}
+		mu.Unlock()
+		return nil
+	}
+	writePage := func(a *content.Article, f *File) error {
+		for _, as := range b.Assets(a) {
+			if err := copyAsset(as); err != nil {
+				return err
+			}
+		}
+		return writeFile(f.Path, f)
+	}
 
 	if opts.NoPages {
 		// Leave the pages an earlier run wrote alone: keep them in the
@@ -99,17 +136,25 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 		arts := b.Articles()
 		if opts.Only != nil {
 			arts = make([]*content.Article, 0, len(opts.Only))
+			kept := make(map[string]bool)
 			for _, a := range b.Articles() {
 				p := PagePath(a)
 				if h, ok := old[p]; ok && !opts.Only[a.Path] {
 					want[p], want[p+".gz"] = h, old[p+".gz"]
 					st.Unchanged += 2
+					kept[a.Slug] = true
 					continue
 				}
 				arts = append(arts, a)
 			}
+			// The media files of the pages kept stay as they are.
+			for rel, h := range old {
+				if strings.HasPrefix(h, "media-") && ownedBy(rel, kept) {
+					want[rel] = h
+				}
+			}
 		}
-		if err := writePages(ctx, b, arts, opts.Workers, writeFile); err != nil {
+		if err := writePages(ctx, b, arts, opts.Workers, writePage); err != nil {
 			return st, err
 		}
 	}
@@ -145,7 +190,7 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 	return st, nil
 }
 
-func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writeFile func(string, *File) error) error {
+func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writePage func(*content.Article, *File) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -159,9 +204,9 @@ func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers
 					continue
 				}
 				a := arts[i]
-				it := newItem(&b.site, a)
+				it := newItem(&b.site, a, b.assetFS)
 				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), it.updated)
-				errs[w] = writeFile(f.Path, f)
+				errs[w] = writePage(a, f)
 			}
 		})
 	}
@@ -276,4 +321,53 @@ func removeEmptyParents(dir, rel string) {
 		}
 		rel = path.Dir(rel)
 	}
+}
+
+// ownedBy reports whether a media path "articles/<slug>/<ref>" belongs to one
+// of the slugs.
+func ownedBy(rel string, slugs map[string]bool) bool {
+	rest, ok := strings.CutPrefix(rel, "articles/")
+	if !ok {
+		return false
+	}
+	for i := len(rest) - 1; i > 0; i-- {
+		if rest[i] == '/' && slugs[rest[:i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// copyFileAtomic copies src (size bytes) to dir/rel through a temp file and a
+// rename, unless the manifest says the same file is there (same) and its size
+// agrees. It reports whether it wrote.
+func copyFileAtomic(dir, rel string, src io.Reader, size int64, same bool) (bool, error) {
+	target := filepath.Join(dir, filepath.FromSlash(rel))
+	if same {
+		if fi, err := os.Stat(target); err == nil && fi.Mode().IsRegular() && fi.Size() == size {
+			return false, nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return false, fmt.Errorf("create folder for %s: %w", rel, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	_, err = io.Copy(tmp, src)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), target)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return false, fmt.Errorf("write %s: %w", rel, err)
+	}
+	return true, nil
 }
