@@ -124,8 +124,15 @@ func (d *daemonProc) adminURL() string {
 	d.t.Helper()
 	var u string
 	waitFor(d.t, 10*time.Second, "the admin listening line", func() bool {
-		if m := adminRE.FindStringSubmatch(d.Logs()); m != nil {
+		logs := d.Logs()
+		if m := adminRE.FindStringSubmatch(logs); m != nil {
 			u = m[1]
+		}
+		for line := range strings.SplitSeq(logs, "\n") {
+			var rec struct{ Msg, URL string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "admin listening" {
+				u = rec.URL
+			}
 		}
 		return u != ""
 	})
