@@ -95,7 +95,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(prog, "%s: warning: %s\n", w.Path, w.Msg)
 		}
 	}
-	b, err := feed.Build(cfg.site(cfg.BaseURL), visible)
+	bl, err := feed.NewBuilder(cfg.site(cfg.BaseURL))
+	if err != nil {
+		return err
+	}
+	bl.SetAssets(fsys)
+	b, err := bl.Build(visible)
 	if err != nil {
 		return err
 	}

@@ -381,6 +381,9 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		}
 		d.builder = bl
 	}
+	if d.root != nil {
+		d.builder.SetAssets(d.root.FS())
+	}
 	b, err := d.builder.Build(visible)
 	if err != nil {
 		d.log.Error("build failed; serving the last good build", "err", err)
