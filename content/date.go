@@ -28,7 +28,9 @@ var dateLayouts = []struct {
 // ParseDate parses the date forms dropfeed accepts: RFC 3339; YYYY-MM-DD;
 // Jekyll's "YYYY-MM-DD HH:MM[:SS] [±hhmm]". A date without an offset is read
 // in loc. The result is truncated to whole seconds, since RSS cannot carry
-// fractions.
+// fractions. Dates outside the years 1 to 9999 in UTC and offsets of 24 hours
+// or more, which feeds cannot write, are refused; an impossible date ("2024-02-30") says what is out of
+// range.
 func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -54,6 +56,10 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 			// Feeds and JSON cannot write years outside 1..9999 (in UTC).
 			if y := t.UTC().Year(); y < 1 || y > 9999 {
 				return time.Time{}, fmt.Errorf("%w: %q is outside the years 1 to 9999", ErrBadDate, s)
+			}
+			// "-0700" layouts take "+2400", which RFC 3339 and JSON cannot write.
+			if _, off := t.Zone(); off <= -24*3600 || off >= 24*3600 {
+				return time.Time{}, fmt.Errorf("%w: %q: time zone offset out of range", ErrBadDate, s)
 			}
 			return t.Truncate(time.Second), nil
 		}

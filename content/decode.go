@@ -19,7 +19,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // make the file [ErrBinary].
 func decodeText(path string, data []byte) (string, []Warning, error) {
 	var warns []Warning
-	data = bytes.TrimPrefix(data, utf8BOM)
+	for bytes.HasPrefix(data, utf8BOM) { // some tools add a second one
+		data = data[len(utf8BOM):]
+	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return "", nil, errAt(path, lineAt(data, i), fmt.Errorf("%w: NUL byte", ErrBinary))
 	}

@@ -48,7 +48,9 @@ func splitFrontMatter(path, s string) (fm string, fmLine int, body string, bodyL
 // FrontMatterClosed reports whether Markdown text either has no front matter or
 // has a closed one. A watcher uses it to wait for a file still being written.
 func FrontMatterClosed(s string) bool {
-	s = strings.TrimPrefix(s, "\uFEFF")
+	for strings.HasPrefix(s, "\uFEFF") {
+		s = s[len("\uFEFF"):]
+	}
 	if strings.Contains(s, "\r") {
 		// Line ends as Parse reads them: CRLF, and a lone CR.
 		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
@@ -125,7 +127,7 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 			}
 			m.updated, m.updatedLine = s, line
 		case "author", "authors":
-			l, ok := stringList(v)
+			l, ok := stringList(v, false)
 			if !ok {
 				if n, ok2 := authorName(v); ok2 {
 					l, ok = []string{n}, true
@@ -136,7 +138,7 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 			}
 			m.authors = append(m.authors, l...)
 		case "tags", "categories", "keywords":
-			l, ok := stringList(v)
+			l, ok := stringList(v, true)
 			if !ok {
 				return nil, bad("a list of strings")
 			}
@@ -199,14 +201,24 @@ func scalar(n *yaml.Node) (string, bool) {
 	return strings.TrimSpace(CleanText(n.Value)), true
 }
 
-// stringList accepts a scalar (one item, or comma-separated when it holds commas
-// and the key is a list of tags) or a sequence of scalars.
-func stringList(n *yaml.Node) ([]string, bool) {
+// stringList accepts a scalar (one item, or, when split is set, items
+// separated by commas as in the plain-text Tags: header) or a sequence of
+// scalars.
+func stringList(n *yaml.Node, split bool) ([]string, bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		s, _ := scalar(n)
 		if s == "" {
 			return nil, true
+		}
+		if split {
+			var out []string
+			for t := range strings.SplitSeq(s, ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					out = append(out, t)
+				}
+			}
+			return out, true
 		}
 		return []string{s}, true
 	case yaml.SequenceNode:

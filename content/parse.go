@@ -25,7 +25,8 @@ func FormatOf(name string) Format {
 
 // Parse turns one file's bytes into an Article. p is the slash path relative
 // to the content root; modTime is the file's modification time, used as the
-// publication time when the file carries no date.
+// publication time when the file carries no date (Go's zero time,
+// 0001-01-01T00:00:00Z, which Hugo writes for "no date", counts as none).
 func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, error) {
 	f := FormatOf(p)
 	if f == 0 {

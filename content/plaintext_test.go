@@ -309,6 +309,10 @@ func TestParseTextEncoding(t *testing.T) {
 			wantTitle: "Café", wantBody: "Text.",
 		},
 		{
+			name: "two BOMs", src: "\uFEFF\uFEFFCafé\n\nText.\n",
+			wantTitle: "Café", wantBody: "Text.",
+		},
+		{
 			name: "BOM and CRLF", src: "\uFEFFCafé\r\n\r\nText\r\nmore.\r\n",
 			wantTitle: "Café", wantBody: "Text more.",
 		},
