@@ -184,6 +184,13 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 				return nil, bad("true or false")
 			}
 			m.draft = b
+		case "full_content":
+			s, ok := scalar(v)
+			b, ok2 := parseBool(s)
+			if !ok || !ok2 || s == "" {
+				return nil, bad("true or false")
+			}
+			m.fullContent = &b
 		}
 	}
 	return m, nil

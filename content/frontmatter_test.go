@@ -271,3 +271,34 @@ func TestFrontMatterClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestFullContentKey: full_content is a per-article switch, nil when absent.
+func TestFullContentKey(t *testing.T) {
+	cases := []struct {
+		name, fm string
+		want     *bool
+		wantErr  bool
+	}{
+		{"absent", "title: T\n", nil, false},
+		{"false", "title: T\nfull_content: false\n", new(false), false},
+		{"true", "title: T\nfull_content: yes\n", new(true), false},
+		{"wrong type", "title: T\nfull_content: [a]\n", nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := content.Parse("a.md", []byte("---\n"+tc.fm+"---\nBody.\n"), time.Unix(0, 0), content.DefaultOptions())
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("Parse(full_content %q) = nil error, want one", tc.fm)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (a.FullContent == nil) != (tc.want == nil) || (a.FullContent != nil && *a.FullContent != *tc.want) {
+				t.Fatalf("Parse(%q).FullContent = %v, want %v", tc.fm, a.FullContent, tc.want)
+			}
+		})
+	}
+}

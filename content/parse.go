@@ -73,6 +73,7 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 	a.Tags = dedupe(m.tags)
 	a.Summary = cutSummaryKeep(CleanText(m.summary))
 	a.Image, a.Link, a.Draft = m.image, m.link, m.draft
+	a.FullContent = m.fullContent
 	if f == FormatText {
 		a.Source = body.source
 		body.image = m.image

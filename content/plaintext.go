@@ -35,6 +35,7 @@ type meta struct {
 	id, slug, summary     string
 	image, link           string
 	draft                 bool
+	fullContent           *bool // nil: the site decides
 }
 
 // parseText parses a decoded plain-text article.
