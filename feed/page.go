@@ -53,18 +53,25 @@ func (c *pageCache) put(key string, f *File) {
 	}
 }
 
-const pageCSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fdfdfc;--muted:#5f6368;--link:#0b57d0;--rule:#e3e3e0}
-@media (prefers-color-scheme:dark){:root{--fg:#e8e6e3;--bg:#16181c;--muted:#a0a4aa;--link:#8ab4f8;--rule:#2c2f35}}
-*{box-sizing:border-box}html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.65 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;overflow-wrap:anywhere}
-main,header,footer{max-width:42rem;margin:0 auto;padding:0 1.1rem}
-header{padding-top:2rem}footer{padding:2rem 1.1rem 3rem;color:var(--muted);font-size:.9rem}
-a{color:var(--link)}h1{font-size:1.9rem;line-height:1.2;margin:.4rem 0 .6rem}h2{font-size:1.3rem;line-height:1.3;margin:0 0 .2rem}
-.meta,.source,figcaption{color:var(--muted);font-size:.92rem}ol.articles{list-style:none;padding:0}ol.articles li{padding:1rem 0;border-top:1px solid var(--rule)}
-ol.articles p{margin:.3rem 0 0}img,video{max-width:100%;height:auto}pre{overflow-x:auto;padding:.8rem;border:1px solid var(--rule)}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}figure{margin:1.2rem 0}
-blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--rule);color:var(--muted)}table{border-collapse:collapse;display:block;overflow-x:auto}
-td,th{border:1px solid var(--rule);padding:.3rem .5rem}.feeds a{margin-right:.8rem}`
+const pageCSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fdfdfc;--muted:#5c6066;--link:#0b57d0;--visited:#6b3fa0;--rule:#e3e3e0;--code:#f3f3f1}
+@media (prefers-color-scheme:dark){:root{--fg:#e8e6e3;--bg:#16181c;--muted:#a0a4aa;--link:#8ab4f8;--visited:#c58af9;--rule:#2c2f35;--code:#202329}}
+*{box-sizing:border-box}html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.65 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;overflow-wrap:anywhere;text-rendering:optimizeLegibility}
+main,header,footer{max-width:42rem;margin:0 auto;padding:0 1.25rem}
+header{padding-top:2.2rem}footer{padding:2.5rem 1.25rem 3rem;color:var(--muted);font-size:.9rem}
+a{color:var(--link);text-underline-offset:.15em}a:visited{color:var(--visited)}a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
+h1,h2,h3{line-height:1.25;letter-spacing:-.01em;text-wrap:balance}h1{font-size:clamp(1.6rem,1.2rem + 2vw,2.2rem);margin:.4rem 0 .6rem}
+h2{font-size:1.3rem;margin:1.8rem 0 .4rem}h3{font-size:1.1rem;margin:1.5rem 0 .3rem}p,ul,ol{margin:0 0 1rem}
+.meta,.source,figcaption{color:var(--muted);font-size:.92rem}.site a{color:inherit;font-weight:600;text-decoration:none}
+ol.articles{list-style:none;padding:0;margin:1.5rem 0}ol.articles li{padding:1.1rem 0;border-top:1px solid var(--rule)}
+ol.articles h2{margin:0 0 .2rem}ol.articles h2 a{text-decoration:none}ol.articles h2 a:hover{text-decoration:underline}ol.articles p{margin:.3rem 0 0}
+img,video{max-width:100%;height:auto;border-radius:3px}figure{margin:1.5rem 0}figcaption{margin-top:.4rem}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;background:var(--code);padding:.1em .25em;border-radius:3px}
+pre{overflow-x:auto;padding:.9rem 1rem;background:var(--code);border-radius:4px;line-height:1.45}pre code{padding:0;background:none}
+blockquote{margin:1.2rem 0;padding-left:1rem;border-left:3px solid var(--rule);color:var(--muted)}hr{border:0;border-top:1px solid var(--rule);margin:2rem 0}
+table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto;margin:0 0 1rem}td,th{border:1px solid var(--rule);padding:.35rem .6rem;text-align:left}
+.feeds{margin:.8rem 0}.feeds a{display:inline-block;margin:0 .9rem .3rem 0}
+@media (max-width:30rem){body{font-size:1rem}}@media print{.feeds{display:none}a{color:inherit}}`
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
@@ -75,6 +82,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{{.Title}}</title>
 {{with .Description}}<meta name="description" content="{{.}}">
 {{end}}<link rel="alternate" type="application/rss+xml" title="{{.Site.Title}} (RSS)" href="{{.Feeds.rss}}">
@@ -87,7 +95,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 </head>
 <body>
 {{end}}
-{{define "feeds"}}<p class="feeds">Subscribe: <a href="{{.Feeds.rss}}">RSS</a> <a href="{{.Feeds.atom}}">Atom</a> <a href="{{.Feeds.json}}">JSON Feed</a></p>{{end}}
+{{define "feeds"}}<p class="feeds">Subscribe in your feed reader: <a href="{{.Feeds.rss}}" type="application/rss+xml">RSS</a> <a href="{{.Feeds.atom}}" type="application/atom+xml">Atom</a> <a href="{{.Feeds.json}}" type="application/feed+json">JSON Feed</a></p>{{end}}
 {{define "index"}}{{template "head" .}}<header>
 <h1>{{.Site.Title}}</h1>
 <p class="meta">{{.Description}}</p>
@@ -114,7 +122,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 </html>
 {{end}}
 {{define "article"}}{{template "head" .}}<header>
-<p class="meta"><a href="{{.Home}}">{{.Site.Title}}</a></p>
+<p class="meta site"><a href="{{.Home}}">← {{.Site.Title}}</a></p>
 </header>
 <main>
 <article>
