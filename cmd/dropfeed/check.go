@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/state"
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,14 +52,20 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, err := range changes.Errors {
 		rep.addErr(err)
 	}
+	arts := x.Articles()
 	st, err := openState(ctx, cfg, true, func(w string) { rep.add(diagnostic{Severity: "warning", Message: w}) })
-	if err != nil {
+	switch {
+	case errors.Is(err, state.ErrLocked):
+		// A running serve holds the state: check the files as they are,
+		// with the ids and dates they give themselves.
+		fmt.Fprintf(stderr, "note: %s is in use by a running dropfeed; checking without it\n", cfg.State)
+	case err != nil:
 		return err
-	}
-	defer st.Close()
-	arts, err := st.Apply(x.Articles(), time.Now())
-	if err != nil {
-		return fmt.Errorf("read state: %w", err)
+	default:
+		defer st.Close()
+		if arts, err = st.Apply(arts, time.Now()); err != nil {
+			return fmt.Errorf("read state: %w", err)
+		}
 	}
 	sources := make(map[string]*source)
 	for _, a := range arts {
