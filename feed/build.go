@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -20,6 +21,16 @@ type Builder struct {
 	assets fs.FS // the content folder, for media files; nil serves none
 	items  map[itemKey]*item
 	pages  *pageCache
+	// sets keeps each feed set's rendered files with the signature of what
+	// they were rendered from, so a rebuild re-renders only the feed sets
+	// whose items changed.
+	sets map[string]renderedSet
+}
+
+// renderedSet is one feed set's three files and the signature of its input.
+type renderedSet struct {
+	sig   string
+	files []*File
 }
 
 // itemKey identifies an article version: the same file with the same bytes,
@@ -54,7 +65,7 @@ func NewBuilder(site Site) (*Builder, error) {
 		return nil, err
 	}
 	site.BaseURL = nb
-	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize)}, nil
+	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize), sets: make(map[string]renderedSet)}, nil
 }
 
 // Build makes a bundle from articles as [content.Select] returns them. It
@@ -131,11 +142,24 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 	b.specs = specs
 	b.updated = newest(main.items)
 
+	sets := make(map[string]renderedSet, len(specs)+1)
 	for _, sp := range append(slices.Clone(specs), main) {
-		if err := b.renderSpec(&site, sp); err != nil {
+		sig := sp.signature()
+		if old, ok := bl.sets[sp.prefix]; ok && old.sig == sig {
+			for _, f := range old.files {
+				b.files[f.Path] = f
+				b.feeds = append(b.feeds, f)
+			}
+			sets[sp.prefix] = old
+			continue
+		}
+		files, err := b.renderSpec(&site, sp)
+		if err != nil {
 			return nil, err
 		}
+		sets[sp.prefix] = renderedSet{sig: sig, files: files}
 	}
+	bl.sets = sets
 	more := specs
 	if len(more) > maxMoreFeeds {
 		more = more[:maxMoreFeeds]
@@ -155,9 +179,23 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 // maxMoreFeeds caps the tag and section feeds the index page links.
 const maxMoreFeeds = 200
 
+// signature identifies what a feed set's files are rendered from: its
+// titles and the versions of its items (the site is fixed per Builder).
+func (sp *feedSpec) signature() string {
+	var sb strings.Builder
+	sb.WriteString(sp.title + "\x00" + sp.description + "\x00")
+	for _, it := range sp.items {
+		k := keyFor(it.a)
+		sb.WriteString(k.path + "\x00" + k.hash + "\x00" + k.id + "\x00")
+		sb.WriteString(strconv.FormatInt(k.published, 36) + "." + strconv.FormatInt(k.updated, 36) + "\x00")
+	}
+	return sb.String()
+}
+
 // renderSpec renders one feed set's three files into the bundle.
-func (b *Bundle) renderSpec(site *Site, sp *feedSpec) error {
+func (b *Bundle) renderSpec(site *Site, sp *feedSpec) ([]*File, error) {
 	mod := newest(sp.items)
+	var files []*File
 	for _, r := range []struct {
 		name, ctype, key string
 		render           func(*Site, *feedSpec) ([]byte, error)
@@ -168,7 +206,7 @@ func (b *Bundle) renderSpec(site *Site, sp *feedSpec) error {
 	} {
 		body, err := r.render(site, sp)
 		if err != nil {
-			return fmt.Errorf("render %s%s: %w", sp.prefix, r.name, err)
+			return nil, fmt.Errorf("render %s%s: %w", sp.prefix, r.name, err)
 		}
 		f := newFile(sp.prefix+r.name, r.ctype, body, mod)
 		if site.Hub != "" {
@@ -176,8 +214,9 @@ func (b *Bundle) renderSpec(site *Site, sp *feedSpec) error {
 		}
 		b.files[f.Path] = f
 		b.feeds = append(b.feeds, f)
+		files = append(files, f)
 	}
-	return nil
+	return files, nil
 }
 
 // newSpec returns a feed set at prefix (unescaped) with its self URLs.

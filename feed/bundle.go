@@ -7,8 +7,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -43,6 +46,38 @@ type File struct {
 	// Link is the value of a Link header to send with the file (WebSub's
 	// rel="hub" and rel="self"), or "".
 	Link string
+
+	hdrOnce sync.Once
+	hdr     fileHeaders // built on first use, after Link is set
+}
+
+// fileHeaders are a file's response header values, made once, so that
+// serving a file allocates no header strings. The slices are shared by
+// every response and must never be appended to or modified.
+type fileHeaders struct {
+	ctype, link, lastMod []string
+	etag, length         []string // plain
+	gzEtag, gzLength     []string // gzip
+	modSecond            time.Time
+}
+
+func (f *File) headers() *fileHeaders {
+	f.hdrOnce.Do(func() {
+		one := func(s string) []string { return []string{s} }
+		f.hdr = fileHeaders{
+			ctype:     one(f.ContentType),
+			lastMod:   one(f.ModTime.UTC().Format(http.TimeFormat)),
+			etag:      one(f.ETag),
+			length:    one(strconv.Itoa(len(f.Body))),
+			gzEtag:    one(f.GzipETag),
+			gzLength:  one(strconv.Itoa(len(f.Gzip))),
+			modSecond: f.ModTime.Truncate(time.Second),
+		}
+		if f.Link != "" {
+			f.hdr.link = one(f.Link)
+		}
+	})
+	return &f.hdr
 }
 
 func newFile(p, ctype string, body []byte, mod time.Time) *File {

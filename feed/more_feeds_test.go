@@ -191,3 +191,48 @@ func TestHubIconAliases(t *testing.T) {
 		t.Errorf("feed.json hubs = %+v (%v), want one", jf.Hubs, err)
 	}
 }
+
+// TestBuilderReuses: after one article changes, a Builder re-renders only
+// the feed sets that hold it; the others are the very same files.
+func TestBuilderReuses(t *testing.T) {
+	site := testSite()
+	site.NoTagFeeds = false
+	arts := loadArticles(t, txtarFS(t, tagTree), testOptions())
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, err := bl.Build(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Edit a.md (tags Town Hall, Q&A): its tag feeds and the main feeds change.
+	edited := loadArticles(t, txtarFS(t, strings.Replace(tagTree, "Body A.", "Body A, edited.", 1)), testOptions())
+	b2, err := bl.Build(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		same bool
+	}{
+		{"tags/parks-gardens/rss.xml", true},
+		{"tags/town-hall/rss.xml", false},
+		{"tags/q&a/atom.xml", false},
+		{"rss.xml", false},
+	} {
+		f1, _ := b1.Lookup(tc.path)
+		f2, _ := b2.Lookup(tc.path)
+		if (f1 == f2) != tc.same {
+			t.Errorf("%s reused = %v, want %v", tc.path, f1 == f2, tc.same)
+		}
+	}
+	// The bytes equal a fresh build's either way.
+	fresh := mustBuild(t, site, edited)
+	for _, f := range fresh.Feeds() {
+		g, ok := b2.Lookup(f.Path)
+		if !ok || string(g.Body) != string(f.Body) {
+			t.Errorf("%s from the reusing Builder differs from a fresh build", f.Path)
+		}
+	}
+}

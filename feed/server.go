@@ -29,17 +29,19 @@ const DefaultMaxAge = 60 * time.Second
 // the bundle atomically; requests in flight finish with the bundle they began
 // with. Paths are served under the base URL's path.
 type Server struct {
-	cur          atomic.Pointer[served]
-	swapMu       sync.Mutex // serializes Swap, so generations follow the order of the swaps
-	cacheControl string
-	log          *slog.Logger
+	cur             atomic.Pointer[served]
+	swapMu          sync.Mutex // serializes Swap, so generations follow the order of the swaps
+	cacheControl    string
+	cacheControlHdr []string
+	log             *slog.Logger
 }
 
 // served is a bundle with its generation number, published together so a
 // response never pairs one bundle's bytes with another's generation.
 type served struct {
-	b   *Bundle
-	gen uint64
+	b      *Bundle
+	gen    uint64
+	genHdr []string // gen, formatted once for the X-Dropfeed-Generation header
 }
 
 // NewServer returns a server with no bundle yet: it answers 503 until the
@@ -57,6 +59,7 @@ func NewServer(cfg ServerConfig) *Server {
 	default:
 		s.cacheControl = "public, max-age=" + strconv.Itoa(int(cfg.MaxAge/time.Second))
 	}
+	s.cacheControlHdr = []string{s.cacheControl}
 	return s
 }
 
@@ -65,7 +68,7 @@ func (s *Server) Swap(b *Bundle) uint64 {
 	s.swapMu.Lock()
 	defer s.swapMu.Unlock()
 	gen := s.Generation() + 1
-	s.cur.Store(&served{b: b, gen: gen})
+	s.cur.Store(&served{b: b, gen: gen, genHdr: []string{strconv.FormatUint(gen, 10)}})
 	return gen
 }
 
@@ -90,12 +93,12 @@ func (s *Server) Generation() uint64 {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	cur := s.cur.Load()
-	var gen uint64
+	h["X-Content-Type-Options"] = hdrNosniff
 	if cur != nil {
-		gen = cur.gen
+		h["X-Dropfeed-Generation"] = cur.genHdr
+	} else {
+		h["X-Dropfeed-Generation"] = hdrZero
 	}
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Dropfeed-Generation", strconv.FormatUint(gen, 10))
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
@@ -138,25 +141,76 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveFile(w, r, f)
 }
 
+// Header values every response shares. They are never modified.
+var (
+	hdrNosniff  = []string{"nosniff"}
+	hdrZero     = []string{"0"}
+	hdrVary     = []string{"Accept-Encoding"}
+	hdrGzip     = []string{"gzip"}
+	hdrCSP      = []string{"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; media-src 'self' https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
+	hdrReferrer = []string{"strict-origin-when-cross-origin"}
+)
+
+// serveFile writes a prebuilt file with its precomputed headers: 200, or
+// 304 for a matching If-None-Match (or, without one, If-Modified-Since), no
+// body for HEAD. Range requests, rare for feeds, go through
+// [http.ServeContent].
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 	h := w.Header()
-	h.Set("Content-Type", f.ContentType)
-	h.Set("Cache-Control", s.cacheControl)
-	h.Set("Vary", "Accept-Encoding")
+	fh := f.headers()
+	h["Cache-Control"] = s.cacheControlHdr
+	h["Vary"] = hdrVary
+	h["Last-Modified"] = fh.lastMod
+	if fh.link != nil {
+		h["Link"] = fh.link
+	}
 	if f.ContentType == TypeHTML {
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; media-src 'self' https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h["Content-Security-Policy"] = hdrCSP
+		h["Referrer-Policy"] = hdrReferrer
 	}
-	body, tag := f.Body, f.ETag
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) && len(f.Gzip) < len(f.Body) {
-		body, tag = f.Gzip, f.GzipETag
-		h.Set("Content-Encoding", "gzip")
+	body, tag, length := f.Body, fh.etag, fh.length
+	if len(f.Gzip) < len(f.Body) && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, tag, length = f.Gzip, fh.gzEtag, fh.gzLength
+		h["Content-Encoding"] = hdrGzip
 	}
-	h.Set("ETag", tag)
-	if f.Link != "" {
-		h.Set("Link", f.Link)
+	h["Etag"] = tag
+	if _, ranged := r.Header["Range"]; ranged {
+		h["Content-Type"] = fh.ctype
+		http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
+		return
 	}
-	http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
+	if notModified(r, tag[0], fh.modSecond) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = fh.ctype
+	h["Content-Length"] = length
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// notModified applies RFC 9110 §13.2.2: If-None-Match (weak comparison)
+// when present, else If-Modified-Since.
+func notModified(r *http.Request, etag string, mod time.Time) bool {
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+		for _, v := range inm {
+			for tok := range strings.SplitSeq(v, ",") {
+				tok = strings.TrimSpace(tok)
+				if tok == "*" || strings.TrimPrefix(tok, "W/") == etag {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !mod.After(t)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip (RFC 9110
