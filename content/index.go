@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Index is the incremental view of a content tree: path → last good article,
@@ -18,11 +19,19 @@ import (
 // code. A file whose stat tuple is unchanged is not read again; a file whose
 // bytes and dates are unchanged yields no change.
 //
+// With [Index.SetReadiness], files that look unfinished (open for writing,
+// empty, front matter not closed yet) are deferred instead of read; see
+// [Readiness].
+//
 // An Index is not safe for concurrent use: one goroutine owns it.
 type Index struct {
 	fsys  fs.FS
 	opts  Options
 	files map[string]*indexEntry
+	ready *Readiness // nil: read every file as it is
+	// deferred maps each file waiting to be ready to when it was first
+	// found unfinished.
+	deferred map[string]time.Time
 }
 
 type indexEntry struct {
@@ -49,6 +58,14 @@ type Changes struct {
 	// Errors are the files that failed in this update (each a [*ParseError]).
 	// A file that failed keeps its last good version in [Index.Articles].
 	Errors []error
+	// Deferred lists the files, sorted, that looked unfinished and were not
+	// read (see [Readiness]); they keep their previous version. Update them
+	// again a little later: [Index.Deferred] lists every file still waiting.
+	Deferred []string
+	// Overdue lists the files, sorted, that still looked unfinished after
+	// [Readiness.MaxDefer] and were read as they were (or skipped, when
+	// empty). Each deserves a warning.
+	Overdue []string
 }
 
 // Empty reports whether no article was added, changed or removed.
@@ -62,6 +79,30 @@ func (c *Changes) Len() int { return len(c.Added) + len(c.Changed) + len(c.Remov
 // NewIndex returns an empty index over fsys.
 func NewIndex(fsys fs.FS, opts Options) *Index {
 	return &Index{fsys: fsys, opts: opts, files: make(map[string]*indexEntry)}
+}
+
+// SetReadiness makes the index defer files that look unfinished, as r
+// describes; nil makes it read every file as it is (the default, right for a
+// folder at rest).
+func (x *Index) SetReadiness(r *Readiness) {
+	x.ready = r
+	if r == nil {
+		x.deferred = nil
+	}
+}
+
+// Deferred returns the files, sorted, that are waiting to look finished: the
+// paths to pass to [Index.Update] again a little later.
+func (x *Index) Deferred() []string {
+	if len(x.deferred) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(x.deferred))
+	for p := range x.deferred {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // SetFS replaces the file system the index reads, for example after the
@@ -192,6 +233,11 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 			c.merge(x.remove(p))
 		}
 	}
+	for p := range x.deferred {
+		if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
+			delete(x.deferred, p) // a new file never read, gone again
+		}
+	}
 	c.Errors = append(c.Errors, walkErrs...)
 	c.sort()
 	return c, nil
@@ -203,14 +249,21 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 // error.
 func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Changes, error) {
 	type job struct {
-		p    string
-		key  statKey
-		art  *Article
-		err  error
-		gone bool
+		p        string
+		key      statKey
+		info     fs.FileInfo // nil when the stat failed
+		force    bool        // deferred for too long: read it as it is
+		art      *Article
+		err      error
+		gone     bool
+		notReady string
 	}
 	jobs := make([]*job, 0, len(paths))
 	var gone []string
+	var now time.Time
+	if x.ready != nil {
+		now = x.ready.now()
+	}
 	for i, p := range paths {
 		var fi fs.FileInfo
 		var err error
@@ -230,9 +283,14 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		}
 		k := keyOf(fi)
 		if e, ok := x.files[p]; ok && e.stat == k && e.err == nil {
+			delete(x.deferred, p) // back to what is published: nothing to wait for
 			continue
 		}
-		jobs = append(jobs, &job{p: p, key: k})
+		j := &job{p: p, key: k, info: fi}
+		if first, ok := x.deferred[p]; ok && now.Sub(first) >= x.ready.maxDefer() {
+			j.force = true
+		}
+		jobs = append(jobs, j)
 	}
 	if len(jobs) > 0 {
 		workers := x.opts.Workers
@@ -245,7 +303,11 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		for range workers {
 			wg.Go(func() {
 				for j := range next {
-					j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
+					if x.ready != nil && j.info != nil {
+						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force)
+					} else {
+						j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
+					}
 					if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
 						j.gone = true
 					}
@@ -275,6 +337,20 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 			c.merge(x.remove(j.p))
 			continue
 		}
+		if j.notReady != "" {
+			if _, ok := x.deferred[j.p]; !ok {
+				if x.deferred == nil {
+					x.deferred = make(map[string]time.Time)
+				}
+				x.deferred[j.p] = now
+			}
+			c.Deferred = append(c.Deferred, j.p)
+			continue
+		}
+		if j.force {
+			c.Overdue = append(c.Overdue, j.p)
+		}
+		delete(x.deferred, j.p)
 		e, known := x.files[j.p]
 		if !known {
 			e = &indexEntry{}
@@ -300,6 +376,17 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 	return c, nil
 }
 
+// parseReady reads p with the readiness checks and parses it when it looks
+// finished; otherwise notReady says why not.
+func (x *Index) parseReady(p string, info fs.FileInfo, force bool) (a *Article, notReady string, err error) {
+	res, err := readReady(x.fsys, p, info, x.opts, force)
+	if err != nil || res.notReady != "" {
+		return nil, res.notReady, err
+	}
+	a, err = Parse(p, res.data, info.ModTime(), x.opts)
+	return a, "", err
+}
+
 // sameArticle reports whether two parses of one file publish the same thing.
 func sameArticle(a, b *Article) bool {
 	return a.Hash == b.Hash && a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated)
@@ -307,6 +394,7 @@ func sameArticle(a, b *Article) bool {
 
 func (x *Index) remove(p string) Changes {
 	var c Changes
+	delete(x.deferred, p)
 	if e, ok := x.files[p]; ok {
 		if e.good != nil {
 			c.Removed = append(c.Removed, p)
@@ -333,6 +421,11 @@ func (x *Index) removeChildren(p string) Changes {
 			c.merge(x.remove(q))
 		}
 	}
+	for q := range x.deferred {
+		if strings.HasPrefix(q, prefix) {
+			delete(x.deferred, q) // a new file never read
+		}
+	}
 	c.sort()
 	return c
 }
@@ -342,10 +435,12 @@ func (c *Changes) merge(o Changes) {
 	c.Changed = append(c.Changed, o.Changed...)
 	c.Removed = append(c.Removed, o.Removed...)
 	c.Errors = append(c.Errors, o.Errors...)
+	c.Deferred = append(c.Deferred, o.Deferred...)
+	c.Overdue = append(c.Overdue, o.Overdue...)
 }
 
 func (c *Changes) sort() {
-	for _, s := range [][]string{c.Added, c.Changed, c.Removed} {
+	for _, s := range [][]string{c.Added, c.Changed, c.Removed, c.Deferred, c.Overdue} {
 		slices.Sort(s)
 	}
 }

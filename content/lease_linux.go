@@ -1,0 +1,45 @@
+//go:build linux
+
+package content
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// writerOpen reports whether some process (this one included) has the file
+// open for writing. It asks the kernel for a read lease, which is refused with
+// EAGAIN while a writer is open, and releases it at once: while the lease is
+// held, a writer's open(2) waits, so it is held for two system calls only. A
+// lease break would send SIGIO, which the Go runtime ignores unless asked.
+//
+// known is false when the kernel cannot say: f is not an OS file, we neither
+// own the file nor have CAP_LEASE (EACCES), or the file system has no leases
+// (EINVAL, as on NFS).
+func writerOpen(f fs.File) (open, known bool) {
+	sc, ok := f.(syscall.Conn)
+	if !ok {
+		return false, false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false, false
+	}
+	var errno syscall.Errno
+	err = rc.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_SETLEASE, syscall.F_RDLCK)
+		if errno == 0 {
+			_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_SETLEASE, syscall.F_UNLCK)
+		}
+	})
+	switch {
+	case err != nil:
+		return false, false
+	case errno == 0:
+		return false, true
+	case errno == syscall.EAGAIN:
+		return true, true
+	default:
+		return false, false
+	}
+}

@@ -1,0 +1,124 @@
+package content
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"time"
+)
+
+// DefaultMaxDefer is how long a file that still looks unfinished is waited for
+// when [Readiness.MaxDefer] is zero.
+const DefaultMaxDefer = 10 * time.Second
+
+// Readiness makes an [Index] wait for files that are still being written
+// instead of publishing half of them (WATCHING.md R8). With it, a changed file
+// is deferred, and keeps its previous version, while:
+//
+//   - some process has it open for writing (on Linux, probed with a read lease:
+//     fcntl F_SETLEASE F_RDLCK fails with EAGAIN while a writer is open; where
+//     the probe cannot say, for a file we do not own or on a file system
+//     without leases, the checks below decide alone);
+//   - its size, modification time or inode changed while it was read, or fewer
+//     bytes were read than its size;
+//   - it is empty (only white space), as every truncate-then-write save is for
+//     a moment;
+//   - it is Markdown whose front matter opens with "---" and is not closed yet.
+//
+// Deferred files are listed in [Changes.Deferred] and [Index.Deferred]; the
+// caller updates them again a little later. A file that is still not ready
+// after MaxDefer is read as it is (an empty one is skipped with [ErrEmpty]) and
+// listed in [Changes.Overdue].
+//
+// The zero value is ready to use.
+type Readiness struct {
+	// MaxDefer bounds how long a file is deferred. Zero means
+	// [DefaultMaxDefer].
+	MaxDefer time.Duration
+	// Now returns the current time. Nil means [time.Now]; tests set a fake.
+	Now func() time.Time
+}
+
+func (r *Readiness) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+func (r *Readiness) maxDefer() time.Duration {
+	if r.MaxDefer <= 0 {
+		return DefaultMaxDefer
+	}
+	return r.MaxDefer
+}
+
+// Reasons a file is not ready, as [readResult.notReady] says them.
+const (
+	notReadyWriter     = "open for writing"
+	notReadyChanged    = "changed while read"
+	notReadyEmpty      = "empty"
+	notReadyUnclosedFM = "front matter not closed"
+)
+
+// readResult is one attempt at reading a file that may be being written.
+type readResult struct {
+	data     []byte
+	info     fs.FileInfo // the stat the file was read with
+	notReady string      // why the file is not ready; "" when it is
+}
+
+// readReady reads the regular file p (whose stat, taken just before, is
+// before) and says whether it looks finished. With force set it only reads:
+// the caller has waited long enough. Errors are what [ParseFile] returns for
+// the same problems.
+func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force bool) (readResult, error) {
+	res := readResult{info: before}
+	if before.Size() > opts.maxSize() {
+		return res, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, before.Size(), opts.maxSize()))
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return res, errAt(p, 0, fs.ErrNotExist)
+		}
+		return res, errAt(p, 0, classifyOpenErr(err))
+	}
+	defer f.Close()
+	if !force {
+		if open, known := writerOpen(f); known && open {
+			res.notReady = notReadyWriter
+			return res, nil
+		}
+	}
+	limit := opts.maxSize()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return res, errAt(p, 0, fmt.Errorf("read: %w", err))
+	}
+	if int64(len(data)) > limit {
+		return res, errAt(p, 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit))
+	}
+	res.data = data
+	if force {
+		return res, nil
+	}
+	// fstat of the file read, not a stat of the path: it is cheaper, and a
+	// file renamed over the path meanwhile brings its own event.
+	after, err := f.Stat()
+	if err != nil {
+		return res, errAt(p, 0, fmt.Errorf("stat: %w", err))
+	}
+	switch {
+	case after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) ||
+		inodeOf(after) != inodeOf(before) || int64(len(data)) < before.Size():
+		res.notReady = notReadyChanged
+	case len(bytes.TrimSpace(data)) == 0:
+		res.notReady = notReadyEmpty
+	case FormatOf(p) == FormatMarkdown && !FrontMatterClosed(string(data)):
+		res.notReady = notReadyUnclosedFM
+	}
+	return res, nil
+}

@@ -1,0 +1,73 @@
+//go:build linux
+
+package content_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+// TestReadinessWriterOpen: a file that some process has open for writing is
+// deferred, however complete it looks, until the writer closes it (the read
+// lease probe, WATCHING.md R8b). The writer here is the test itself, which the
+// kernel counts like any other.
+func TestReadinessWriterOpen(t *testing.T) {
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	x := readyIndex(root.FS(), newClock())
+	if _, err := x.Rescan(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	f, err := os.OpenFile(filepath.Join(dir, "slow.md"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// The front matter is closed and the body present: only the open writer
+	// says the file is not finished.
+	if _, err := f.WriteString("---\ntitle: Slow\n---\nline 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	c := x.Update(t.Context(), []string{"slow.md"})
+	if !slices.Equal(c.Deferred, []string{"slow.md"}) || !c.Empty() {
+		t.Fatalf("Update(slow.md open for writing) = %+v, want it deferred", c)
+	}
+	// A reader holding it open does not count as a writer.
+	r, err := os.Open(filepath.Join(dir, "slow.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := f.WriteString("line 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c = x.Update(t.Context(), x.Deferred())
+	if !slices.Equal(c.Added, []string{"slow.md"}) || len(c.Deferred) != 0 {
+		t.Fatalf("Update(slow.md closed) = %+v, want it added", c)
+	}
+	if a := article(x, "slow.md"); a == nil || a.Size != int64(len("---\ntitle: Slow\n---\nline 1\nline 2\n")) {
+		t.Fatalf("slow.md published as %+v, want the whole file", a)
+	}
+	// Without readiness, the index reads what is there.
+	y := content.NewIndex(root.FS(), testOptions())
+	w, err := os.OpenFile(filepath.Join(dir, "slow.md"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if c, err := y.Rescan(t.Context()); err != nil || !slices.Equal(c.Added, []string{"slow.md"}) {
+		t.Fatalf("Rescan() without readiness = %+v, %v; want slow.md added", c, err)
+	}
+}
