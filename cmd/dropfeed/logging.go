@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 )
 
 // logFlags are the logging flags of the commands that log: -log-format and -v.
@@ -72,15 +73,18 @@ func (l *logFlags) summary(w io.Writer, log *slog.Logger, s startSummary) {
 	if s.errors > 0 {
 		errs = fmt.Sprintf(", %d file(s) with errors", s.errors)
 	}
-	fmt.Fprintf(w, "serving %d article(s) from %s%s\n", s.articles, s.content, errs)
-	fmt.Fprintf(w, "  open     %s\n", s.open)
+	// One write, so that no log line of another goroutine lands inside.
+	var b strings.Builder
+	fmt.Fprintf(&b, "serving %d article(s) from %s%s\n", s.articles, s.content, errs)
+	fmt.Fprintf(&b, "  open     %s\n", s.open)
 	for i, f := range s.feeds {
 		label := ""
 		if i == 0 {
 			label = "feeds"
 		}
-		fmt.Fprintf(w, "  %-8s %s\n", label, f)
+		fmt.Fprintf(&b, "  %-8s %s\n", label, f)
 	}
-	fmt.Fprintf(w, "  metrics  %s  health %s\n", s.metrics, s.health)
-	fmt.Fprintf(w, "  watching for changes; Ctrl-C stops\n")
+	fmt.Fprintf(&b, "  metrics  %s  health %s\n", s.metrics, s.health)
+	b.WriteString("  watching for changes; Ctrl-C stops\n")
+	io.WriteString(w, b.String())
 }
