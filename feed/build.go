@@ -2,12 +2,15 @@ package feed
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dropfeed/dropfeed/content"
 )
@@ -143,21 +146,53 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 	b.updated = newest(main.items)
 
 	sets := make(map[string]renderedSet, len(specs)+1)
-	for _, sp := range append(slices.Clone(specs), main) {
-		sig := sp.signature()
-		if old, ok := bl.sets[sp.prefix]; ok && old.sig == sig {
-			for _, f := range old.files {
-				b.files[f.Path] = f
-				b.feeds = append(b.feeds, f)
-			}
-			sets[sp.prefix] = old
+	all := append(slices.Clone(specs), main)
+	type job struct {
+		sig   string
+		files []*File
+		errs  []error // one slot per format, each written by one goroutine
+	}
+	jobs := make([]job, len(all))
+	var todo []int
+	for i, sp := range all {
+		jobs[i].sig = sp.signature()
+		if old, ok := bl.sets[sp.prefix]; ok && old.sig == jobs[i].sig {
+			jobs[i].files = old.files
 			continue
 		}
-		files, err := b.renderSpec(&site, sp)
-		if err != nil {
+		todo = append(todo, i)
+	}
+	// Render what changed on every core: each feed set's three formats.
+	work := make(chan [2]int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 3*len(todo)) {
+		wg.Go(func() {
+			for w := range work {
+				jobs[w[0]].files[w[1]], jobs[w[0]].errs[w[1]] = renderFormat(&site, all[w[0]], w[1])
+			}
+		})
+	}
+	for _, i := range todo {
+		jobs[i].files = make([]*File, len(formats))
+		jobs[i].errs = make([]error, len(formats))
+	}
+	for _, i := range todo {
+		for k := range formats {
+			work <- [2]int{i, k}
+		}
+	}
+	close(work)
+	wg.Wait()
+	for i, sp := range all {
+		j := jobs[i]
+		if err := errors.Join(j.errs...); err != nil {
 			return nil, err
 		}
-		sets[sp.prefix] = renderedSet{sig: sig, files: files}
+		for _, f := range j.files {
+			b.files[f.Path] = f
+			b.feeds = append(b.feeds, f)
+		}
+		sets[sp.prefix] = renderedSet{sig: j.sig, files: j.files}
 	}
 	bl.sets = sets
 	more := specs
@@ -192,31 +227,28 @@ func (sp *feedSpec) signature() string {
 	return sb.String()
 }
 
-// renderSpec renders one feed set's three files into the bundle.
-func (b *Bundle) renderSpec(site *Site, sp *feedSpec) ([]*File, error) {
-	mod := newest(sp.items)
-	var files []*File
-	for _, r := range []struct {
-		name, ctype, key string
-		render           func(*Site, *feedSpec) ([]byte, error)
-	}{
-		{RSSName, TypeRSS, "rss", renderRSS},
-		{AtomName, TypeAtom, "atom", renderAtom},
-		{JSONName, TypeJSON, "json", renderJSON},
-	} {
-		body, err := r.render(site, sp)
-		if err != nil {
-			return nil, fmt.Errorf("render %s%s: %w", sp.prefix, r.name, err)
-		}
-		f := newFile(sp.prefix+r.name, r.ctype, body, mod)
-		if site.Hub != "" {
-			f.Link = "<" + site.Hub + `>; rel="hub", <` + sp.self[r.key] + `>; rel="self"`
-		}
-		b.files[f.Path] = f
-		b.feeds = append(b.feeds, f)
-		files = append(files, f)
+// formats are the three feed formats, in the order their files are listed.
+var formats = []struct {
+	name, ctype, key string
+	render           func(*Site, *feedSpec) ([]byte, error)
+}{
+	{RSSName, TypeRSS, "rss", renderRSS},
+	{AtomName, TypeAtom, "atom", renderAtom},
+	{JSONName, TypeJSON, "json", renderJSON},
+}
+
+// renderFormat renders one feed set in one format (an index into formats).
+func renderFormat(site *Site, sp *feedSpec, k int) (*File, error) {
+	r := formats[k]
+	body, err := r.render(site, sp)
+	if err != nil {
+		return nil, fmt.Errorf("render %s%s: %w", sp.prefix, r.name, err)
 	}
-	return files, nil
+	f := newFile(sp.prefix+r.name, r.ctype, body, newest(sp.items))
+	if site.Hub != "" {
+		f.Link = "<" + site.Hub + `>; rel="hub", <` + sp.self[r.key] + `>; rel="self"`
+	}
+	return f, nil
 }
 
 // newSpec returns a feed set at prefix (unescaped) with its self URLs.

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dropfeed/dropfeed/bench/corpus"
+	"github.com/dropfeed/dropfeed/content/state"
+	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/watch"
+)
+
+// BenchmarkRebuildOne measures the daemon's whole path for one changed file
+// (reconcile, state, select, build, swap) over corpora of different sizes:
+// the time a dropped file adds to the quiet window.
+func BenchmarkRebuildOne(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("articles=%d", n), func(b *testing.B) {
+			dir := filepath.Join(b.TempDir(), "c")
+			opt := corpus.DefaultOptions()
+			opt.N = n
+			if _, err := corpus.Write(context.Background(), dir, opt, 0); err != nil {
+				b.Fatal(err)
+			}
+			cfg := DefaultConfig()
+			cfg.Content = dir
+			cfg.MaxItems = 50
+			if err := cfg.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			st, _, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			base := "https://news.example.com/"
+			d := &daemon{cfg: &cfg, site: cfg.site(base), opts: cfg.contentOptions(base),
+				srv: feed.NewServer(feed.ServerConfig{}), log: slog.New(slog.DiscardHandler), state: st}
+			ctx := context.Background()
+			d.apply(ctx, watch.Batch{Rescan: true}, "start")
+			if d.srv.Bundle() == nil {
+				b.Fatal("no first build")
+			}
+			path := filepath.Join(dir, "zz-bench.md")
+			i := 0
+			for b.Loop() {
+				i++
+				data := fmt.Sprintf("---\ntitle: Bench %d\ndate: %s\n---\n\nBody %d.\n", i, time.Now().UTC().Format(time.RFC3339), i)
+				if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				gen := d.srv.Generation()
+				d.apply(ctx, watch.Batch{Paths: []string{"zz-bench.md"}}, "")
+				if d.srv.Generation() == gen {
+					b.Fatal("no rebuild")
+				}
+			}
+		})
+	}
+}
