@@ -26,6 +26,14 @@ import (
 
 const shutdownTimeout = 5 * time.Second
 
+// Files that look unfinished (open for writing, empty, front matter not
+// closed) are checked again every deferRecheck, and published as they are
+// after maxDefer (WATCHING.md R8).
+const (
+	deferRecheck = 100 * time.Millisecond
+	maxDefer     = content.DefaultMaxDefer
+)
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlagSet("serve", "Usage: dropfeed serve [flags]\n\nserve publishes the feeds, the index and the article pages over HTTP and\nrebuilds them when article files change. With -out it also keeps the static\nfiles current. It prints \"listening on http://HOST:PORT/\" once it listens.",
@@ -36,6 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quiet := fs.Duration("quiet", 0, "quiet window that coalesces bursts of file changes (default 50ms)")
 	mode := fs.String("watch", "auto", "watching `mode`: auto, events or poll")
 	pollInterval := fs.Duration("poll-interval", time.Second, "rescan period in poll mode")
+	rescanInterval := fs.Duration("rescan-interval", 5*time.Minute, "period of the safety rescan in event mode (negative: never)")
 	adminAddr := fs.String("admin-addr", "", "serve /metrics and /healthz on this separate `address` too (default: /metrics on -addr)")
 	var lf logFlags
 	lf.register(fs)
@@ -72,6 +81,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("open content folder: %w", err)
 	} else if err == nil && !fi.IsDir() {
 		return fmt.Errorf("open content folder: %s is not a folder", cfg.Content)
+	} else if err == nil {
+		// A folder we may not list is fatal at startup; a missing one is
+		// waited for.
+		if err := canList(cfg.Content); err != nil {
+			return fmt.Errorf("read content folder: %w", err)
+		}
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -104,7 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opts:  cfg.contentOptions(base),
 		srv:   srv,
 		log:   log,
-		watch: watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval},
+		watch: watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval, Rescan: *rescanInterval},
 	}
 	d.metrics = newMetrics()
 	basePath := "/"
@@ -164,6 +179,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = g.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// canList checks that dir can be opened and listed.
+func canList(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.ReadDir(1); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }
 
 // newHTTPServer returns a server for h with every timeout set.
@@ -259,6 +287,11 @@ func (d *daemon) run(ctx context.Context) error {
 		due := time.NewTimer(time.Hour)
 		defer due.Stop()
 		d.schedule(due)
+		// recheck re-reads the files deferred as unfinished; it is armed
+		// only while there are some, so an idle daemon has no ticker.
+		recheck := time.NewTimer(deferRecheck)
+		defer recheck.Stop()
+		rechecking := true
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
@@ -272,8 +305,17 @@ func (d *daemon) run(ctx context.Context) error {
 				d.apply(gctx, b, "")
 			case <-due.C:
 				d.rebuild(gctx, content.Changes{}, "scheduled", time.Now())
+			case <-recheck.C:
+				rechecking = false
+				if paths := d.deferred(); len(paths) > 0 {
+					d.apply(gctx, watch.Batch{Paths: paths}, "deferred")
+				}
 			}
 			d.schedule(due)
+			if !rechecking && len(d.deferred()) > 0 {
+				recheck.Reset(deferRecheck)
+				rechecking = true
+			}
 		}
 	})
 	return g.Wait()
@@ -290,18 +332,40 @@ func (d *daemon) schedule(t *time.Timer) {
 	}
 }
 
+// deferred returns the files waiting to look finished.
+func (d *daemon) deferred() []string {
+	if d.idx == nil {
+		return nil
+	}
+	return d.idx.Deferred()
+}
+
 // apply reconciles a batch with the index and rebuilds when articles changed.
 func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 	start := time.Now()
-	if _, err := os.Stat(d.cfg.Content); err != nil {
+	fi, err := os.Stat(d.cfg.Content)
+	if err != nil {
 		// The folder is gone (unmounted share, half-done deploy): keep serving
 		// the last good feeds rather than publish an empty one.
-		d.log.Warn("content folder missing; serving the last good build", "path", d.cfg.Content, "err", err)
+		if d.srv.Bundle() == nil {
+			d.log.Warn("content folder missing; waiting for it", "path", d.cfg.Content, "err", err)
+		} else {
+			d.log.Warn("content folder missing; serving the last good build", "path", d.cfg.Content, "err", err)
+		}
 		if d.root != nil {
 			d.root.Close()
 			d.root = nil
 		}
 		return
+	}
+	if !b.Rescan && d.root != nil {
+		// The folder was replaced (deleted and made again, or a symlink
+		// flipped) before the watcher said so: the open root still reads the
+		// old one, where every path is gone. Rescan the new one instead.
+		if rfi, err := d.root.Stat("."); err != nil || !os.SameFile(fi, rfi) {
+			d.log.Info("content folder replaced; rescanning", "path", d.cfg.Content)
+			b = watch.Batch{Rescan: true}
+		}
 	}
 	if b.Rescan || d.root == nil {
 		if err := d.reopen(); err != nil {
@@ -322,7 +386,9 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 		}
 	} else {
 		ch = d.idx.Update(ctx, b.Paths)
-		why = "change"
+		if why == "" {
+			why = "change"
+		}
 	}
 	for _, err := range ch.Errors {
 		if content.IsWarning(err) {
@@ -330,6 +396,12 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 		} else {
 			d.log.Error("article", "err", err)
 		}
+	}
+	if len(ch.Deferred) > 0 {
+		d.log.Debug("waiting for files that look unfinished", "count", len(ch.Deferred), "path", ch.Deferred[0])
+	}
+	for _, p := range ch.Overdue {
+		d.log.Warn("file still looked unfinished; published as it is", "path", p, "duration", maxDefer)
 	}
 	d.metrics.setParseErrors(len(d.idx.Errors()))
 	if ch.Empty() && d.srv.Bundle() != nil {
@@ -351,6 +423,7 @@ func (d *daemon) reopen() error {
 	d.root = root
 	if d.idx == nil {
 		d.idx = content.NewIndex(root.FS(), d.opts)
+		d.idx.SetReadiness(&content.Readiness{MaxDefer: maxDefer})
 	} else {
 		d.idx.SetFS(root.FS())
 	}
