@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Serving /rss.xml, side by side: dropfeed serve vs nginx serving the same
+# bytes (dropfeed build's output), plain and gzip (nginx: gzip_static).
+# wrk -t2 -c64 for DURATION, RUNS runs each; prints medians and the ratios.
+# Installs nginx-light and wrk from Debian if missing. Loopback only.
+#
+#   bash bench/serve-nginx.sh          # N=2000 articles, MAX_ITEMS=20 (~100 KB feed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-2000}
+MAX_ITEMS=${MAX_ITEMS:-20}
+DURATION=${DURATION:-10s}
+RUNS=${RUNS:-3}
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+work=$(mktemp -d); chmod 755 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+go build -o "$work/dropfeed" ./cmd/dropfeed
+go build -o "$work/gencorpus" ./cmd/gencorpus
+"$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# dropfeed serve
+"$work/dropfeed" serve -addr 127.0.0.1:0 -content "$work/corpus" -max-items "$MAX_ITEMS" -state "$work/state.db" 2>"$work/serve.log" &
+pids+=($!)
+for _ in $(seq 1 300); do
+  dbase=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$work/serve.log" | head -1)
+  [ -n "$dbase" ] && curl -fs "${dbase}healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+# the same bytes as static files, under nginx
+"$work/dropfeed" build -content "$work/corpus" -out "$work/public" -base-url "$dbase" -max-items "$MAX_ITEMS" -state "$work/state2.db" -pages=false 2>/dev/null
+port=$(free_port)
+mkdir -p "$work/nginx/logs"
+cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 2;
+error_log $work/nginx/logs/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on;
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:$port;
+    root $work/public;
+    gzip_static on;
+    location = /rss.xml { types { } default_type "application/rss+xml; charset=utf-8"; expires 1m; }
+  }
+}
+NGINX
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+nbase="http://127.0.0.1:$port/"
+for _ in $(seq 1 100); do curl -fs "${nbase}rss.xml" >/dev/null 2>&1 && break; sleep 0.05; done
+cmp <(curl -fs "${dbase}rss.xml") <(curl -fs "${nbase}rss.xml") || { echo "dropfeed and nginx serve different bytes" >&2; exit 1; }
+echo "/rss.xml: $(curl -fs "${dbase}rss.xml" | wc -c) bytes, $(curl -fs -H 'Accept-Encoding: gzip' "${dbase}rss.xml" | wc -c) gzip; $MAX_ITEMS items of $N articles"
+
+median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+bench() { # url [header] -> "rps p99ms"
+  for _ in $(seq "$RUNS"); do
+    wrk -t2 -c64 -d"$DURATION" --latency ${2:+-H "$2"} "$1" | awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} END{print r, p}'
+  done
+}
+for mode in plain gzip; do
+  hdr=""; [ $mode = gzip ] && hdr="Accept-Encoding: gzip"
+  d=$(bench "${dbase}rss.xml" "$hdr"); n=$(bench "${nbase}rss.xml" "$hdr")
+  drps=$(echo "$d" | awk '{print $1}' | median); nrps=$(echo "$n" | awk '{print $1}' | median)
+  printf "%-6s dropfeed %9.0f req/s (p99 %s)  nginx %9.0f req/s (p99 %s)  ratio %.2f (goal >= 0.8)\n" "$mode" \
+    "$drps" "$(echo "$d" | tail -1 | awk '{print $2}')" "$nrps" "$(echo "$n" | tail -1 | awk '{print $2}')" "$(echo "$drps / $nrps" | bc -l)"
+done
