@@ -97,6 +97,12 @@ type Options struct {
 	Ignore []string
 	// MaxSize is the largest file read, in bytes; zero means 2 MB.
 	MaxSize int64
+	// MaxMarkdownSize is the largest Markdown body (what follows the front
+	// matter), in bytes; zero means [DefaultMaxMarkdownSize]. It is smaller
+	// than MaxSize because the Markdown renderer slows down more than
+	// linearly on some inputs; Markdown that would make it work far more
+	// than its size suggests fails with [ErrTooComplex].
+	MaxMarkdownSize int64
 	// Workers is the number of files parsed at once by Load; zero means GOMAXPROCS.
 	Workers int
 }

@@ -15,6 +15,9 @@ var (
 	ErrBinary = errors.New("content: not a text file")
 	// ErrTooLarge means the file is larger than [Options.MaxSize].
 	ErrTooLarge = errors.New("content: file too large")
+	// ErrTooComplex means Markdown whose structure would take the renderer
+	// far longer than its size suggests (see [Options.MaxMarkdownSize]).
+	ErrTooComplex = errors.New("content: Markdown too complex")
 	// ErrFrontMatter means the YAML front matter is malformed or has a key of the wrong type.
 	ErrFrontMatter = errors.New("content: bad front matter")
 	// ErrUnclosedFrontMatter means a front matter block opened with "---" is never closed.

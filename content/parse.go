@@ -52,7 +52,7 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 	case FormatText:
 		m, body, err = parseText(p, s)
 	case FormatMarkdown:
-		m, body, err = parseMarkdown(p, s, opts.UnsafeHTML)
+		m, body, err = parseMarkdown(p, s, &opts)
 	}
 	if err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 	return a, nil
 }
 
-func parseMarkdown(p, s string, unsafe bool) (*meta, Body, error) {
+func parseMarkdown(p, s string, opts *Options) (*meta, Body, error) {
 	fm, fmLine, body, bodyLine, err := splitFrontMatter(p, s)
 	if err != nil {
 		return nil, Body{}, err
@@ -139,7 +139,9 @@ func parseMarkdown(p, s string, unsafe bool) (*meta, Body, error) {
 	if err != nil {
 		return nil, Body{}, err
 	}
-	_ = bodyLine
+	if err := checkMarkdown(p, body, bodyLine, opts.maxMarkdownSize()); err != nil {
+		return nil, Body{}, err
+	}
 	if m.titleText == "" || m.summary == "" {
 		title, rest, summary := scanMarkdown(body, m.titleText == "")
 		if title != "" {
@@ -149,7 +151,7 @@ func parseMarkdown(p, s string, unsafe bool) (*meta, Body, error) {
 			m.summary = summary
 		}
 	}
-	return m, Body{format: FormatMarkdown, src: body, unsafe: unsafe}, nil
+	return m, Body{format: FormatMarkdown, src: body, unsafe: opts.UnsafeHTML}, nil
 }
 
 // titleFromName makes a title of a file name: extension and date prefix
