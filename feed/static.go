@@ -25,6 +25,12 @@ import (
 // there, so that it removes only its own files.
 const ManifestName = ".dropfeed-manifest"
 
+// writingName is a hidden file that [WriteDir] keeps in the output folder
+// while it writes. Found when a write starts, it says that an earlier one was
+// cut short (the process killed, the machine stopped) and may have left
+// hidden temporary files behind, which are then removed.
+const writingName = ".dropfeed-writing"
+
 // WriteOptions configure [WriteDir]. The zero value writes everything.
 type WriteOptions struct {
 	// NoPages skips the article pages (feeds and index only). Pages an
@@ -55,11 +61,31 @@ type WriteStats struct {
 // in a feed resolves; each .gz before its plain file. Files whose bytes did
 // not change are not rewritten. Files dropfeed wrote before and no longer
 // produces are removed (they are listed in [ManifestName]); nothing else in
-// dir is touched.
+// dir is touched. Two writers into one folder at once are not supported.
+//
+// # Crashes and full disks
+//
+// A write that fails (a full disk) leaves every file it did not rename
+// intact and removes its temporary file; the feeds are renamed last, so they
+// stay the previous ones and only link to pages that exist. A write that is
+// killed may leave hidden temporary files; the next WriteDir into dir removes
+// them. Files are not fsynced: a crash of the process loses nothing that was
+// renamed, but after a power loss a file system without rename ordering may
+// show a renamed file empty.
 func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (WriteStats, error) {
 	var st WriteStats
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, fmt.Errorf("create output folder: %w", err)
+	}
+	marker := filepath.Join(dir, writingName)
+	if _, err := os.Lstat(marker); err == nil {
+		removeStaleTemps(dir)
+	}
+	if f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE, 0o644); err == nil {
+		f.Close()
+		// Every temporary file is renamed or removed by the time WriteDir
+		// returns, whether it succeeds or fails.
+		defer os.Remove(marker)
 	}
 	old := readManifest(dir)
 	want := make(map[string]string) // rel path -> sha256 hex
@@ -166,10 +192,9 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 			return st, err
 		}
 	}
-	if err := writeManifest(dir, want); err != nil {
-		return st, err
-	}
-	// Remove what an earlier run wrote and this one did not.
+	// Remove what an earlier run wrote and this one did not, then record
+	// what is there: a write cut short in between leaves the old manifest,
+	// which lists files that are gone (harmless), never files it forgot.
 	var stale []string
 	for rel := range old {
 		if _, ok := want[rel]; !ok {
@@ -187,7 +212,37 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 		}
 		removeEmptyParents(dir, path.Dir(rel))
 	}
+	if err := writeManifest(dir, want); err != nil {
+		return st, err
+	}
 	return st, nil
+}
+
+// removeStaleTemps removes the hidden temporary files that an interrupted
+// write left in dir and its folders (hidden folders are not entered). It is
+// best effort: what it cannot remove stays hidden, and the write goes on.
+func removeStaleTemps(dir string) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil // unreadable or gone: skipped
+		case d.IsDir() && p != dir && strings.HasPrefix(d.Name(), "."):
+			return fs.SkipDir
+		case !d.IsDir() && isTempName(d.Name()):
+			_ = os.Remove(p)
+		}
+		return nil
+	})
+}
+
+// isTempName reports whether a file name is one of the temporary names
+// writeFileAtomic and copyFileAtomic make: "." + name + ".tmp-" + digits.
+func isTempName(name string) bool {
+	i := strings.LastIndex(name, ".tmp-")
+	if !strings.HasPrefix(name, ".") || i < 1 || i+len(".tmp-") == len(name) {
+		return false
+	}
+	return strings.Trim(name[i+len(".tmp-"):], "0123456789") == ""
 }
 
 func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writePage func(*content.Article, *File) error) error {

@@ -1,0 +1,104 @@
+package feed
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestWriteDirCleansAfterCrash: a write that was killed leaves its marker
+// and hidden temporary files; the next write removes those temporary files,
+// and nothing else (an operator's dotfiles, hidden folders).
+func TestWriteDirCleansAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	b := buildTxtar(t, testSite(), serverTree)
+	mustWrite(t, dir, b, WriteOptions{})
+	page := filepath.Dir(filepath.Join(dir, filepath.FromSlash(PagePath(b.Articles()[0]))))
+	stale := []string{
+		filepath.Join(dir, "."+RSSName+".tmp-1234567"),
+		filepath.Join(dir, "."+ManifestName+".tmp-99"),
+		filepath.Join(page, "."+IndexName+".gz.tmp-42"),
+	}
+	kept := []string{
+		filepath.Join(dir, ".well-known", "x.tmp-1"),
+		filepath.Join(dir, ".git", ".index.tmp-1"),
+		filepath.Join(dir, ".htaccess"),
+		filepath.Join(dir, ".notes.tmp-draft"),
+		filepath.Join(dir, "report.tmp-1"),
+	}
+	for _, p := range append(slices.Clone(stale), kept...) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("half a file"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Without the marker no write was cut short: temporary names may belong
+	// to someone else, and stay.
+	mustWrite(t, dir, b, WriteOptions{})
+	for _, p := range stale {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("WriteDir without a crash marker removed %s", p)
+		}
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, writingName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, dir, b, WriteOptions{})
+	for _, p := range stale {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("WriteDir after a crash left the stale temporary file %s", p)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("WriteDir after a crash removed %s, which it did not write: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, writingName)); err == nil {
+		t.Errorf("WriteDir left its marker %s after it finished", writingName)
+	}
+}
+
+// TestWriteDirFailureLeavesNoMarker: a write that fails removes its
+// temporary files and its marker, so the next write has nothing to clean.
+func TestWriteDirFailureLeavesNoMarker(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, AtomName, "occupied"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := buildTxtar(t, testSite(), serverTree)
+	if _, err := WriteDir(context.Background(), dir, b, WriteOptions{}); err == nil {
+		t.Fatal("WriteDir(atom.xml is a folder) succeeded, want an error")
+	}
+	for rel := range tree(t, dir) {
+		if name := filepath.Base(rel); name == writingName || isTempName(name) {
+			t.Errorf("failed WriteDir left %s", rel)
+		}
+	}
+}
+
+func TestIsTempName(t *testing.T) {
+	for name, want := range map[string]bool{
+		".rss.xml.tmp-123":        true,
+		".index.html.gz.tmp-9":    true,
+		".a.tmp-1.tmp-22":         true,
+		".rss.xml.tmp-":           false,
+		".rss.xml.tmp-12a":        false,
+		"rss.xml.tmp-123":         false,
+		".tmp-123":                false,
+		".dropfeed-manifest":      false,
+		".dropfeed-writing":       false,
+		".notes.tmp-draft":        false,
+		".photo.jpg.tmp-00000000": true,
+	} {
+		if got := isTempName(name); got != want {
+			t.Errorf("isTempName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
