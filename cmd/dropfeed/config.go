@@ -48,7 +48,11 @@ type Config struct {
 	CacheMaxAge time.Duration `yaml:"cache_max_age"`
 	Quiet       time.Duration `yaml:"quiet"`
 	MaxSize     int64         `yaml:"max_file_size"`
-	State       string        `yaml:"state"`
+	// MaxMarkdownSize bounds a Markdown body (0: content.DefaultMaxMarkdownSize).
+	MaxMarkdownSize int64 `yaml:"max_markdown_size"`
+	// MaxConnections caps serve's open connections (DefaultMaxConnections).
+	MaxConnections int    `yaml:"max_connections"`
+	State          string `yaml:"state"`
 	// Publishing options.
 	FullContent *bool             `yaml:"full_content"` // nil means true
 	TagFeeds    *bool             `yaml:"tag_feeds"`    // nil means true
@@ -73,7 +77,9 @@ func DefaultConfig() Config {
 		CacheMaxAge: feed.DefaultMaxAge,
 		Quiet:       50 * time.Millisecond,
 		MaxSize:     content.DefaultMaxSize,
-		TimeZone:    "UTC",
+		// MaxMarkdownSize stays 0: content applies its default.
+		MaxConnections: DefaultMaxConnections,
+		TimeZone:       "UTC",
 	}
 }
 
@@ -206,6 +212,12 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: state: %s lies inside the %s folder %s; set -state (or state:) elsewhere", errConfig, c.State, name, dir)
 		}
 	}
+	if c.MaxMarkdownSize < 0 {
+		return fmt.Errorf("%w: max_markdown_size: %d is negative", errConfig, c.MaxMarkdownSize)
+	}
+	if c.MaxConnections < 1 {
+		return fmt.Errorf("%w: max_connections: %d is less than 1", errConfig, c.MaxConnections)
+	}
 	if c.Quiet < 0 || c.CacheMaxAge < 0 {
 		return fmt.Errorf("%w: quiet and cache_max_age must not be negative", errConfig)
 	}
@@ -226,6 +238,7 @@ func (c *Config) contentOptions(baseURL string) content.Options {
 	o.UnsafeHTML = c.UnsafeHTML
 	o.Ignore = c.Ignore
 	o.MaxSize = c.MaxSize
+	o.MaxMarkdownSize = c.MaxMarkdownSize
 	return o
 }
 

@@ -45,6 +45,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mode := fs.String("watch", "auto", "watching `mode`: auto, events or poll")
 	pollInterval := fs.Duration("poll-interval", time.Second, "rescan period in poll mode")
 	rescanInterval := fs.Duration("rescan-interval", 5*time.Minute, "period of the safety rescan in event mode (negative: never)")
+	maxConns := fs.Int("max-connections", 0, "connections held open at once; more wait to be accepted (default 1024)")
 	adminAddr := fs.String("admin-addr", "", "serve /metrics and /healthz on this separate `address` too (default: /metrics on -addr)")
 	var lf logFlags
 	lf.register(fs)
@@ -89,10 +90,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
+	if *maxConns > 0 {
+		cfg.MaxConnections = *maxConns
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	ln = limitListener(ln, cfg.MaxConnections)
 	base, err := feed.NormalizeBaseURL(baseURLFor(cfg, ln.Addr()))
 	if err != nil {
 		ln.Close()
@@ -135,6 +140,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ln.Close()
 			return fmt.Errorf("listen on %s: %w", *adminAddr, err)
 		}
+		admin = limitListener(admin, cfg.MaxConnections)
 	} else {
 		mux.Handle("GET /metrics", d.metrics.handler())
 	}
@@ -230,6 +236,9 @@ type daemon struct {
 	builder *feed.Builder // keeps rendered items between rebuilds; nil after a reload
 	pub     *publisher    // WebSub pings; nil without a hub
 	status  atomic.Pointer[status]
+	// writeFailed says the last write of the static output failed, so the
+	// next one rewrites every page, not only those of changed articles.
+	writeFailed bool
 }
 
 // status is what /healthz reports; replaced whole after each build.
@@ -476,7 +485,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	}()
 	if d.cfg.Out != "" {
 		wo := feed.WriteOptions{}
-		if prev != nil && !ch.Empty() {
+		if prev != nil && !ch.Empty() && !d.writeFailed {
 			wo.Only = make(map[string]bool, ch.Len())
 			for _, l := range [][]string{ch.Added, ch.Changed} {
 				for _, p := range l {
@@ -484,9 +493,13 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 				}
 			}
 		}
-		if _, err := feed.WriteDir(ctx, d.cfg.Out, b, wo); err != nil {
-			d.log.Error("write static output", "path", d.cfg.Out, "err", err)
+		// A write that has begun is finished even when serve is told to
+		// stop, so the folder is left with the feeds it began to write.
+		_, err := feed.WriteDir(context.WithoutCancel(ctx), d.cfg.Out, b, wo)
+		if err != nil {
+			d.log.Error("write static output; the folder keeps the last good files", "path", d.cfg.Out, "err", err)
 		}
+		d.writeFailed = err != nil
 	}
 	d.metrics.rebuilt(len(visible), nerr, time.Since(start))
 	if prev == nil && d.ready != nil {
