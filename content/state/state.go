@@ -71,6 +71,11 @@ type Record struct {
 	Hash      string    `json:"hash"`
 	Changed   time.Time `json:"changed"`
 	Gone      time.Time `json:"gone,omitzero"` // when the file was last seen missing
+	// Pinned marks an id that does not follow the file's path: one carried
+	// over from a renamed file, or made unique beside one. Other records
+	// follow the id the file derives now, so that ids seen before the site's
+	// id settings were final (a local preview) do not stick.
+	Pinned bool `json:"pinned,omitempty"`
 }
 
 // Store is an open state file. It is not safe for concurrent use.
@@ -214,9 +219,10 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 	}
 	for _, a := range sorted {
 		r, ok := s.recs[a.Path]
-		if ok && !r.Gone.IsZero() {
+		var before Record
+		if ok {
+			before = *r
 			r.Gone = time.Time{}
-			dirty[a.Path] = r
 		}
 		if !ok {
 			// A renamed or moved file: the same bytes that left another path.
@@ -227,9 +233,7 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 				delete(s.recs, old)
 				removed = append(removed, old)
 				r.Gone = time.Time{}
-				if a.ExplicitID {
-					r.ID = a.ID
-				}
+				r.Pinned = !a.ExplicitID
 				ok = true
 			}
 		}
@@ -242,14 +246,14 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 					first = t.UTC().Truncate(time.Second)
 				}
 			}
-			id := a.ID
-			if p, taken := usedIDs[id]; taken && p != a.Path && !a.ExplicitID {
-				id = a.ID + "-" + a.Hash[:8] // the old path's id lives on with a moved file
+			r = &Record{ID: a.ID, FirstSeen: first, Hash: a.Hash, Changed: first}
+			if p, taken := usedIDs[a.ID]; taken && p != a.Path && !a.ExplicitID {
+				// The old path's id lives on with a file moved away.
+				r.ID, r.Pinned = a.ID+"-"+a.Hash[:8], true
 			}
-			r = &Record{ID: id, FirstSeen: first, Hash: a.Hash, Changed: first}
 		}
-		if a.ExplicitID && r.ID != a.ID {
-			r.ID = a.ID
+		if (a.ExplicitID || !r.Pinned) && r.ID != a.ID {
+			r.ID, r.Pinned = a.ID, false
 		}
 		if r.Hash != a.Hash {
 			changed := a.ModTime.UTC().Truncate(time.Second)
@@ -258,7 +262,7 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 			}
 			r.Hash, r.Changed = a.Hash, changed
 		}
-		if cur, had := s.recs[a.Path]; !had || cur != r || dirty[a.Path] != nil {
+		if cur, had := s.recs[a.Path]; !had || cur != r || !sameRecord(before, *r) {
 			dirty[a.Path] = r
 		}
 		s.recs[a.Path] = r
@@ -324,10 +328,17 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 			if err := json.NewEncoder(&buf).Encode(r); err != nil {
 				return err
 			}
-			if err := b.Put([]byte(p), bytes.TrimSpace(buf.Bytes())); err != nil {
+			// bbolt keeps the value slice until the transaction commits:
+			// each record needs bytes of its own, not the shared buffer.
+			if err := b.Put([]byte(p), bytes.Clone(bytes.TrimSpace(buf.Bytes()))); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+func sameRecord(a, b Record) bool {
+	return a.ID == b.ID && a.Hash == b.Hash && a.Pinned == b.Pinned &&
+		a.FirstSeen.Equal(b.FirstSeen) && a.Changed.Equal(b.Changed) && a.Gone.Equal(b.Gone)
 }
