@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,10 @@ func newMetrics() *metrics {
 	m.rebuilds.WithLabelValues("ok")
 	m.rebuilds.WithLabelValues("error")
 	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, info,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		// go_gc_heap_live_bytes, the heap the last GC found live, besides
+		// the default go_* metrics: a leak shows there without forcing a GC.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
