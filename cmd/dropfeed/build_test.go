@@ -156,3 +156,26 @@ func tail(s string, n int) string {
 	}
 	return s[len(s)-n:]
 }
+
+// TestBuildTwiceSameBytes: a second build with the same state file publishes
+// the same bytes (every article, the same ids).
+func TestBuildTwiceSameBytes(t *testing.T) {
+	src, stateFile := t.TempDir(), filepath.Join(t.TempDir(), "state.db")
+	copyTree(t, filepath.Join("..", "..", "example", "articles"), src)
+	writeAtomic(t, filepath.Join(src, "undated.txt"), "An undated piece\n\nBody.\n\nSource: Desk\n")
+	var feeds [2]string
+	for i := range feeds {
+		out := t.TempDir()
+		if code, _, stderr := runCLI(t, "build", "-state", stateFile, "-content", src, "-out", out, "-base-url", "https://riverside.example.org/"); code != 0 || strings.Contains(stderr, "duplicate") {
+			t.Fatalf("build %d = exit %d; stderr:\n%s", i, code, stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "feed.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeds[i] = string(data)
+	}
+	if feeds[0] != feeds[1] || strings.Count(feeds[0], `"id": "tag:`) != 7 {
+		t.Fatalf("two builds differ or lack items:\n%s\n---\n%s", feeds[0], feeds[1])
+	}
+}
