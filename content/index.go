@@ -140,7 +140,7 @@ func (x *Index) Update(ctx context.Context, paths []string) Changes {
 			total.merge(c)
 			continue
 		}
-		if !fs.ValidPath(p) {
+		if !ValidName(p) { // names need not be UTF-8: see RootFS
 			continue
 		}
 		fi, err := fs.Lstat(x.fsys, p)

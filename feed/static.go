@@ -333,7 +333,7 @@ func readManifest(dir string) map[string]string {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		h, rel, ok := strings.Cut(sc.Text(), " ")
-		if !ok || !fs.ValidPath(rel) || rel == ManifestName {
+		if !ok || !content.ValidName(rel) || rel == ManifestName {
 			continue
 		}
 		m[unquoteManifest(rel)] = h

@@ -284,11 +284,11 @@ func openContent(dir string) (*os.Root, fs.FS, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open content folder: %w", err)
 	}
-	if _, err := fs.ReadDir(root.FS(), "."); err != nil {
+	if _, err := fs.ReadDir(content.RootFS(root), "."); err != nil {
 		root.Close()
 		return nil, nil, fmt.Errorf("read content folder: %w", err)
 	}
-	return root, root.FS(), nil
+	return root, content.RootFS(root), nil
 }
 
 // baseURLFor returns the base URL serve uses: the configured one, else

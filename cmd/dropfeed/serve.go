@@ -431,10 +431,10 @@ func (d *daemon) reopen() error {
 	}
 	d.root = root
 	if d.idx == nil {
-		d.idx = content.NewIndex(root.FS(), d.opts)
+		d.idx = content.NewIndex(content.RootFS(root), d.opts)
 		d.idx.SetReadiness(&content.Readiness{MaxDefer: maxDefer})
 	} else {
-		d.idx.SetFS(root.FS())
+		d.idx.SetFS(content.RootFS(root))
 	}
 	return nil
 }

@@ -1,0 +1,89 @@
+package content
+
+import (
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+)
+
+// RootFS returns the file system of the folder r, for [Load] and [Index]. It
+// is r.FS() (so links that leave the folder are refused) with one
+// difference: a name that is not valid UTF-8, such as a Latin-1 "café.md"
+// copied from an old system or unpacked from a zip file, is read like any
+// other. Its bytes stay in the article's path and slug and are
+// percent-encoded in its id and URL.
+func RootFS(r *os.Root) fs.FS { return (*rootFS)(r) }
+
+type rootFS os.Root
+
+// ValidName reports whether name is a path RootFS accepts: [fs.ValidPath]
+// without its rule that names be UTF-8.
+func ValidName(name string) bool {
+	if name == "." {
+		return true
+	}
+	if name == "" || strings.ContainsRune(name, 0) {
+		return false
+	}
+	for elem := range strings.SplitSeq(name, "/") {
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+func (rfs *rootFS) check(op, name string) error {
+	if !ValidName(name) {
+		return &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+	}
+	return nil
+}
+
+func (rfs *rootFS) Open(name string) (fs.File, error) {
+	if err := rfs.check("open", name); err != nil {
+		return nil, err
+	}
+	f, err := (*os.Root)(rfs).Open(name)
+	if err != nil {
+		return nil, err // not a nil *os.File in an interface
+	}
+	return f, nil
+}
+
+func (rfs *rootFS) Stat(name string) (fs.FileInfo, error) {
+	if err := rfs.check("stat", name); err != nil {
+		return nil, err
+	}
+	return (*os.Root)(rfs).Stat(name)
+}
+
+func (rfs *rootFS) Lstat(name string) (fs.FileInfo, error) {
+	if err := rfs.check("lstat", name); err != nil {
+		return nil, err
+	}
+	return (*os.Root)(rfs).Lstat(name)
+}
+
+func (rfs *rootFS) ReadLink(name string) (string, error) {
+	if err := rfs.check("readlink", name); err != nil {
+		return "", err
+	}
+	return (*os.Root)(rfs).Readlink(name)
+}
+
+// ReadDir returns the entries sorted by name, as [fs.ReadDirFS] requires.
+func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if err := rfs.check("readdir", name); err != nil {
+		return nil, err
+	}
+	f, err := (*os.Root)(rfs).Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
+}
