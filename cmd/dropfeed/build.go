@@ -71,6 +71,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		nerr = reportErrors(prog, changes.Errors)
 	}
+	// What was repaired to publish an article (control characters removed,
+	// Windows-1252 decoded) is worth a warning too.
+	for _, a := range x.Articles() {
+		for _, w := range a.Warnings {
+			if lf.json() {
+				log.Warn(w.Msg, "path", w.Path, "line", w.Line)
+			} else {
+				fmt.Fprintf(prog, "%s: warning: %s\n", location(w.Path, w.Line), w.Msg)
+			}
+		}
+	}
 	st, err := openState(ctx, cfg, false, func(w string) {
 		if lf.json() {
 			log.Warn(w)

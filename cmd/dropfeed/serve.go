@@ -406,6 +406,7 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 			d.log.Error("article", "err", err)
 		}
 	}
+	d.logArticleWarnings(ch)
 	if len(ch.Deferred) > 0 {
 		d.log.Debug("waiting for files that look unfinished", "count", len(ch.Deferred), "path", ch.Deferred[0])
 	}
@@ -418,6 +419,28 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 		return
 	}
 	d.rebuild(ctx, ch, why, start)
+}
+
+// logArticleWarnings logs what was repaired to publish the articles added or
+// changed (control characters removed, Windows-1252 decoded), once per version.
+func (d *daemon) logArticleWarnings(ch content.Changes) {
+	if len(ch.Added)+len(ch.Changed) == 0 {
+		return
+	}
+	changed := make(map[string]bool, len(ch.Added)+len(ch.Changed))
+	for _, l := range [][]string{ch.Added, ch.Changed} {
+		for _, p := range l {
+			changed[p] = true
+		}
+	}
+	for _, a := range d.idx.Articles() {
+		if !changed[a.Path] {
+			continue
+		}
+		for _, w := range a.Warnings {
+			d.log.Warn(w.Msg, "path", w.Path, "line", w.Line)
+		}
+	}
 }
 
 // reopen opens (again) the content folder, confined to itself.
