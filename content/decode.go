@@ -96,7 +96,7 @@ func illegalRune(r rune) bool {
 // stripControls removes illegal runes, returning the cleaned text, the line of
 // the first removal and the number removed.
 func stripControls(s string) (string, int, int) {
-	if strings.IndexFunc(s, illegalRune) < 0 {
+	if firstIllegal(s) < 0 {
 		return s, 0, 0
 	}
 	var b strings.Builder
@@ -124,7 +124,7 @@ func CleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "")
 	}
-	if strings.IndexFunc(s, illegalRune) < 0 {
+	if firstIllegal(s) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {

@@ -111,7 +111,7 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 			if !ok {
 				return nil, bad("a string")
 			}
-			m.titleText, m.titleLine = strings.Join(strings.Fields(s), " "), line
+			m.titleText, m.titleLine = collapseSpace(s), line
 		case "date", "publishdate", "pubdate", "published":
 			s, ok := scalar(v)
 			if !ok {

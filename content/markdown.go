@@ -102,7 +102,7 @@ func inlineText(n ast.Node, src []byte) string {
 	w := bufio.NewWriter(&b)
 	plainText(w, n, src)
 	w.Flush()
-	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+	return collapseSpace(html.UnescapeString(b.String()))
 }
 
 // plainText writes the inline content under n HTML-escaped, the way goldmark's

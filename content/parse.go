@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
@@ -35,7 +36,7 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 	if int64(len(data)) > opts.maxSize() {
 		return nil, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), opts.maxSize()))
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errAt(p, 0, ErrEmpty)
 	}
 	s, warns, err := decodeText(p, data)
@@ -163,11 +164,11 @@ func titleFromName(p string) string {
 		b = b[11:]
 	}
 	b = strings.NewReplacer("-", " ", "_", " ").Replace(b)
-	return strings.Join(strings.Fields(CleanText(b)), " ")
+	return collapseSpace(CleanText(b))
 }
 
 // cutSummaryKeep normalizes white space in a given summary without cutting it.
-func cutSummaryKeep(s string) string { return strings.Join(strings.Fields(s), " ") }
+func cutSummaryKeep(s string) string { return collapseSpace(s) }
 
 // dedupe removes empty and repeated (case-insensitively) strings, keeping order.
 func dedupe(in []string) []string {
@@ -177,7 +178,7 @@ func dedupe(in []string) []string {
 	seen := make(map[string]bool, len(in))
 	out := make([]string, 0, len(in))
 	for _, s := range in {
-		s = strings.Join(strings.Fields(CleanText(s)), " ")
+		s = collapseSpace(CleanText(s))
 		k := strings.ToLower(s)
 		if s == "" || seen[k] {
 			continue

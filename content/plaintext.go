@@ -49,7 +49,7 @@ func parseText(path, s string) (*meta, Body, error) {
 	if i == len(lines) {
 		return nil, Body{}, errAt(path, 0, ErrEmpty)
 	}
-	m.titleText = strings.Join(strings.Fields(lines[i]), " ")
+	m.titleText = collapseSpace(lines[i])
 	m.titleLine = i + 1
 	i++
 	for ; i < len(lines); i++ {
@@ -117,7 +117,7 @@ func parseText(path, s string) (*meta, Body, error) {
 			flush()
 			continue
 		}
-		cur = append(cur, strings.Join(strings.Fields(t), " "))
+		cur = append(cur, collapseSpace(t))
 	}
 	flush()
 
@@ -150,7 +150,7 @@ const summaryLimit = 300
 // cutSummary cuts plain text at a word boundary near summaryLimit characters,
 // adding an ellipsis when it cut.
 func cutSummary(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = collapseSpace(s)
 	if len([]rune(s)) <= summaryLimit {
 		return s
 	}

@@ -1,0 +1,30 @@
+package content
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCollapseSpace: collapseSpace equals strings.Join(strings.Fields(s), " ") on every input.
+func TestCollapseSpace(t *testing.T) {
+	for _, s := range []string{"", " ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u3000 b", "é è", "x\ny", "line of text", "\u2028", "a\u0085b"} {
+		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// FuzzCollapseSpace checks collapseSpace against strings.Fields, and
+// firstIllegal against illegalRune, on any input.
+func FuzzCollapseSpace(f *testing.F) {
+	f.Add("a  b\tc\u00a0d")
+	f.Add("x\x0by\u0085")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := firstIllegal(s), strings.IndexFunc(s, illegalRune); got != want {
+			t.Fatalf("firstIllegal(%q) = %d, want %d", s, got, want)
+		}
+	})
+}
