@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -58,6 +59,33 @@ func BenchmarkRebuildOne(b *testing.B) {
 				d.apply(ctx, watch.Batch{Paths: []string{"zz-bench.md"}}, "")
 				if d.srv.Generation() == gen {
 					b.Fatal("no rebuild")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkColdBuild runs "build -pages=false" in-process over a generated
+// Markdown corpus, with a fresh state file each time: the cold build the
+// Hugo comparison in bench/build.sh measures from outside.
+func BenchmarkColdBuild(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("articles=%d", n), func(b *testing.B) {
+			dir := filepath.Join(b.TempDir(), "c")
+			opt := corpus.DefaultOptions()
+			opt.N, opt.Format = n, "md"
+			if _, err := corpus.Write(context.Background(), dir, opt, 0); err != nil {
+				b.Fatal(err)
+			}
+			tmp := b.TempDir()
+			i := 0
+			for b.Loop() {
+				i++
+				args := []string{"build", "-content", dir, "-out", filepath.Join(tmp, fmt.Sprint("out", i)),
+					"-state", filepath.Join(tmp, fmt.Sprint("state", i, ".db")), "-base-url", "https://news.example.com/",
+					"-max-items", "50", "-pages=false"}
+				if code := run(context.Background(), args, io.Discard, io.Discard); code != 0 {
+					b.Fatalf("build exit %d", code)
 				}
 			}
 		})
