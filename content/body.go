@@ -30,7 +30,9 @@ func (b Body) HTML() string {
 			// keep the text readable if it ever does.
 			return "<pre>" + html.EscapeString(b.src) + "</pre>\n"
 		}
-		return buf.String()
+		// Character references decode to what a feed cannot carry: "&#0;"
+		// and "&#xD800;" to U+FFFD, "&#11;" to a control character.
+		return CleanText(buf.String())
 	case FormatText:
 		var s strings.Builder
 		if b.caption != "" || b.image != "" {
