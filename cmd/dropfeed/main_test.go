@@ -87,7 +87,14 @@ var listenRE = regexp.MustCompile(`^listening on (http://\S+/)$`)
 func startServe(t *testing.T, args ...string) *daemonProc {
 	t.Helper()
 	args = append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)
-	cmd := exec.Command(binPath, withState(t, args)...)
+	return startServeCmd(t, exec.Command(binPath, withState(t, args)...))
+}
+
+// startServeCmd starts cmd, a "dropfeed serve" possibly run through a
+// wrapper (unshare) or as another user, and returns once it has printed its
+// listening line.
+func startServeCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
