@@ -79,6 +79,13 @@ func (e *e2e) serveArgs(extra ...string) []string {
 func (e *e2e) start(extra ...string) {
 	e.t.Helper()
 	e.startNoWait(extra...)
+	e.ready()
+}
+
+// ready waits for the daemon's first build and the watcher's first batch,
+// then starts the static output sampler.
+func (e *e2e) ready() {
+	e.t.Helper()
 	e.d.waitReady()
 	// The watcher's first batch is always a full rescan; once it is done,
 	// processed() is a barrier for what the scenario does next.
