@@ -31,6 +31,10 @@ const ManifestName = ".dropfeed-manifest"
 // hidden temporary files behind, which are then removed.
 const writingName = ".dropfeed-writing"
 
+// pendingHash marks a manifest entry for a file that a write was about to
+// create; no sha256 hex equals it.
+const pendingHash = "pending"
+
 // WriteOptions configure [WriteDir]. The zero value writes everything.
 type WriteOptions struct {
 	// NoPages skips the article pages (feeds and index only). Pages an
@@ -150,6 +154,7 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 		return writeFile(f.Path, f)
 	}
 
+	var arts []*content.Article // the articles whose pages are written
 	if opts.NoPages {
 		// Leave the pages an earlier run wrote alone: keep them in the
 		// manifest, so a later full run still updates or removes them.
@@ -159,13 +164,13 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 			}
 		}
 	} else {
-		arts := b.Articles()
+		arts = b.Articles()
 		if opts.Only != nil {
 			arts = make([]*content.Article, 0, len(opts.Only))
 			kept := make(map[string]bool)
 			for _, a := range b.Articles() {
 				p := PagePath(a)
-				if h, ok := old[p]; ok && !opts.Only[a.Path] {
+				if h, ok := old[p]; ok && h != pendingHash && !opts.Only[a.Path] {
 					want[p], want[p+".gz"] = h, old[p+".gz"]
 					st.Unchanged += 2
 					kept[a.Slug] = true
@@ -180,6 +185,32 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 				}
 			}
 		}
+	}
+	// List in the manifest, before they exist, the files this write creates
+	// that it does not list yet, so that a write cut short (killed, a full
+	// disk) leaves no file a later write would not know to remove. They are
+	// listed as pending, which no content hash equals. (Media files are not:
+	// finding them means rendering every page.)
+	var fresh []string
+	for _, f := range b.Feeds() {
+		fresh = append(fresh, f.Path, f.Path+".gz")
+	}
+	for _, a := range arts {
+		fresh = append(fresh, PagePath(a), PagePath(a)+".gz")
+	}
+	n := 0
+	for _, rel := range fresh {
+		if _, ok := old[rel]; !ok {
+			old[rel] = pendingHash
+			n++
+		}
+	}
+	if n > 0 {
+		if err := writeManifest(dir, old); err != nil {
+			return st, err
+		}
+	}
+	if !opts.NoPages {
 		if err := writePages(ctx, b, arts, opts.Workers, writePage); err != nil {
 			return st, err
 		}

@@ -102,3 +102,45 @@ func TestIsTempName(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteDirPrunesAfterFailure: a write that fails after it created the
+// page of a new article still leaves the page listed, so once the article is
+// gone, the next write removes the page instead of leaving it forever.
+func TestWriteDirPrunesAfterFailure(t *testing.T) {
+	dir := t.TempDir()
+	old := buildTxtar(t, testSite(), serverTree)
+	mustWrite(t, dir, old, WriteOptions{})
+	grown := buildTxtar(t, testSite(), serverTree+"-- news/2026-03-03-extra.md --\n---\ntitle: Extra\ndate: 2026-03-03\n---\nBody.\n")
+	var extra string
+	for _, a := range grown.Articles() {
+		if a.Title == "Extra" {
+			extra = filepath.Join(dir, filepath.FromSlash(PagePath(a)))
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, AtomName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, AtomName, "occupied"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteDir(context.Background(), dir, grown, WriteOptions{}); err == nil {
+		t.Fatal("WriteDir(atom.xml is a folder) succeeded, want an error")
+	}
+	if _, err := os.Stat(extra); err != nil {
+		t.Fatalf("the failed write did not create the new page first: %v", err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, AtomName)); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, dir, old, WriteOptions{})
+	if _, err := os.Stat(extra); err == nil {
+		t.Errorf("the page of an article that is gone was left after a failed write: %s", extra)
+	}
+	got := tree(t, dir)
+	for _, rel := range wantTree(old, true) {
+		delete(got, rel)
+	}
+	if len(got) > 0 {
+		t.Errorf("after the write, extra files remain: %v", got)
+	}
+}
