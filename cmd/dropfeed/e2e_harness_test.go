@@ -308,9 +308,9 @@ func (e *e2e) converge(want snapshot) snapshot {
 // ignoredTrace reports whether an item's URL could only come from a file
 // the rules ignore (editor and tool temp names, hidden names).
 func ignoredTrace(it item) bool {
-	path := strings.TrimPrefix(it.URL, e2eBase)
-	for _, s := range []string{"4913", "~", "#", "___jb_", "/.", ".swp", ".tmp", "/sed"} {
-		if strings.Contains("/"+path, s) {
+	for c := range strings.SplitSeq(strings.TrimPrefix(it.URL, e2eBase), "/") {
+		if c == "4913" || strings.HasPrefix(c, ".") || strings.HasPrefix(c, "#") || strings.HasSuffix(c, "~") ||
+			strings.Contains(c, "___jb_") || strings.HasSuffix(c, ".swp") || strings.HasSuffix(c, ".tmp") {
 			return true
 		}
 	}
