@@ -30,13 +30,14 @@ type badInput struct {
 
 // yamlBomb is front matter whose aliases would expand to 9^9 strings.
 func yamlBomb() string {
-	s := "---\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	var s strings.Builder
+	s.WriteString("---\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
 	prev := "a"
 	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
-		s += fmt.Sprintf("%s: &%s [%s]\n", n, n, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
+		fmt.Fprintf(&s, "%s: &%s [%s]\n", n, n, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
 		prev = n
 	}
-	return s // 10 lines; the next key is on line 11
+	return s.String() // 10 lines; the next key is on line 11
 }
 
 func badInputs() []badInput {
