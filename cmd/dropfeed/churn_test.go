@@ -80,7 +80,7 @@ func settled(t *testing.T, d *daemonProc, client *http.Client) daemonStats {
 	http.DefaultClient.CloseIdleConnections()
 	start := readStats(t, d)
 	var st daemonStats
-	for i := 0; i < 5000; i++ {
+	for range 5000 {
 		st = readStats(t, d)
 		http.DefaultClient.CloseIdleConnections()
 		if st.gcs >= start.gcs+2 {
@@ -309,7 +309,7 @@ func TestLoadWithChurn(t *testing.T) {
 	// Resources return to their baseline: file descriptors and goroutines
 	// exactly, the live heap within 1.2 times. Waits are bounded in count.
 	var after daemonStats
-	for i := 0; i < 20; i++ {
+	for range 20 {
 		after = settled(t, d, client)
 		if after.fds <= before.fds && after.goroutines <= before.goroutines && after.heapLive <= 1.2*before.heapLive {
 			break
