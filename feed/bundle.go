@@ -96,11 +96,22 @@ func etag(b []byte) string {
 // gzipBytes compresses deterministically (no name, no time in the header).
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	buf.Grow(len(b)/4 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	zw.Reset(nil)
+	gzipWriters.Put(zw)
 	return buf.Bytes()
 }
+
+// gzipWriters reuses compressors: making one allocates about a megabyte of
+// state, more than compressing a typical page costs.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return zw
+}}
 
 // feedSpec is one set of three feeds over a list of items: the site's main
 // feeds, or those of one tag or section.

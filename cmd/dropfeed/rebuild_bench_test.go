@@ -65,12 +65,16 @@ func BenchmarkRebuildOne(b *testing.B) {
 	}
 }
 
-// BenchmarkColdBuild runs "build -pages=false" in-process over a generated
-// Markdown corpus, with a fresh state file each time: the cold build the
-// Hugo comparison in bench/build.sh measures from outside.
+// BenchmarkColdBuild runs "build" in-process over a generated Markdown
+// corpus, with a fresh state file each time, with and without the article
+// pages: the cold build that bench/build.sh compares with Hugo from outside.
 func BenchmarkColdBuild(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("articles=%d", n), func(b *testing.B) {
+	for _, c := range []struct {
+		n     int
+		pages bool
+	}{{1000, false}, {1000, true}, {10000, false}} {
+		n := c.n
+		b.Run(fmt.Sprintf("articles=%d/pages=%v", n, c.pages), func(b *testing.B) {
 			dir := filepath.Join(b.TempDir(), "c")
 			opt := corpus.DefaultOptions()
 			opt.N, opt.Format = n, "md"
@@ -83,7 +87,7 @@ func BenchmarkColdBuild(b *testing.B) {
 				i++
 				args := []string{"build", "-content", dir, "-out", filepath.Join(tmp, fmt.Sprint("out", i)),
 					"-state", filepath.Join(tmp, fmt.Sprint("state", i, ".db")), "-base-url", "https://news.example.com/",
-					"-max-items", "50", "-pages=false"}
+					"-max-items", "50", fmt.Sprint("-pages=", c.pages)}
 				if code := run(context.Background(), args, io.Discard, io.Discard); code != 0 {
 					b.Fatalf("build exit %d", code)
 				}
