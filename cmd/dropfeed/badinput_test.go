@@ -290,3 +290,25 @@ func countLines(lines []string, a, b string) int {
 	}
 	return n
 }
+
+// TestBadInputConfiguredLimits: max_file_size and max_markdown_size from the
+// config file are the limits build applies.
+func TestBadInputConfiguredLimits(t *testing.T) {
+	site := t.TempDir()
+	writeBytes(t, filepath.Join(site, "dropfeed.yaml"), []byte("content: c\nmax_file_size: 1000\nmax_markdown_size: 200\n"))
+	writeBytes(t, filepath.Join(site, "c", "big.txt"), []byte("Big\n\n"+strings.Repeat("x", 1495)))
+	writeBytes(t, filepath.Join(site, "c", "long.md"), []byte("---\ntitle: Long\n---\n"+strings.Repeat("y", 300)+"\n"))
+	writeBytes(t, filepath.Join(site, "c", "ok.md"), []byte("---\ntitle: Small enough\ndate: 2026-01-01\n---\nBody.\n"))
+	code, _, stderr := runCLI(t, "build", "-config", filepath.Join(site, "dropfeed.yaml"), "-out", filepath.Join(site, "out"), "-base-url", "https://news.example.test/")
+	if code != 0 {
+		t.Fatalf("build = exit %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{"big.txt: error: content: file too large: 1500 bytes, limit 1000", "long.md:4: error: content: file too large: Markdown body of 301 bytes, limit 200"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("build stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(stderr, "built 1 articles") {
+		t.Errorf("build did not publish the one small article:\n%s", stderr)
+	}
+}

@@ -328,7 +328,10 @@ func TestDiskFullServe(t *testing.T) {
 	}
 	want := visibleTree(t, refSmall)
 	waitFor(t, 30*time.Second, "the folder to equal a clean build again", func() bool {
-		got := visibleTree(t, out)
+		got, err := tryVisibleTree(out) // serve may be writing it
+		if err != nil {
+			return false
+		}
 		for rel := range joinKeys(got, want) {
 			if !bytes.Equal(got[rel], want[rel]) {
 				return false
@@ -338,5 +341,75 @@ func TestDiskFullServe(t *testing.T) {
 	})
 	if code := d.stop(); code != 0 {
 		t.Fatalf("serve exit code after SIGTERM = %d, want 0", code)
+	}
+}
+
+// TestServeKillMidWrite: serve -out killed with SIGKILL while it writes a
+// new version over an old one leaves complete files whose links resolve; a
+// new serve cleans the temporary files up and writes the new version.
+func TestServeKillMidWrite(t *testing.T) {
+	work := t.TempDir()
+	siteA, siteB := filepath.Join(work, "a"), filepath.Join(work, "b")
+	genSite(t, siteA, 250, "A", 0)
+	genSite(t, siteB, 250, "B", 9)
+	out, refA, refB := filepath.Join(work, "out"), filepath.Join(work, "ref-a"), filepath.Join(work, "ref-b")
+	buildInto(t, siteA, refA)
+	buildInto(t, siteB, refB)
+	filesA, filesB := visibleTree(t, refA), visibleTree(t, refB)
+	args := func() []string {
+		return withState(t, []string{"serve", "-addr", "127.0.0.1:0", "-content", siteB, "-out", out, "-base-url", crashBase, "-max-items", "0"})
+	}
+
+	caught := false
+	for attempt := 1; attempt <= 5 && !caught; attempt++ {
+		if err := os.RemoveAll(out); err != nil {
+			t.Fatal(err)
+		}
+		buildInto(t, siteA, out)
+		cmd := exec.Command(binPath, args()...)
+		d := startServeCmd(t, cmd)
+		for i := 0; i < 20000 && !caught; i++ {
+			if ok, _ := d.health(); ok {
+				break // written before it was caught: again
+			}
+			if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			if len(tempFiles(out)) > 0 {
+				caught = true
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				_ = cmd.Wait()
+				break
+			}
+			_ = cmd.Process.Signal(syscall.SIGCONT)
+			time.Sleep(time.Duration(1+i%5) * time.Millisecond)
+		}
+		if !caught {
+			t.Logf("attempt %d: serve wrote the folder before it was caught writing; again", attempt)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+	if !caught {
+		t.Fatal("in 5 attempts serve was never caught in the middle of its write")
+	}
+	checkConsistent(t, out, filesA, filesB)
+
+	d := startServeCmd(t, exec.Command(binPath, args()...))
+	d.waitReady()
+	if left := hiddenFiles(t, out); len(left) > 0 {
+		t.Errorf("after a new serve wrote the folder, hidden files are left: %q", left[:min(len(left), 5)])
+	}
+	got := visibleTree(t, out)
+	n := 0
+	for rel := range joinKeys(got, filesB) {
+		if !bytes.Equal(got[rel], filesB[rel]) {
+			if n++; n <= 5 {
+				t.Errorf("%s differs from a clean build of the new version", rel)
+			}
+		}
+	}
+	if code := d.stop(); code != 0 {
+		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
 }

@@ -126,17 +126,39 @@ func hiddenFiles(t *testing.T, dir string) []string {
 // path, with their bytes.
 func visibleTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files := make(map[string][]byte)
-	for rel, b := range readTree(t, dir) {
-		hidden := false
-		for elem := range strings.SplitSeq(rel, "/") {
-			hidden = hidden || strings.HasPrefix(elem, ".")
-		}
-		if !hidden {
-			files[rel] = b
-		}
+	files, err := tryVisibleTree(dir)
+	if err != nil {
+		t.Fatalf("read %s: %v", dir, err)
 	}
 	return files
+}
+
+// tryVisibleTree is visibleTree for a folder that may change while it is
+// read (a daemon writing it): it returns the error instead.
+func tryVisibleTree(dir string) (map[string][]byte, error) {
+	files := make(map[string][]byte)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	return files, err
 }
 
 // writeBytes writes a file, making its folder.
