@@ -41,6 +41,9 @@ type Index struct {
 	pending    []*indexEntry // got their first good article since tidy
 	pubRemoved bool          // published holds removed entries
 	failing    map[string]*indexEntry
+	// under counts the files of the index under each folder, so that a
+	// file that was not a folder before costs no walk of files.
+	under map[string]int
 }
 
 type indexEntry struct {
@@ -89,7 +92,8 @@ func (c *Changes) Len() int { return len(c.Added) + len(c.Changed) + len(c.Remov
 
 // NewIndex returns an empty index over fsys.
 func NewIndex(fsys fs.FS, opts Options) *Index {
-	return &Index{fsys: fsys, opts: opts, files: make(map[string]*indexEntry), failing: make(map[string]*indexEntry)}
+	return &Index{fsys: fsys, opts: opts, files: make(map[string]*indexEntry),
+		failing: make(map[string]*indexEntry), under: make(map[string]int)}
 }
 
 // SetReadiness makes the index defer files that look unfinished, as r
@@ -387,6 +391,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		if !known {
 			e = &indexEntry{path: j.p}
 			x.files[j.p] = e
+			x.count(j.p, 1)
 		}
 		if j.err != nil {
 			e.err = j.err
@@ -438,8 +443,23 @@ func (x *Index) remove(p string) Changes {
 		e.removed = true
 		delete(x.files, p)
 		delete(x.failing, p)
+		x.count(p, -1)
 	}
 	return c
+}
+
+// count adds d to the file count of every folder above p.
+func (x *Index) count(p string, d int) {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		if n := x.under[p[:i]] + d; n > 0 {
+			x.under[p[:i]] = n
+		} else {
+			delete(x.under, p[:i])
+		}
+	}
 }
 
 // removeUnder removes p and everything under it.
@@ -455,6 +475,9 @@ func (x *Index) removeChildren(p string) Changes {
 	var c Changes
 	prefix := p + "/"
 	for q := range x.files {
+		if x.under[p] == 0 {
+			break // nothing (left) under p
+		}
 		if strings.HasPrefix(q, prefix) {
 			c.merge(x.remove(q))
 		}
