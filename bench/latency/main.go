@@ -38,6 +38,7 @@ func run() error {
 	n := flag.Int("n", 20, "number of files to drop")
 	timeout := flag.Duration("timeout", 10*time.Second, "give up on one file after this long")
 	keep := flag.Bool("keep", false, "keep the dropped files (default: delete each after it was seen)")
+	pause := flag.Duration("pause", 0, "idle time before each drop, so that every drop meets a quiet daemon")
 	flag.Parse()
 	if *dir == "" || *n < 1 {
 		flag.Usage()
@@ -61,6 +62,7 @@ func run() error {
 		if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
 			return err
 		}
+		time.Sleep(*pause)
 		start := time.Now()
 		if err := os.Rename(tmp, name); err != nil {
 			return err

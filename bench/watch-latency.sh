@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Drop-to-feed latency of "dropfeed serve": the time from an article file
+# written atomically (temp file, rename) into the content folder to the first
+# /rss.xml response that contains it, over a corpus of 1,000 and one of
+# 100,000 generated articles, with the default quiet window (50ms) and with
+# 10ms. Prints p50, p95, p99 and the maximum for each of the four runs.
+#
+#   bash bench/watch-latency.sh                 # SIZES="1000 100000" QUIETS="50ms 10ms" SAMPLES=200
+#   SIZES=1000 SAMPLES=50 bash bench/watch-latency.sh
+#   OUT=1 bash bench/watch-latency.sh           # also keep static files current (-out)
+#
+# The corpora are made with the repo's own generator (cmd/gencorpus) in
+# /dev/shm when it exists (100,000 articles take a few seconds there), else
+# in TMPDIR; everything is removed at exit. The server listens on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=${SIZES:-"1000 100000"}
+QUIETS=${QUIETS:-"50ms 10ms"}
+SAMPLES=${SAMPLES:-200}
+MAX_ITEMS=${MAX_ITEMS:-20}
+
+base_dir=${TMPDIR:-/tmp}
+[ -d /dev/shm ] && [ -w /dev/shm ] && base_dir=/dev/shm
+work=$(mktemp -d "$base_dir/dropfeed-latency.XXXXXX")
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/dropfeed" ./cmd/dropfeed
+go build -o "$work/gencorpus" ./cmd/gencorpus
+go build -o "$work/latency" ./bench/latency
+echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3); corpora in $base_dir"
+
+for n in $SIZES; do
+  corpus="$work/corpus-$n"
+  t0=$(date +%s%N)
+  "$work/gencorpus" -n "$n" -out "$corpus" 2>/dev/null
+  echo "corpus: $n articles in $(( ($(date +%s%N) - t0) / 1000000 ))ms"
+  for q in $QUIETS; do
+    rm -rf "$work/state" "$work/out" "$work/serve.log"
+    mkdir -p "$work/state"
+    args=(serve -addr 127.0.0.1:0 -content "$corpus" -quiet "$q" -max-items "$MAX_ITEMS" -state "$work/state/state.db")
+    [ -n "${OUT:-}" ] && args+=(-out "$work/out")
+    t0=$(date +%s%N)
+    : >"$work/serve.log"
+    "$work/dropfeed" "${args[@]}" 2>"$work/serve.log" &
+    pid=$!
+    base=
+    for _ in $(seq 1 6000); do
+      base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$work/serve.log" | head -1)
+      [ -n "$base" ] && curl -fs "${base}healthz" >/dev/null 2>&1 && break
+      kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
+      sleep 0.1
+    done
+    curl -fs "${base}healthz" >/dev/null || { echo "serve not ready"; cat "$work/serve.log"; exit 1; }
+    ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    printf 'n=%-6s quiet=%-5s (ready in %dms)  ' "$n" "$q" "$ready_ms"
+    "$work/latency" -dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms
+    if [ -n "${KEEP_LOG:-}" ]; then cp "$work/serve.log" "$KEEP_LOG.$n.$q"; fi
+    kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  done
+  rm -rf "$corpus"
+done
