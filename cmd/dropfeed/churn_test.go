@@ -31,18 +31,15 @@ const (
 	churnBase    = 40 // articles at rest
 )
 
-// raceBinary builds, once, a dropfeed binary with the race detector.
-var raceBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "dropfeed-race-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "dropfeed")
+// raceBinary builds a dropfeed binary with the race detector into dir.
+func raceBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "dropfeed-race")
 	if out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build -race: %v\n%s", err, out)
+		t.Fatalf("go build -race: %v\n%s", err, out)
 	}
-	return bin, nil
-})
+	return bin
+}
 
 // daemonStats are what the churn test compares before and after the load:
 // read from /proc and from /metrics, no debug endpoint involved.
@@ -107,11 +104,7 @@ func churnArticle(i, v int) string {
 func TestLoadWithChurn(t *testing.T) {
 	bin := binPath
 	if raceEnabled {
-		var err error
-		if bin, err = raceBinary(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(filepath.Dir(bin)) })
+		bin = raceBinary(t, t.TempDir())
 	}
 	dir := t.TempDir()
 	for i := range churnBase {
