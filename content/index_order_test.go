@@ -29,7 +29,7 @@ func TestIndexArticlesOrder(t *testing.T) {
 		switch op := rng.IntN(10); {
 		case op < 5: // write a good file
 			p := name()
-			fsys[p] = &fstest.MapFile{Data: []byte(fmt.Sprintf("---\ntitle: T%d\n---\nBody %d.\n", step, step)), ModTime: mt}
+			fsys[p] = &fstest.MapFile{Data: fmt.Appendf(nil, "---\ntitle: T%d\n---\nBody %d.\n", step, step), ModTime: mt}
 			good[p], bad[p] = true, false
 			paths = []string{p}
 		case op < 7: // break a file: its last good version stays
