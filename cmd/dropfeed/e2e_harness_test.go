@@ -333,6 +333,20 @@ func (e *e2e) checkAlive() {
 	}
 }
 
+// caughtUp waits until the daemon has logged the rebuild of the generation
+// it serves: the swap comes before the log line, so counting log lines right
+// after seeing a change served could count that change later.
+func (e *e2e) caughtUp() {
+	e.t.Helper()
+	waitFor(e.t, settleLimit, "the log to catch up with the served generation", func() bool {
+		resp, _, err := e.d.get("feed.json")
+		if err != nil {
+			return false
+		}
+		return strings.Contains(e.d.Logs(), " generation="+resp.Header.Get("X-Dropfeed-Generation")+" ")
+	})
+}
+
 // count returns how many log lines contain s.
 func (e *e2e) count(s string) int { return strings.Count(e.d.Logs(), s) }
 

@@ -229,6 +229,7 @@ func TestEditorsTools(t *testing.T) {
 			e.run(e.W, "cp", e.x("a.md"), e.c("a.md"))
 		}, "Copied"},
 		{"T23 50 rapid saves", func(e *e2e) {
+			e.caughtUp()
 			rebuilt := e.rebuilds()
 			for i := 1; i <= 50; i++ {
 				e.md(e.c("a.md"), "Alpha", "a", "v"+strconv.Itoa(i))

@@ -148,6 +148,7 @@ func writerCases() []e2eCase {
 			}
 		}},
 		{name: "T27 empty file", run: func(e *e2e) {
+			e.caughtUp()
 			before := e.processed()
 			mustDo(e.t, os.WriteFile(e.c("empty.md"), nil, 0o644))
 			waitFor(e.t, settleLimit, "the empty file to be seen", func() bool { return e.processed() > before })
@@ -385,6 +386,7 @@ func dirCases() []e2eCase {
 		{name: "T40 move out, then edit outside", setup: sub, run: func(e *e2e) {
 			mustDo(e.t, os.Rename(e.c("sub"), e.x("sub")))
 			e.waitServed("s1 and d1 gone", func(s snapshot) bool { return !s.has("s1") && !s.has("d1") && s.has("k") })
+			e.caughtUp()
 			before, rebuilt := e.count(`msg="no article changed"`), e.rebuilds()
 			appendFile(e.t, e.x("sub/deeper/d1.md"), "more\n")
 			e.md(e.x("sub/new.md"), "N", "n", "x")
@@ -480,6 +482,7 @@ func (e *e2e) gen() uint64 {
 // rebuilt (R9).
 func (e *e2e) unchangedBy(op func()) {
 	e.t.Helper()
+	e.caughtUp() // so that processed() is a baseline
 	resp, body, err := e.d.get("feed.json")
 	mustDo(e.t, err)
 	etag := resp.Header.Get("ETag")
@@ -539,6 +542,7 @@ func filterCases() []e2eCase {
 			}
 		}},
 		{name: "T51 .git noise", setup: withA, run: func(e *e2e) {
+			e.caughtUp()
 			before, rebuilt := e.processed(), e.rebuilds()
 			e.git(e.C, "init", "-q")
 			for i := range 20 {

@@ -86,6 +86,7 @@ func TestStressGitNoise(t *testing.T) {
 	e := newE2E(t)
 	withA(e)
 	e.start()
+	e.caughtUp()
 	before, rebuilt := e.processed(), e.rebuilds()
 	e.git(e.C, "init", "-q")
 	for i := range 50 {
