@@ -3,9 +3,26 @@
 package content
 
 import (
+	"errors"
 	"io/fs"
+	"os"
 	"syscall"
 )
+
+// errLeaseHeld means another process holds a write lease on the file: an
+// open with O_NONBLOCK would have had to wait for it to be broken.
+var errLeaseHeld = errors.New("content: file leased by another process")
+
+// openForProbe opens p read-only and without blocking: a FIFO cannot hang
+// the read, and a file another process holds a write lease on (a file
+// server) fails at once instead of waiting for the lease to be broken.
+func openForProbe(fsys openFileFS, p string) (*os.File, error) {
+	f, err := fsys.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, errLeaseHeld
+	}
+	return f, err
+}
 
 // writerOpen reports whether some process (this one included) has the file
 // open for writing. It asks the kernel for a read lease, which is refused with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"time"
 )
 
@@ -63,6 +64,11 @@ const (
 	notReadyUnclosedFM = "front matter not closed"
 )
 
+// openFileFS is a file system that opens with flags, as [RootFS] does.
+type openFileFS interface {
+	OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error)
+}
+
 // readResult is one attempt at reading a file that may be being written.
 type readResult struct {
 	data     []byte
@@ -79,8 +85,18 @@ func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force boo
 	if before.Size() > opts.maxSize() {
 		return res, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, before.Size(), opts.maxSize()))
 	}
-	f, err := fsys.Open(p)
+	var f fs.File
+	var err error
+	if of, ok := fsys.(openFileFS); ok {
+		f, err = openForProbe(of, p)
+	} else {
+		f, err = fsys.Open(p)
+	}
 	if err != nil {
+		if errors.Is(err, errLeaseHeld) {
+			res.notReady = notReadyWriter // someone holds a write lease
+			return res, nil
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return res, errAt(p, 0, fs.ErrNotExist)
 		}

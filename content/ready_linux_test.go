@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -69,5 +70,54 @@ func TestReadinessWriterOpen(t *testing.T) {
 	defer w.Close()
 	if c, err := y.Rescan(t.Context()); err != nil || !slices.Equal(c.Added, []string{"slow.md"}) {
 		t.Fatalf("Rescan() without readiness = %+v, %v; want slow.md added", c, err)
+	}
+}
+
+// TestReadinessWriteLease: a file another holder has a write lease on (a
+// file server's delegation) is deferred at once, not waited for in open(2).
+// The test itself holds the lease, which the kernel breaks for nobody else.
+func TestReadinessWriteLease(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "leased.md")
+	if err := os.WriteFile(p, []byte(readyA1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	x := content.NewIndex(content.RootFS(root), testOptions())
+	x.SetReadiness(&content.Readiness{})
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	setLease := func(kind int) syscall.Errno {
+		rc, err := f.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errno syscall.Errno
+		if err := rc.Control(func(fd uintptr) {
+			_, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_SETLEASE, uintptr(kind))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return errno
+	}
+	if errno := setLease(syscall.F_WRLCK); errno != 0 {
+		t.Skipf("cannot take a write lease here: %v", errno)
+	}
+	c := x.Update(t.Context(), []string{"leased.md"})
+	if !slices.Equal(c.Deferred, []string{"leased.md"}) {
+		t.Fatalf("Update(leased.md) = %+v, want it deferred", c)
+	}
+	if errno := setLease(syscall.F_UNLCK); errno != 0 {
+		t.Fatal(errno)
+	}
+	if c := x.Update(t.Context(), x.Deferred()); !slices.Equal(c.Added, []string{"leased.md"}) {
+		t.Fatalf("Update(leased.md, lease released) = %+v, want it added", c)
 	}
 }

@@ -52,6 +52,16 @@ func (rfs *rootFS) Open(name string) (fs.File, error) {
 	return f, nil
 }
 
+// OpenFile opens name with the given flags, for the readiness checks, which
+// open with O_NONBLOCK so that neither a FIFO swapped in after the stat nor
+// another process's write lease can make the open wait.
+func (rfs *rootFS) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	if err := rfs.check("open", name); err != nil {
+		return nil, err
+	}
+	return (*os.Root)(rfs).OpenFile(name, flag, perm)
+}
+
 func (rfs *rootFS) Stat(name string) (fs.FileInfo, error) {
 	if err := rfs.check("stat", name); err != nil {
 		return nil, err
