@@ -92,7 +92,7 @@ func startServe(t *testing.T, args ...string) *daemonProc {
 
 // startServeCmd starts cmd, a "dropfeed serve" possibly run through a
 // wrapper (unshare) or as another user, and returns once it has printed its
-// listening line.
+// listening line (plain, or the JSON record of -log-format json).
 func startServeCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
 	t.Helper()
 	stderr, err := cmd.StderrPipe()
@@ -111,9 +111,18 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
 			d.mu.Lock()
 			d.logs.WriteString(line + "\n")
 			d.mu.Unlock()
+			u := ""
 			if m := listenRE.FindStringSubmatch(line); m != nil {
+				u = m[1]
+			}
+			// With -log-format json the line is a record {"msg":"listening","url":...}.
+			var rec struct{ Msg, URL string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+				u = rec.URL
+			}
+			if u != "" {
 				select {
-				case urls <- m[1]:
+				case urls <- u:
 				default:
 				}
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -66,57 +65,7 @@ var adminRE = regexp.MustCompile(`(?m)^admin listening on (http://\S+/)$`)
 // process (by its PID, through cmd.Process) when the test ends.
 func (p proc) serve(t *testing.T, args ...string) *daemonProc {
 	t.Helper()
-	cmd := p.command(context.Background(), append([]string{"serve"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dropfeed serve: %v", err)
-	}
-	d := &daemonProc{t: t, cmd: cmd, done: make(chan struct{})}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			d.mu.Lock()
-			d.logs.WriteString(line + "\n")
-			d.mu.Unlock()
-			u := ""
-			if m := listenRE.FindStringSubmatch(line); m != nil {
-				u = m[1]
-			}
-			var rec struct{ Msg, URL string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
-				u = rec.URL
-			}
-			if u != "" {
-				select {
-				case urls <- u:
-				default:
-				}
-			}
-		}
-		close(d.done)
-	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("dropfeed serve log:\n%s", d.Logs())
-		}
-	})
-	select {
-	case d.base = <-urls:
-	case <-d.done:
-		t.Fatalf("dropfeed serve exited before listening:\n%s", d.Logs())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dropfeed serve printed no listening line in 30s:\n%s", d.Logs())
-	}
-	return d
+	return startServeCmd(t, p.command(context.Background(), append([]string{"serve"}, args...)...))
 }
 
 // adminURL waits for the "admin listening on" line and returns its URL.
