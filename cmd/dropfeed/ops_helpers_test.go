@@ -88,10 +88,16 @@ func (d *daemonProc) adminURL() string {
 	return u
 }
 
+// scrapeClient opens a connection per request and closes it after.
+var scrapeClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+
 // scrape fetches a /metrics URL and parses it with Prometheus' own text parser.
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, err := http.Get(url)
+	// A connection per scrape, closed after it: a kept-alive scrape
+	// connection would hold a server goroutine of its own, and the churn
+	// test counts the daemon's goroutines.
+	resp, err := scrapeClient.Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
