@@ -344,6 +344,29 @@ func TestDiskFullServe(t *testing.T) {
 	}
 }
 
+// pauseMidWrite lets serve run until it is caught with a temporary file in
+// out — in the middle of its static write — and returns true with the
+// process stopped (SIGSTOP) there; it returns false once serve is ready,
+// that is, when the write finished before it was caught. Polls are bounded.
+func pauseMidWrite(t *testing.T, d *daemonProc, out string) bool {
+	t.Helper()
+	p := d.cmd.Process
+	for i := range 20000 {
+		if ok, _ := d.health(); ok {
+			return false
+		}
+		if err := p.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		if len(tempFiles(out)) > 0 {
+			return true
+		}
+		_ = p.Signal(syscall.SIGCONT)
+		time.Sleep(time.Duration(1+i%5) * time.Millisecond)
+	}
+	return false
+}
+
 // TestServeKillMidWrite: serve -out killed with SIGKILL while it writes a
 // new version over an old one leaves complete files whose links resolve; a
 // new serve cleans the temporary files up and writes the new version.
@@ -368,21 +391,9 @@ func TestServeKillMidWrite(t *testing.T) {
 		buildInto(t, siteA, out)
 		cmd := exec.Command(binPath, args()...)
 		d := startServeCmd(t, cmd)
-		for i := 0; i < 20000 && !caught; i++ {
-			if ok, _ := d.health(); ok {
-				break // written before it was caught: again
-			}
-			if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-				t.Fatal(err)
-			}
-			if len(tempFiles(out)) > 0 {
-				caught = true
-				_ = cmd.Process.Signal(syscall.SIGKILL)
-				_ = cmd.Wait()
-				break
-			}
-			_ = cmd.Process.Signal(syscall.SIGCONT)
-			time.Sleep(time.Duration(1+i%5) * time.Millisecond)
+		if caught = pauseMidWrite(t, d, out); caught {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			_ = cmd.Wait()
 		}
 		if !caught {
 			t.Logf("attempt %d: serve wrote the folder before it was caught writing; again", attempt)

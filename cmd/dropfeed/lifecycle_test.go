@@ -133,19 +133,9 @@ func TestServeSIGTERMFinishesWrite(t *testing.T) {
 		buildInto(t, siteA, out) // the old version, which serve's first write replaces
 		cmd := exec.Command(binPath, withState(t, []string{"serve", "-addr", "127.0.0.1:0", "-content", siteB, "-out", out, "-base-url", crashBase, "-max-items", "0"})...)
 		d := startServeCmd(t, cmd)
-		for i := 0; i < 20000 && !caught; i++ {
-			if ok, _ := d.health(); ok {
-				break // written before it was caught: again
-			}
-			if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-				t.Fatal(err)
-			}
-			if len(tempFiles(out)) > 0 {
-				caught = true
-				_ = cmd.Process.Signal(syscall.SIGTERM)
-			}
+		if caught = pauseMidWrite(t, d, out); caught {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
 			_ = cmd.Process.Signal(syscall.SIGCONT)
-			time.Sleep(time.Duration(1+i%5) * time.Millisecond)
 		}
 		if !caught {
 			t.Logf("attempt %d: serve wrote the folder before it was caught writing; again", attempt)
