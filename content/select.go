@@ -11,16 +11,26 @@ import (
 // whose path sorts first, with a warning naming both), sorted newest first (by Published, then
 // by id). The input is not modified.
 func Select(all []*Article, now time.Time) ([]*Article, []Warning) {
-	byPath := slices.Clone(all)
+	byPath := make([]*Article, 0, len(all))
+	for _, a := range all {
+		if !a.Draft && !a.Published.After(now) {
+			byPath = append(byPath, a)
+		}
+	}
 	slices.SortFunc(byPath, func(a, b *Article) int { return cmp.Compare(a.Path, b.Path) })
+	out, warns := pickUnique(byPath)
+	SortNewest(out)
+	return out, warns
+}
+
+// pickUnique keeps one article per id and per URL path from publishable
+// articles sorted by path: the first, with a warning for each other.
+func pickUnique(byPath []*Article) ([]*Article, []Warning) {
 	seen := make(map[string]*Article, len(byPath))
 	slugs := make(map[string]*Article, len(byPath))
 	var warns []Warning
 	out := make([]*Article, 0, len(byPath))
 	for _, a := range byPath {
-		if a.Draft || a.Published.After(now) {
-			continue
-		}
 		if first, dup := seen[a.ID]; dup {
 			warns = append(warns, Warning{Path: a.Path, Msg: "duplicate id " + a.ID + " (also " + first.Path + "); left out"})
 			continue
@@ -33,19 +43,11 @@ func Select(all []*Article, now time.Time) ([]*Article, []Warning) {
 		slugs[a.Slug] = a
 		out = append(out, a)
 	}
-	SortNewest(out)
 	return out, warns
 }
 
 // SortNewest sorts articles newest first: by Published descending, then by id.
-func SortNewest(arts []*Article) {
-	slices.SortFunc(arts, func(a, b *Article) int {
-		if c := b.Published.Compare(a.Published); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-}
+func SortNewest(arts []*Article) { slices.SortFunc(arts, compareNewest) }
 
 // NextDue returns the earliest publication time after now among non-draft
 // articles, for scheduling a rebuild when a future article falls due.

@@ -1,0 +1,245 @@
+package content
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Selection is the incremental form of [Select], for a daemon that changes
+// a few articles at a time among many: it keeps the visible articles sorted
+// newest first, so that one changed article costs a binary search and a
+// slice insert, not a sort of every article. Whenever a change touches an id
+// or URL path that more than one publishable article claims, it falls back
+// to the full selection, so its result is always the one [Select] gives.
+//
+// A Selection is not safe for concurrent use; the slices it returns are the
+// caller's.
+type Selection struct {
+	byPath  map[string]*selEntry
+	ids     map[string]int // publishable articles (not drafts, due) per id
+	slugs   map[string]int // the same, per slug
+	visible []*Article     // newest first
+	future  []*Article     // not drafts, not due yet: by Published, then path
+	warns   []Warning
+}
+
+// selEntry is one article of the selection and how it counts.
+type selEntry struct {
+	a       *Article
+	kind    selKind
+	visible bool
+}
+
+type selKind uint8
+
+const (
+	selDraft  selKind = iota // never shown
+	selFuture                // shown once due
+	selDue                   // publishable: shown unless a duplicate
+)
+
+// SelectionChange says what one [Selection.Update] did to the visible articles.
+type SelectionChange struct {
+	// Entered and Left are the articles that became visible and those that
+	// stopped being visible (an article replaced by a new version of the
+	// same path is in both: the old version left, the new one entered).
+	Entered, Left []*Article
+	// Warnings, when not nil, are every duplicate warning of the whole
+	// selection, recomputed because this change touched a duplicate.
+	Warnings []Warning
+}
+
+// Empty reports whether the visible articles did not change.
+func (c SelectionChange) Empty() bool { return len(c.Entered) == 0 && len(c.Left) == 0 }
+
+// NewSelection returns an empty selection.
+func NewSelection() *Selection {
+	return &Selection{byPath: make(map[string]*selEntry), ids: make(map[string]int), slugs: make(map[string]int)}
+}
+
+// Update removes the articles at the paths in removed, adds or replaces
+// (by path) the articles in set, and makes visible the articles that fell
+// due by now. now should not go backwards between calls: an article once
+// shown stays shown until it changes.
+func (s *Selection) Update(removed []string, set []*Article, now time.Time) SelectionChange {
+	var gone, added []*selEntry
+	conflict := false
+	drop := func(e *selEntry) {
+		switch e.kind {
+		case selFuture:
+			s.removeFuture(e.a)
+		case selDue:
+			conflict = s.uncount(e.a) || conflict
+			if e.visible {
+				gone = append(gone, e)
+			}
+		}
+	}
+	for _, p := range removed {
+		if e, ok := s.byPath[p]; ok {
+			delete(s.byPath, p)
+			drop(e)
+		}
+	}
+	for _, a := range set {
+		if e, ok := s.byPath[a.Path]; ok {
+			drop(e)
+		}
+		e := &selEntry{a: a}
+		s.byPath[a.Path] = e
+		switch {
+		case a.Draft:
+			e.kind = selDraft
+		case a.Published.After(now):
+			e.kind = selFuture
+			s.addFuture(a)
+		default:
+			e.kind = selDue
+			conflict = s.count(a) || conflict
+			added = append(added, e)
+		}
+	}
+	// Articles that fell due.
+	n := 0
+	for n < len(s.future) && !s.future[n].Published.After(now) {
+		n++
+	}
+	for _, a := range s.future[:n] {
+		e := s.byPath[a.Path]
+		e.kind = selDue
+		conflict = s.count(a) || conflict
+		added = append(added, e)
+	}
+	s.future = slices.Delete(s.future, 0, n)
+
+	if conflict {
+		return s.recompute()
+	}
+	var ch SelectionChange
+	for _, e := range gone {
+		if i, ok := slices.BinarySearchFunc(s.visible, e.a, compareNewest); ok && s.visible[i] == e.a {
+			s.visible = slices.Delete(s.visible, i, i+1)
+		}
+		e.visible = false
+		ch.Left = append(ch.Left, e.a)
+	}
+	for _, e := range added {
+		if s.byPath[e.a.Path] != e {
+			continue // replaced again in the same update
+		}
+		i, _ := slices.BinarySearchFunc(s.visible, e.a, compareNewest)
+		s.visible = slices.Insert(s.visible, i, e.a)
+		e.visible = true
+		ch.Entered = append(ch.Entered, e.a)
+	}
+	return ch
+}
+
+// count registers a publishable article's id and slug; it reports whether
+// another publishable article claims either.
+func (s *Selection) count(a *Article) bool {
+	s.ids[a.ID]++
+	s.slugs[a.Slug]++
+	return s.ids[a.ID] > 1 || s.slugs[a.Slug] > 1
+}
+
+// uncount forgets a publishable article's id and slug; it reports whether
+// another publishable article still claims either.
+func (s *Selection) uncount(a *Article) bool {
+	shared := false
+	for _, m := range []struct {
+		m map[string]int
+		k string
+	}{{s.ids, a.ID}, {s.slugs, a.Slug}} {
+		if m.m[m.k]--; m.m[m.k] > 0 {
+			shared = true
+		} else {
+			delete(m.m, m.k)
+		}
+	}
+	return shared
+}
+
+// recompute selects from scratch, as [Select] does, and reports the difference.
+func (s *Selection) recompute() SelectionChange {
+	due := make([]*Article, 0, len(s.byPath))
+	for _, e := range s.byPath {
+		if e.kind == selDue {
+			due = append(due, e.a)
+		}
+	}
+	slices.SortFunc(due, func(a, b *Article) int { return cmp.Compare(a.Path, b.Path) })
+	visible, warns := pickUnique(due)
+	SortNewest(visible)
+	var ch SelectionChange
+	now := make(map[*Article]bool, len(visible))
+	for _, a := range visible {
+		now[a] = true
+	}
+	was := make(map[*Article]bool, len(s.visible))
+	for _, a := range s.visible {
+		was[a] = true
+		if !now[a] {
+			ch.Left = append(ch.Left, a)
+		}
+	}
+	for _, a := range visible {
+		if !was[a] {
+			ch.Entered = append(ch.Entered, a)
+		}
+	}
+	for _, e := range s.byPath {
+		e.visible = now[e.a]
+	}
+	s.visible, s.warns = visible, warns
+	ch.Warnings = slices.Clone(warns)
+	if ch.Warnings == nil {
+		ch.Warnings = []Warning{}
+	}
+	return ch
+}
+
+// Visible returns the visible articles, newest first, in a new slice.
+func (s *Selection) Visible() []*Article { return slices.Clone(s.visible) }
+
+// Len returns the number of visible articles.
+func (s *Selection) Len() int { return len(s.visible) }
+
+// Warnings returns the duplicate warnings of the last full selection.
+func (s *Selection) Warnings() []Warning { return slices.Clone(s.warns) }
+
+// NextDue returns the earliest publication time among the articles not due
+// yet (drafts aside), for scheduling the update that shows it.
+func (s *Selection) NextDue() (time.Time, bool) {
+	if len(s.future) == 0 {
+		return time.Time{}, false
+	}
+	return s.future[0].Published, true
+}
+
+func compareFuture(a, b *Article) int {
+	if c := a.Published.Compare(b.Published); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Path, b.Path)
+}
+
+func (s *Selection) addFuture(a *Article) {
+	i, _ := slices.BinarySearchFunc(s.future, a, compareFuture)
+	s.future = slices.Insert(s.future, i, a)
+}
+
+func (s *Selection) removeFuture(a *Article) {
+	if i, ok := slices.BinarySearchFunc(s.future, a, compareFuture); ok && s.future[i] == a {
+		s.future = slices.Delete(s.future, i, i+1)
+	}
+}
+
+// compareNewest orders articles newest first: by Published descending, then by id.
+func compareNewest(a, b *Article) int {
+	if c := b.Published.Compare(a.Published); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}

@@ -1,0 +1,141 @@
+package content_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+// TestSelectionMatchesSelect drives a Selection through random changes
+// (duplicate ids and URL paths, drafts, future articles falling due) and
+// checks after each one that it shows exactly what Select shows over the
+// same articles, and that its Entered and Left lists account for every
+// difference.
+func TestSelectionMatchesSelect(t *testing.T) {
+	for seed := range uint64(200) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			s := content.NewSelection()
+			cur := map[string]*content.Article{}
+			shown := map[*content.Article]bool{}
+			now := selectNow
+			for step := range 60 {
+				var removed []string
+				var set []*content.Article
+				for range rng.IntN(4) {
+					p := fmt.Sprintf("d%d/a%d.md", rng.IntN(2), rng.IntN(10))
+					if rng.IntN(4) == 0 {
+						// Update removes before it sets: a path set earlier in
+						// this step stays removed only when not set again.
+						removed = append(removed, p)
+						set = slices.DeleteFunc(set, func(a *content.Article) bool { return a.Path == p })
+						delete(cur, p)
+						continue
+					}
+					a := art(p, "", time.Duration(rng.IntN(7)-2)*time.Hour)
+					if rng.IntN(5) == 0 {
+						a.ID = fmt.Sprintf("urn:x:%d", rng.IntN(3)) // shared ids
+					}
+					if rng.IntN(6) == 0 {
+						a.Slug = fmt.Sprintf("same/%d", rng.IntN(2)) // shared URL paths
+					}
+					if rng.IntN(8) == 0 {
+						a.Draft = true
+					}
+					if rng.IntN(3) == 0 {
+						a.Published = now.Truncate(time.Hour) // ties: ordered by id
+					}
+					set = append(set, a)
+					cur[p] = a
+				}
+				now = now.Add(time.Duration(rng.IntN(90)) * time.Minute)
+				ch := s.Update(removed, set, now)
+				for _, a := range ch.Left {
+					if !shown[a] {
+						t.Fatalf("step %d: %s left but was not shown", step, a.Path)
+					}
+					delete(shown, a)
+				}
+				for _, a := range ch.Entered {
+					if shown[a] {
+						t.Fatalf("step %d: %s entered twice", step, a.Path)
+					}
+					shown[a] = true
+				}
+				all := make([]*content.Article, 0, len(cur))
+				for _, a := range cur {
+					all = append(all, a)
+				}
+				want, warns := content.Select(all, now)
+				got := s.Visible()
+				if !slices.Equal(got, want) {
+					t.Fatalf("step %d: visible\n got %v\nwant %v", step, paths(got), paths(want))
+				}
+				if len(shown) != len(want) {
+					t.Fatalf("step %d: entered/left account for %d articles, %d shown", step, len(shown), len(want))
+				}
+				for _, a := range want {
+					if !shown[a] {
+						t.Fatalf("step %d: %s shown but never entered", step, a.Path)
+					}
+				}
+				if ch.Warnings != nil && !slices.Equal(ch.Warnings, warns) {
+					t.Fatalf("step %d: warnings\n got %v\nwant %v", step, ch.Warnings, warns)
+				}
+				if !slices.Equal(s.Warnings(), warns) && ch.Warnings != nil {
+					t.Fatalf("step %d: Warnings() = %v, want %v", step, s.Warnings(), warns)
+				}
+				if at, ok := s.NextDue(); ok != (nextDue(all, now) != time.Time{}) || (ok && !at.Equal(nextDue(all, now))) {
+					t.Fatalf("step %d: NextDue = %v %v, want %v", step, at, ok, nextDue(all, now))
+				}
+			}
+		})
+	}
+}
+
+func nextDue(all []*content.Article, now time.Time) time.Time {
+	t, _ := content.NextDue(all, now)
+	return t
+}
+
+func paths(arts []*content.Article) []string {
+	out := make([]string, len(arts))
+	for i, a := range arts {
+		out[i] = a.Path
+	}
+	return out
+}
+
+// TestSelectionFastPath checks that changes away from any duplicate are
+// applied in place: no full selection (which would report warnings).
+func TestSelectionFastPath(t *testing.T) {
+	s := content.NewSelection()
+	a, b := art("a.md", "", time.Hour), art("b.md", "", 2*time.Hour)
+	if ch := s.Update(nil, []*content.Article{a, b}, selectNow); ch.Warnings != nil || len(ch.Entered) != 2 {
+		t.Fatalf("first update: %+v", ch)
+	}
+	a2 := art("a.md", "", 3*time.Hour)
+	ch := s.Update(nil, []*content.Article{a2}, selectNow)
+	if ch.Warnings != nil {
+		t.Errorf("a change without duplicates recomputed the selection")
+	}
+	if !slices.Equal(ch.Entered, []*content.Article{a2}) || !slices.Equal(ch.Left, []*content.Article{a}) {
+		t.Errorf("entered %v, left %v; want a2 in, a out", paths(ch.Entered), paths(ch.Left))
+	}
+	if got := paths(s.Visible()); !slices.Equal(got, []string{"b.md", "a.md"}) {
+		t.Errorf("visible %v", got)
+	}
+	// A duplicate id makes it recompute and warn.
+	c := art("c.md", a2.ID, time.Hour)
+	ch = s.Update(nil, []*content.Article{c}, selectNow)
+	if len(ch.Warnings) != 1 || ch.Warnings[0].Path != "c.md" {
+		t.Errorf("duplicate id: warnings %v", ch.Warnings)
+	}
+	if !ch.Empty() {
+		t.Errorf("a duplicate that loses changed the visible articles: %+v", ch)
+	}
+}
