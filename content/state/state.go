@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,6 +85,12 @@ type Store struct {
 	readOnly bool
 	recs     map[string]*Record // by path
 	opts     Options
+	// gone lists the paths of the records of files gone, by hash, sorted,
+	// for finding a renamed file's record; ids lists the paths of the
+	// records that hold each id.
+	gone, ids map[string][]string
+	swept     time.Time // when expire last ran
+	expired   []string  // records expire forgot, to delete at the next save
 }
 
 // Open opens (creating when needed) the state file at path. warn is set when
@@ -92,7 +99,8 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	s = &Store{readOnly: opts.ReadOnly, recs: make(map[string]*Record), opts: opts}
+	s = &Store{readOnly: opts.ReadOnly, recs: make(map[string]*Record), opts: opts,
+		gone: make(map[string][]string), ids: make(map[string][]string)}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return s, "", nil
@@ -143,7 +151,7 @@ func (s *Store) load(db *bolt.DB) error {
 			return err
 		}
 	}
-	return db.View(func(tx *bolt.Tx) error {
+	err := db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
 			return nil
@@ -157,6 +165,8 @@ func (s *Store) load(db *bolt.DB) error {
 			return nil
 		})
 	})
+	s.index()
+	return err
 }
 
 // Close closes the file.
@@ -180,58 +190,81 @@ func (s *Store) Get(path string) (Record, bool) {
 }
 
 // Apply stamps articles with what the store remembers and records what is
-// new. It returns copies of the articles with ID (when derived), Published
-// (when the file has no date of its own) and Updated (when the bytes changed
-// after the file was first seen) taken from the records; the input is not
-// modified. Files in the store but not in arts are marked gone; their records
-// are kept for a while, so a renamed file finds its record by its hash. now
-// is the time of this run. A read-only store records nothing.
+// new. It returns copies of the articles, in the order given, with ID (when
+// derived), Published (when the file has no date of its own) and Updated
+// (when the bytes changed after the file was first seen) taken from the
+// records; the input is not modified. arts is every article there is: files
+// in the store but not in arts are marked gone; their records are kept for a
+// while, so a renamed file finds its record by its hash. now is the time of
+// this run. A read-only store records nothing.
 func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Article, error) {
 	now = now.UTC().Truncate(time.Second)
+	s.expire(now)
 	present := make(map[string]bool, len(arts))
 	for _, a := range arts {
 		present[a.Path] = true
 	}
-	// Records of files no longer present, by hash, for rename detection.
-	byHash := make(map[string][]string)
-	for p, r := range s.recs {
-		if !present[p] {
-			byHash[r.Hash] = append(byHash[r.Hash], p)
-		}
-	}
-	for _, ps := range byHash {
-		slices.Sort(ps)
-	}
-	usedIDs := make(map[string]string, len(s.recs))
-	for p, r := range s.recs {
-		if present[p] || r.Gone.IsZero() || now.Sub(r.Gone) < forget {
-			usedIDs[r.ID] = p
-		}
-	}
-	dirty := make(map[string]*Record)
 	var removed []string
-	out := make([]*content.Article, len(arts))
-	sorted := slices.Clone(arts)
-	slices.SortFunc(sorted, func(a, b *content.Article) int { return strings.Compare(a.Path, b.Path) })
-	index := make(map[*content.Article]int, len(arts))
-	for i, a := range arts {
-		index[a] = i
+	for p, r := range s.recs {
+		if r.Gone.IsZero() && !present[p] {
+			removed = append(removed, p)
+		}
 	}
-	for _, a := range sorted {
+	slices.Sort(removed)
+	return s.update(removed, arts, now)
+}
+
+// Update is the incremental form of [Store.Apply], for a caller that knows
+// what changed since its last Apply or Update: the paths of the files that
+// are gone, and the articles added or changed. It returns stamped copies of
+// those articles only, in the order given, and costs time in proportion to
+// them, not to every file the store knows.
+func (s *Store) Update(removed []string, changed []*content.Article, now time.Time) ([]*content.Article, error) {
+	now = now.UTC().Truncate(time.Second)
+	if now.Sub(s.swept) >= time.Hour {
+		s.expire(now)
+	}
+	return s.update(slices.Sorted(slices.Values(removed)), changed, now)
+}
+
+func (s *Store) update(removed []string, arts []*content.Article, now time.Time) ([]*content.Article, error) {
+	dirty := make(map[string]*Record)
+	deleted := s.expired
+	s.expired = nil
+	for _, p := range removed {
+		if r, ok := s.recs[p]; ok && r.Gone.IsZero() {
+			r.Gone = now
+			dirty[p] = r
+			s.addGone(p, r)
+		}
+	}
+	out := make([]*content.Article, len(arts))
+	order := make([]int, len(arts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return strings.Compare(arts[i].Path, arts[j].Path) })
+	for _, i := range order {
+		a := arts[i]
 		r, ok := s.recs[a.Path]
 		var before Record
 		if ok {
 			before = *r
-			r.Gone = time.Time{}
+			if !r.Gone.IsZero() {
+				s.delGone(a.Path, r)
+				r.Gone = time.Time{}
+			}
 		}
 		if !ok {
 			// A renamed or moved file: the same bytes that left another path.
-			if ps := byHash[a.Hash]; len(ps) > 0 {
+			if ps := s.gone[a.Hash]; len(ps) > 0 {
 				old := ps[0]
-				byHash[a.Hash] = ps[1:]
 				r = s.recs[old]
+				s.delGone(old, r)
+				s.delID(old, r.ID)
 				delete(s.recs, old)
-				removed = append(removed, old)
+				delete(dirty, old)
+				deleted = append(deleted, old)
 				r.Gone = time.Time{}
 				r.Pinned = !a.ExplicitID
 				ok = true
@@ -247,10 +280,13 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 				}
 			}
 			r = &Record{ID: a.ID, FirstSeen: first, Hash: a.Hash, Changed: first}
-			if p, taken := usedIDs[a.ID]; taken && p != a.Path && !a.ExplicitID {
+			if s.idTaken(a.ID, a.Path) && !a.ExplicitID {
 				// The old path's id lives on with a file moved away.
 				r.ID, r.Pinned = a.ID+"-"+a.Hash[:8], true
 			}
+		}
+		if cur, had := s.recs[a.Path]; had && cur == r {
+			s.delID(a.Path, before.ID)
 		}
 		if (a.ExplicitID || !r.Pinned) && r.ID != a.ID {
 			r.ID, r.Pinned = a.ID, false
@@ -266,23 +302,72 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 			dirty[a.Path] = r
 		}
 		s.recs[a.Path] = r
-		usedIDs[r.ID] = a.Path
-		out[index[a]] = stamp(a, r)
+		s.addID(a.Path, r.ID)
+		out[i] = stamp(a, r)
 	}
+	return out, s.save(dirty, deleted)
+}
+
+// expire forgets the records of files gone for longer than [forget]; the
+// next save deletes them.
+func (s *Store) expire(now time.Time) {
+	s.swept = now
 	for p, r := range s.recs {
-		if present[p] {
-			continue
-		}
-		switch {
-		case r.Gone.IsZero():
-			r.Gone = now
-			dirty[p] = r
-		case now.Sub(r.Gone) > forget:
+		if !r.Gone.IsZero() && now.Sub(r.Gone) > forget {
+			s.delGone(p, r)
+			s.delID(p, r.ID)
 			delete(s.recs, p)
-			removed = append(removed, p)
+			s.expired = append(s.expired, p)
 		}
 	}
-	return out, s.save(dirty, removed)
+}
+
+// index makes the lookup tables from the records.
+func (s *Store) index() {
+	s.gone = make(map[string][]string)
+	s.ids = make(map[string][]string, len(s.recs))
+	for _, p := range slices.Sorted(maps.Keys(s.recs)) {
+		r := s.recs[p]
+		if !r.Gone.IsZero() {
+			s.gone[r.Hash] = append(s.gone[r.Hash], p)
+		}
+		s.ids[r.ID] = append(s.ids[r.ID], p)
+	}
+}
+
+// addGone lists p, whose record is gone, under its hash (paths sorted).
+func (s *Store) addGone(p string, r *Record) { s.gone[r.Hash] = insertSorted(s.gone[r.Hash], p) }
+
+func (s *Store) delGone(p string, r *Record) { deleteFrom(s.gone, r.Hash, p) }
+
+func (s *Store) addID(p, id string) { s.ids[id] = insertSorted(s.ids[id], p) }
+
+func (s *Store) delID(p, id string) { deleteFrom(s.ids, id, p) }
+
+// idTaken reports whether a record other than the one at p holds id.
+func (s *Store) idTaken(id, p string) bool {
+	ps := s.ids[id]
+	return len(ps) > 1 || len(ps) == 1 && ps[0] != p
+}
+
+func insertSorted(ps []string, p string) []string {
+	i, found := slices.BinarySearch(ps, p)
+	if found {
+		return ps
+	}
+	return slices.Insert(ps, i, p)
+}
+
+func deleteFrom(m map[string][]string, k, p string) {
+	ps := m[k]
+	if i, found := slices.BinarySearch(ps, p); found {
+		ps = slices.Delete(ps, i, i+1)
+		if len(ps) == 0 {
+			delete(m, k)
+		} else {
+			m[k] = ps
+		}
+	}
 }
 
 // stamp returns a copy of a with the record's identity and dates.
