@@ -47,7 +47,7 @@ func pickUnique(byPath []*Article) ([]*Article, []Warning) {
 }
 
 // SortNewest sorts articles newest first: by Published descending, then by id.
-func SortNewest(arts []*Article) { slices.SortFunc(arts, compareNewest) }
+func SortNewest(arts []*Article) { slices.SortFunc(arts, CompareNewest) }
 
 // NextDue returns the earliest publication time after now among non-draft
 // articles, for scheduling a rebuild when a future article falls due.

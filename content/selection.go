@@ -118,7 +118,7 @@ func (s *Selection) Update(removed []string, set []*Article, now time.Time) Sele
 	}
 	var ch SelectionChange
 	for _, e := range gone {
-		if i, ok := slices.BinarySearchFunc(s.visible, e.a, compareNewest); ok && s.visible[i] == e.a {
+		if i, ok := slices.BinarySearchFunc(s.visible, e.a, CompareNewest); ok && s.visible[i] == e.a {
 			s.visible = slices.Delete(s.visible, i, i+1)
 		}
 		e.visible = false
@@ -128,7 +128,7 @@ func (s *Selection) Update(removed []string, set []*Article, now time.Time) Sele
 		if s.byPath[e.a.Path] != e {
 			continue // replaced again in the same update
 		}
-		i, _ := slices.BinarySearchFunc(s.visible, e.a, compareNewest)
+		i, _ := slices.BinarySearchFunc(s.visible, e.a, CompareNewest)
 		s.visible = slices.Insert(s.visible, i, e.a)
 		e.visible = true
 		ch.Entered = append(ch.Entered, e.a)
@@ -236,8 +236,9 @@ func (s *Selection) removeFuture(a *Article) {
 	}
 }
 
-// compareNewest orders articles newest first: by Published descending, then by id.
-func compareNewest(a, b *Article) int {
+// CompareNewest orders articles newest first, as [SortNewest] does: by
+// Published descending, then by id.
+func CompareNewest(a, b *Article) int {
 	if c := b.Published.Compare(a.Published); c != 0 {
 		return c
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"runtime"
 	"slices"
@@ -17,23 +18,39 @@ import (
 
 // Builder builds bundles for one site, reusing the rendered items and pages
 // of articles that did not change since its previous build, so that a
-// rebuild after one file changed renders one article, not all. A Builder is
-// not safe for concurrent use; the bundles it returns are.
+// rebuild after one file changed renders one article, not all. With
+// [Builder.Next] it also keeps its groups of articles (by tag, by section,
+// by URL path) between builds, so that a rebuild costs time in proportion
+// to what changed, not to the number of articles.
+//
+// A Builder is not safe for concurrent use; the bundles it returns are.
 type Builder struct {
 	site   Site
 	assets fs.FS // the content folder, for media files; nil serves none
 	items  map[itemKey]*item
 	pages  *pageCache
-	// sets keeps each feed set's rendered files with the signature of what
-	// they were rendered from, so a rebuild re-renders only the feed sets
-	// whose items changed.
-	sets map[string]renderedSet
+
+	primed bool               // the fields below hold the previous build
+	vis    []*content.Article // the previous build's articles, newest first
+	slugs  []*content.Article // the same, by slug
+	main   *group
+	groups map[string]*group // tag and section groups, by prefix
+	tags   []string          // the prefixes of the tag groups, sorted
+	index  *File             // the index page and what it was made from
+	idxKey string
 }
 
-// renderedSet is one feed set's three files and the signature of its input.
-type renderedSet struct {
-	sig   string
-	files []*File
+// group is one feed set's articles, newest first, and what was last
+// rendered from them.
+type group struct {
+	prefix  string // "", "tags/<slug>/" or "sections/<name>/", unescaped
+	key     string // the tag slug or the section name
+	section bool
+	arts    []*content.Article
+	dirty   bool      // arts changed since spec was made
+	spec    *feedSpec // nil until made
+	sig     string    // the signature files were rendered from
+	files   []*File
 }
 
 // itemKey identifies an article version: the same file with the same bytes,
@@ -68,7 +85,7 @@ func NewBuilder(site Site) (*Builder, error) {
 		return nil, err
 	}
 	site.BaseURL = nb
-	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize), sets: make(map[string]renderedSet)}, nil
+	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize)}, nil
 }
 
 // Build makes a bundle from articles as [content.Select] returns them. It
@@ -83,16 +100,155 @@ func Build(site Site, articles []*content.Article) (*Bundle, error) {
 }
 
 // Build makes a bundle from articles (in any order: it sorts them newest
-// first). Items of articles seen in the previous build are reused.
+// first). Items and feeds rendered by the previous build are reused where
+// their articles did not change.
 func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
-	site := bl.site
 	articles = slices.Clone(articles)
 	content.SortNewest(articles)
+	bl.primed = false
+	return bl.Next(articles, nil, nil)
+}
+
+// Next makes the bundle that follows the previous one when the articles
+// in entered were added to it and those in left were taken out (as
+// [content.Selection.Update] reports them); visible is the whole new list,
+// newest first, which the bundle keeps (the caller must not modify it).
+// The first call, or one after a failed build, groups every article anew.
+func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, error) {
+	if !bl.primed || len(entered)+len(left) > max(64, len(visible)/16) {
+		bl.regroup(visible)
+	} else {
+		for _, a := range left {
+			bl.move(a, false)
+		}
+		for _, a := range entered {
+			bl.move(a, true)
+		}
+		bl.main.arts, bl.main.dirty = visible, true
+	}
+	bl.vis = visible
+	b, err := bl.assemble()
+	bl.primed = err == nil
+	return b, err
+}
+
+// regroup sorts the articles into their groups from scratch, keeping what
+// was rendered before so that unchanged feed sets are not rendered again.
+func (bl *Builder) regroup(visible []*content.Article) {
+	old := bl.groups
+	if bl.main != nil {
+		old = maps.Clone(old)
+		if old == nil {
+			old = make(map[string]*group)
+		}
+		old[""] = bl.main
+	}
+	carry := func(g *group) *group {
+		if o, ok := old[g.prefix]; ok {
+			g.sig, g.files = o.sig, o.files
+		}
+		g.dirty = true
+		return g
+	}
+	bl.slugs = slices.Clone(visible)
+	slices.SortFunc(bl.slugs, func(a, b *content.Article) int { return cmp.Compare(a.Slug, b.Slug) })
+	bl.main = carry(&group{arts: visible})
+	bl.groups = make(map[string]*group)
+	bl.tags = nil
+	if !bl.site.NoTagFeeds {
+		for _, t := range groupTags(visible) {
+			g := carry(&group{prefix: tagPrefix(t.slug), key: t.slug, arts: t.articles})
+			bl.groups[g.prefix] = g
+			bl.tags = append(bl.tags, g.prefix)
+		}
+	}
+	for _, sec := range bl.site.Sections {
+		g := carry(&group{prefix: sectionPrefix(sec), key: sec, section: true})
+		for _, a := range visible {
+			if strings.HasPrefix(a.Path, sec+"/") {
+				g.arts = append(g.arts, a)
+			}
+		}
+		bl.groups[g.prefix] = g
+	}
+}
+
+func tagPrefix(slug string) string    { return "tags/" + slug + "/" }
+func sectionPrefix(sec string) string { return "sections/" + sec + "/" }
+
+// move adds an article to its groups (in) or takes it out of them.
+func (bl *Builder) move(a *content.Article, in bool) {
+	bySlug := func(x, y *content.Article) int { return cmp.Compare(x.Slug, y.Slug) }
+	bl.slugs = place(bl.slugs, a, in, bySlug)
+	if !bl.site.NoTagFeeds {
+		for _, slug := range tagSlugs(a) {
+			prefix := tagPrefix(slug)
+			g, ok := bl.groups[prefix]
+			if !ok {
+				if !in {
+					continue
+				}
+				g = &group{prefix: prefix, key: slug}
+				bl.groups[prefix] = g
+				i, _ := slices.BinarySearch(bl.tags, prefix)
+				bl.tags = slices.Insert(bl.tags, i, prefix)
+			}
+			g.arts, g.dirty = place(g.arts, a, in, content.CompareNewest), true
+			if len(g.arts) == 0 {
+				delete(bl.groups, prefix)
+				if i, found := slices.BinarySearch(bl.tags, prefix); found {
+					bl.tags = slices.Delete(bl.tags, i, i+1)
+				}
+			}
+		}
+	}
+	for _, sec := range bl.site.Sections {
+		if strings.HasPrefix(a.Path, sec+"/") {
+			g := bl.groups[sectionPrefix(sec)]
+			g.arts, g.dirty = place(g.arts, a, in, content.CompareNewest), true
+		}
+	}
+}
+
+// place inserts a into the sorted list (in) or removes it. A new slice is
+// made when the list may be shared with a bundle already returned.
+func place(list []*content.Article, a *content.Article, in bool, order func(x, y *content.Article) int) []*content.Article {
+	i, found := slices.BinarySearchFunc(list, a, order)
+	if in {
+		out := make([]*content.Article, 0, len(list)+1)
+		out = append(append(append(out, list[:i]...), a), list[i:]...)
+		return out
+	}
+	if !found || list[i] != a {
+		i = slices.Index(list, a) // not where its order says: look everywhere
+		if i < 0 {
+			return list
+		}
+	}
+	out := make([]*content.Article, 0, len(list)-1)
+	return append(append(out, list[:i]...), list[i+1:]...)
+}
+
+// tagSlugs returns the slugs of an article's tags, each once.
+func tagSlugs(a *content.Article) []string {
+	var out []string
+	for _, t := range a.Tags {
+		if slug := TagSlug(cleanName(t)); slug != "" && !slices.Contains(out, slug) {
+			out = append(out, slug)
+		}
+	}
+	return out
+}
+
+// assemble makes the bundle from the groups, rendering the feed sets whose
+// items changed.
+func (bl *Builder) assemble() (*Bundle, error) {
+	site := bl.site
 	b := &Bundle{
 		site:     site,
-		files:    make(map[string]*File),
-		articles: articles,
-		bySlug:   make(map[string]*content.Article, len(articles)),
+		files:    make(map[string]*File, 3*(len(bl.groups)+1)+1),
+		articles: bl.vis,
+		slugs:    bl.slugs,
 		pages:    bl.pages,
 		assetFS:  bl.assets,
 	}
@@ -100,115 +256,142 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
 		b.base, b.baseEsc = u.Path, u.EscapedPath()
 	}
-	for _, a := range articles {
-		b.bySlug[a.Slug] = a
-	}
-
-	used := make(map[itemKey]*item)
 	itemOf := func(a *content.Article) *item {
 		k := keyFor(a)
-		if it, ok := used[k]; ok {
-			return it
-		}
 		it, ok := bl.items[k]
 		if !ok {
 			it = newItem(&site, a, bl.assets)
+			bl.items[k] = it
 		}
-		used[k] = it
 		return it
 	}
-
-	main := site.newSpec("", site.Title, site.description(), site.feedID())
-	main.items = pick(&site, articles, itemOf)
-	var specs []*feedSpec
-	if !site.NoTagFeeds {
-		for _, t := range groupTags(articles) {
-			sp := site.newSpec("tags/"+t.slug+"/", site.Title+": "+t.name, "Articles tagged “"+t.name+"” from "+site.Title, site.URL("tags/"+url.PathEscape(t.slug)+"/"))
-			sp.name = "Tag “" + t.name + "”"
-			sp.items = pick(&site, t.articles, itemOf)
-			specs = append(specs, sp)
-		}
+	all := make([]*group, 0, len(bl.groups)+1)
+	for _, p := range bl.tags {
+		all = append(all, bl.groups[p])
 	}
 	for _, sec := range site.Sections {
-		var arts []*content.Article
-		for _, a := range articles {
-			if strings.HasPrefix(a.Path, sec+"/") {
-				arts = append(arts, a)
-			}
-		}
-		sp := site.newSpec("sections/"+sec+"/", site.Title+": "+sec, "Articles in “"+sec+"” from "+site.Title, site.URL("sections/"+content.EscapePath(sec)+"/"))
-		sp.name = "Section “" + sec + "”"
-		sp.items = pick(&site, arts, itemOf)
-		specs = append(specs, sp)
+		all = append(all, bl.groups[sectionPrefix(sec)])
 	}
-	bl.items = used // forget items of articles gone or changed
-	b.specs = specs
-	b.updated = newest(main.items)
+	all = append(all, bl.main)
 
-	sets := make(map[string]renderedSet, len(specs)+1)
-	all := append(slices.Clone(specs), main)
-	type job struct {
-		sig   string
-		files []*File
-		errs  []error // one slot per format, each written by one goroutine
-	}
-	jobs := make([]job, len(all))
-	var todo []int
-	for i, sp := range all {
-		jobs[i].sig = sp.signature()
-		if old, ok := bl.sets[sp.prefix]; ok && old.sig == jobs[i].sig {
-			jobs[i].files = old.files
+	// Make the specs of the groups that changed; render those whose items did.
+	var todo []*group
+	for _, g := range all {
+		if !g.dirty && g.spec != nil {
 			continue
 		}
-		todo = append(todo, i)
+		g.spec, g.dirty = bl.specOf(g), false
+		g.spec.items = pick(&site, g.arts, itemOf)
+		if sig := g.spec.signature(); sig != g.sig || g.files == nil {
+			g.sig, g.files = sig, nil
+			todo = append(todo, g)
+		}
 	}
-	// Render what changed on every core: each feed set's three formats.
-	work := make(chan [2]int)
+	errs := make([]error, len(todo)*len(formats))
+	for _, g := range todo {
+		g.files = make([]*File, len(formats))
+	}
+	work := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), 3*len(todo)) {
+	for range min(runtime.GOMAXPROCS(0), len(errs)) {
 		wg.Go(func() {
 			for w := range work {
-				jobs[w[0]].files[w[1]], jobs[w[0]].errs[w[1]] = renderFormat(&site, all[w[0]], w[1])
+				g := todo[w/len(formats)]
+				g.files[w%len(formats)], errs[w] = renderFormat(&site, g.spec, w%len(formats))
 			}
 		})
 	}
-	for _, i := range todo {
-		jobs[i].files = make([]*File, len(formats))
-		jobs[i].errs = make([]error, len(formats))
-	}
-	for _, i := range todo {
-		for k := range formats {
-			work <- [2]int{i, k}
-		}
+	for w := range errs {
+		work <- w
 	}
 	close(work)
 	wg.Wait()
-	for i, sp := range all {
-		j := jobs[i]
-		if err := errors.Join(j.errs...); err != nil {
-			return nil, err
+	if err := errors.Join(errs...); err != nil {
+		for _, g := range todo {
+			g.sig, g.files = "", nil
 		}
-		for _, f := range j.files {
+		return nil, err
+	}
+	live := 0
+	for _, g := range all {
+		for _, f := range g.files {
 			b.files[f.Path] = f
 			b.feeds = append(b.feeds, f)
 		}
-		sets[sp.prefix] = renderedSet{sig: j.sig, files: j.files}
+		live += len(g.spec.items)
 	}
-	bl.sets = sets
+	bl.forgetItems(all, live)
+
+	main := bl.main.spec
+	specs := make([]*feedSpec, 0, len(all)-1)
+	for _, g := range all[:len(all)-1] {
+		specs = append(specs, g.spec)
+	}
+	b.updated = newest(main.items)
 	more := specs
 	if len(more) > maxMoreFeeds {
 		more = more[:maxMoreFeeds]
 	}
-	idx, err := renderIndex(&site, main, more)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", IndexName, err)
+	var key strings.Builder
+	key.WriteString(bl.main.sig)
+	for _, sp := range more {
+		key.WriteString("\x00" + sp.prefix + "\x00" + sp.name + "\x00" + sp.title)
 	}
-	index := newFile(IndexName, TypeHTML, idx, b.updated)
-	b.files[IndexName] = index
+	if bl.index == nil || key.String() != bl.idxKey {
+		idx, err := renderIndex(&site, main, more)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", IndexName, err)
+		}
+		bl.index, bl.idxKey = newFile(IndexName, TypeHTML, idx, b.updated), key.String()
+	}
+	b.files[IndexName] = bl.index
 	// The index before the main feeds, so that the main feeds are written last.
 	n := len(b.feeds)
-	b.feeds = append(b.feeds[:n-3], index, b.feeds[n-3], b.feeds[n-2], b.feeds[n-1])
+	b.feeds = append(b.feeds[:n-3], bl.index, b.feeds[n-3], b.feeds[n-2], b.feeds[n-1])
 	return b, nil
+}
+
+// specOf returns a new feed set for a group, without its items.
+func (bl *Builder) specOf(g *group) *feedSpec {
+	site := &bl.site
+	switch {
+	case g.prefix == "":
+		return site.newSpec("", site.Title, site.description(), site.feedID())
+	case g.section:
+		sec := g.key
+		sp := site.newSpec(g.prefix, site.Title+": "+sec, "Articles in “"+sec+"” from "+site.Title, site.URL("sections/"+content.EscapePath(sec)+"/"))
+		sp.name = "Section “" + sec + "”"
+		return sp
+	}
+	name := tagName(g.arts[0], g.key)
+	sp := site.newSpec(g.prefix, site.Title+": "+name, "Articles tagged “"+name+"” from "+site.Title, site.URL("tags/"+url.PathEscape(g.key)+"/"))
+	sp.name = "Tag “" + name + "”"
+	return sp
+}
+
+// tagName returns how an article spells the tag whose slug is given.
+func tagName(a *content.Article, slug string) string {
+	for _, t := range a.Tags {
+		if t = cleanName(t); TagSlug(t) == slug {
+			return t
+		}
+	}
+	return slug
+}
+
+// forgetItems drops the cached items no feed holds any more, once they
+// outnumber those in use.
+func (bl *Builder) forgetItems(all []*group, live int) {
+	if len(bl.items) <= 2*live+256 {
+		return
+	}
+	keep := make(map[itemKey]*item, live)
+	for _, g := range all {
+		for _, it := range g.spec.items {
+			keep[keyFor(it.a)] = it
+		}
+	}
+	bl.items = keep
 }
 
 // maxMoreFeeds caps the tag and section feeds the index page links.

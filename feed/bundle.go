@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,7 +130,7 @@ type Bundle struct {
 	site     Site
 	files    map[string]*File // by path relative to the base URL
 	articles []*content.Article
-	bySlug   map[string]*content.Article // unescaped slug -> article
+	slugs    []*content.Article // the same articles, by (unescaped) slug
 	feeds    []*File                     // every feed and index file, in write order
 	specs    []*feedSpec                 // the tag and section feed sets (the main one excluded)
 	pages    *pageCache
@@ -180,7 +181,7 @@ func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
 	} else {
 		return nil, false
 	}
-	a, ok := b.bySlug[slug]
+	a, ok := b.article(slug)
 	if !ok {
 		return nil, false
 	}
@@ -227,7 +228,7 @@ func (b *Bundle) LookupAsset(rel string) (Asset, bool) {
 		if rest[i] != '/' {
 			continue
 		}
-		a, ok := b.bySlug[rest[:i]]
+		a, ok := b.article(rest[:i])
 		if !ok {
 			continue
 		}
@@ -246,8 +247,17 @@ func (b *Bundle) OpenAsset(as Asset) (fs.File, error) { return b.assetFS.Open(as
 // HasArticle reports whether slug (unescaped) names an article page, so that
 // "articles/<slug>" can be redirected to "articles/<slug>/".
 func (b *Bundle) HasArticle(slug string) bool {
-	_, ok := b.bySlug[slug]
+	_, ok := b.article(slug)
 	return ok
+}
+
+// article finds the article whose slug (unescaped) is given.
+func (b *Bundle) article(slug string) (*content.Article, bool) {
+	i, found := slices.BinarySearchFunc(b.slugs, slug, func(a *content.Article, s string) int { return strings.Compare(a.Slug, s) })
+	if !found {
+		return nil, false
+	}
+	return b.slugs[i], true
 }
 
 // Page returns the rendered page of an article, from the cache when it can.

@@ -1,0 +1,133 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
+)
+
+// TestNextMatchesBuild drives one Builder through random changes with Next,
+// as the daemon does (articles added, edited, retagged, moved between
+// sections, deleted, future ones falling due), and checks after each step
+// that the bundle holds exactly the files, bytes and pages a fresh Build of
+// the same articles holds.
+func TestNextMatchesBuild(t *testing.T) {
+	site := testSite()
+	site.NoTagFeeds = false
+	site.Sections = []string{"news", "sport"}
+	site.MaxItems = 3
+	tags := []string{"Go", "go", "Rust", "Feeds", "web dev", "Web Dev"}
+	for seed := range uint64(24) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			s := site
+			if seed%2 == 1 {
+				s.Retain = 90 * time.Minute
+			}
+			bl, err := NewBuilder(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sel := content.NewSelection()
+			now := testNow
+			version := 0
+			for step := range 40 {
+				var removed []string
+				var set []*content.Article
+				n := 1 + rng.IntN(3)
+				if step == 0 || rng.IntN(15) == 0 {
+					n = 70 // enough to regroup
+				}
+				for range n {
+					p := fmt.Sprintf("%s/a%d.md", []string{"news", "sport", "misc"}[rng.IntN(3)], rng.IntN(40))
+					if rng.IntN(5) == 0 {
+						removed = append(removed, p)
+						set = slices.DeleteFunc(set, func(a *content.Article) bool { return a.Path == p })
+						continue
+					}
+					version++
+					var ts []string
+					for range rng.IntN(3) {
+						ts = append(ts, fmt.Sprintf("%q", tags[rng.IntN(len(tags))]))
+					}
+					date := now.Add(time.Duration(rng.IntN(600)-500) * time.Minute).Format(time.RFC3339)
+					md := fmt.Sprintf("---\ntitle: Article %d\ndate: %s\ntags: [%s]\n---\nBody %d of %s.\n", version, date, joinComma(ts), version, p)
+					a, err := content.Parse(p, []byte(md), testModTime, testOptions())
+					if err != nil {
+						t.Fatal(err)
+					}
+					set = append(set, a)
+				}
+				now = now.Add(time.Duration(rng.IntN(40)) * time.Minute)
+				ch := sel.Update(removed, set, now)
+				vis := sel.Visible()
+				got, err := bl.Next(vis, ch.Entered, ch.Left)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := mustBuild(t, s, vis)
+				sameBundle(t, fmt.Sprintf("step %d", step), got, want)
+			}
+		})
+	}
+}
+
+func joinComma(s []string) string {
+	var b bytes.Buffer
+	for i, x := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(x)
+	}
+	return b.String()
+}
+
+// sameBundle fails unless two bundles hold the same files in the same
+// order, with the same bytes, and the same article pages.
+func sameBundle(t *testing.T, at string, got, want *Bundle) {
+	t.Helper()
+	var gp, wp []string
+	for _, f := range got.Feeds() {
+		gp = append(gp, f.Path)
+	}
+	for _, f := range want.Feeds() {
+		wp = append(wp, f.Path)
+	}
+	if !slices.Equal(gp, wp) {
+		t.Fatalf("%s: feeds\n got %v\nwant %v", at, gp, wp)
+	}
+	for _, f := range want.Feeds() {
+		g, ok := got.Lookup(f.Path)
+		if !ok || !bytes.Equal(g.Body, f.Body) || !bytes.Equal(g.Gzip, f.Gzip) || g.ETag != f.ETag || !g.ModTime.Equal(f.ModTime) || g.Link != f.Link {
+			t.Fatalf("%s: %s differs from a fresh build\n got %s\nwant %s", at, f.Path, g.Body, f.Body)
+		}
+	}
+	if !slices.Equal(got.Articles(), want.Articles()) || got.Len() != want.Len() {
+		t.Fatalf("%s: articles differ", at)
+	}
+	for i, a := range want.Articles() {
+		if i%7 != 0 { // every page found; a sample of them compared
+			if !got.HasArticle(a.Slug) {
+				t.Fatalf("%s: no page for %s", at, a.Slug)
+			}
+			continue
+		}
+		if !got.HasArticle(a.Slug) {
+			t.Fatalf("%s: no page for %s", at, a.Slug)
+		}
+		g, _ := got.Lookup("articles/" + a.Slug + "/")
+		w, _ := want.Lookup("articles/" + a.Slug + "/")
+		if !bytes.Equal(g.Body, w.Body) {
+			t.Fatalf("%s: page of %s differs", at, a.Slug)
+		}
+	}
+	if got.HasArticle("misc/none") {
+		t.Fatalf("%s: a page for an article that does not exist", at)
+	}
+}
