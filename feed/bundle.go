@@ -131,8 +131,8 @@ type Bundle struct {
 	files    map[string]*File // by path relative to the base URL
 	articles []*content.Article
 	slugs    []*content.Article // the same articles, by (unescaped) slug
-	feeds    []*File                     // every feed and index file, in write order
-	specs    []*feedSpec                 // the tag and section feed sets (the main one excluded)
+	feeds    []*File            // every feed and index file, in write order
+	specs    []*feedSpec        // the tag and section feed sets (the main one excluded)
 	pages    *pageCache
 	updated  time.Time
 	assetFS  fs.FS  // the content folder, for media files; nil serves none
