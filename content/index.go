@@ -199,6 +199,16 @@ func (x *Index) Articles() []*Article {
 	return out
 }
 
+// Article returns the last good version of the file at p (a slash path
+// relative to the root), if it has one.
+func (x *Index) Article(p string) (*Article, bool) {
+	e, ok := x.files[p]
+	if !ok || e.good == nil {
+		return nil, false
+	}
+	return e.good, true
+}
+
 // tidy brings published up to date: removed entries out, new ones in.
 func (x *Index) tidy() {
 	byPath := func(a, b *indexEntry) int { return strings.Compare(a.path, b.path) }

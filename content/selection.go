@@ -46,7 +46,8 @@ type SelectionChange struct {
 	// same path is in both: the old version left, the new one entered).
 	Entered, Left []*Article
 	// Warnings, when not nil, are every duplicate warning of the whole
-	// selection, recomputed because this change touched a duplicate.
+	// selection, recomputed because this change touched a duplicate (or
+	// was large).
 	Warnings []Warning
 }
 
@@ -113,7 +114,9 @@ func (s *Selection) Update(removed []string, set []*Article, now time.Time) Sele
 	}
 	s.future = slices.Delete(s.future, 0, n)
 
-	if conflict {
+	if conflict || len(gone)+len(added) > max(64, len(s.visible)/16) {
+		// A duplicate to settle, or so many changes that one sort beats
+		// inserting each.
 		return s.recompute()
 	}
 	var ch SelectionChange

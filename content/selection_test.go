@@ -26,7 +26,11 @@ func TestSelectionMatchesSelect(t *testing.T) {
 			for step := range 60 {
 				var removed []string
 				var set []*content.Article
-				for range rng.IntN(4) {
+				n := rng.IntN(4)
+				if rng.IntN(10) == 0 {
+					n = 80 // a large change: selected anew
+				}
+				for range n {
 					p := fmt.Sprintf("d%d/a%d.md", rng.IntN(2), rng.IntN(10))
 					if rng.IntN(4) == 0 {
 						// Update removes before it sets: a path set earlier in

@@ -132,7 +132,6 @@ type Bundle struct {
 	articles []*content.Article
 	slugs    []*content.Article // the same articles, by (unescaped) slug
 	feeds    []*File            // every feed and index file, in write order
-	specs    []*feedSpec        // the tag and section feed sets (the main one excluded)
 	pages    *pageCache
 	updated  time.Time
 	assetFS  fs.FS  // the content folder, for media files; nil serves none

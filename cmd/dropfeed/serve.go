@@ -242,8 +242,9 @@ type daemon struct {
 	root    *os.Root
 	idx     *content.Index
 	state   *state.Store
-	builder *feed.Builder // keeps rendered items between rebuilds; nil after a reload
-	pub     *publisher    // WebSub pings; nil without a hub
+	sel     *content.Selection // the stamped articles and which are shown; nil after a reload
+	builder *feed.Builder      // keeps rendered items between rebuilds; nil after a reload
+	pub     *publisher         // WebSub pings; nil without a hub
 	status  atomic.Pointer[status]
 	// writeFailed says the last write of the static output failed, so the
 	// next one rewrites every page, not only those of changed articles.
@@ -342,10 +343,10 @@ func (d *daemon) run(ctx context.Context) error {
 // schedule sets the timer to the next future article's publication time.
 func (d *daemon) schedule(t *time.Timer) {
 	t.Stop()
-	if d.idx == nil {
+	if d.sel == nil {
 		return
 	}
-	if at, ok := content.NextDue(d.idx.Articles(), time.Now()); ok {
+	if at, ok := d.sel.NextDue(); ok {
 		t.Reset(time.Until(at) + 10*time.Millisecond)
 	}
 }
@@ -422,7 +423,7 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 	for _, p := range ch.Overdue {
 		d.log.Warn("file still looked unfinished; published as it is", "path", p, "duration", maxDefer)
 	}
-	d.metrics.setParseErrors(len(d.idx.Errors()))
+	d.metrics.setParseErrors(d.idx.ErrorCount())
 	if ch.Empty() && d.srv.Bundle() != nil {
 		d.log.Debug("no article changed", "count", len(b.Paths), "duration", time.Since(start))
 		return
@@ -433,23 +434,38 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 // logArticleWarnings logs what was repaired to publish the articles added or
 // changed (control characters removed, Windows-1252 decoded), once per version.
 func (d *daemon) logArticleWarnings(ch content.Changes) {
-	if len(ch.Added)+len(ch.Changed) == 0 {
-		return
-	}
-	changed := make(map[string]bool, len(ch.Added)+len(ch.Changed))
 	for _, l := range [][]string{ch.Added, ch.Changed} {
 		for _, p := range l {
-			changed[p] = true
+			a, ok := d.idx.Article(p)
+			if !ok {
+				continue
+			}
+			for _, w := range a.Warnings {
+				d.log.Warn(w.Msg, "path", w.Path, "line", w.Line)
+			}
 		}
 	}
-	for _, a := range d.idx.Articles() {
-		if !changed[a.Path] {
-			continue
-		}
-		for _, w := range a.Warnings {
-			d.log.Warn(w.Msg, "path", w.Path, "line", w.Line)
+}
+
+// changed returns what an index update changed, as the paths of the
+// articles gone and the articles added or changed, read from the index as
+// it is now (a path can be both removed and added within one update).
+func (d *daemon) changed(ch content.Changes) (removed []string, changed []*content.Article) {
+	seen := make(map[string]bool, ch.Len())
+	for _, l := range [][]string{ch.Added, ch.Changed, ch.Removed} {
+		for _, p := range l {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if a, ok := d.idx.Article(p); ok {
+				changed = append(changed, a)
+			} else {
+				removed = append(removed, p)
+			}
 		}
 	}
+	return removed, changed
 }
 
 // reopen opens (again) the content folder, confined to itself.
@@ -478,14 +494,29 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		return
 	}
 	now := time.Now()
-	all, err := d.state.Apply(d.idx.Articles(), now)
-	if err != nil {
-		d.log.Error("update state; ids and dates of new files may not persist", "err", err)
+	var sc content.SelectionChange
+	if d.sel == nil {
+		// The first build (or one after a reload): every article.
+		all, err := d.state.Apply(d.idx.Articles(), now)
+		if err != nil {
+			d.log.Error("update state; ids and dates of new files may not persist", "err", err)
+		}
+		d.sel = content.NewSelection()
+		sc = d.sel.Update(nil, all, now)
+	} else {
+		// Only what changed: each step below costs time in proportion to
+		// the change, not to the number of articles.
+		removed, changed := d.changed(ch)
+		stamped, err := d.state.Update(removed, changed, now)
+		if err != nil {
+			d.log.Error("update state; ids and dates of new files may not persist", "err", err)
+		}
+		sc = d.sel.Update(removed, stamped, now)
 	}
-	visible, warns := content.Select(all, now)
-	for _, w := range warns {
+	for _, w := range sc.Warnings {
 		d.log.Warn(w.Msg, "path", w.Path)
 	}
+	visible := d.sel.Visible()
 	if d.builder == nil {
 		bl, err := feed.NewBuilder(d.site)
 		if err != nil {
@@ -498,7 +529,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	if d.root != nil {
 		d.builder.SetAssets(d.root.FS())
 	}
-	b, err := d.builder.Build(visible)
+	b, err := d.builder.Next(visible, sc.Entered, sc.Left)
 	if err != nil {
 		d.log.Error("build failed; serving the last good build", "err", err)
 		d.metrics.rebuildFailed()
@@ -509,7 +540,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	if d.pub != nil {
 		d.pub.notify(changedFeeds(prev, b))
 	}
-	nerr := len(d.idx.Errors())
+	nerr := d.idx.ErrorCount()
 	// /healthz turns ready (or moves to the new generation) only once the
 	// static output is written too, so "ready" means every output is current.
 	defer func() {
@@ -562,6 +593,7 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	d.cfg, d.site, d.opts = nc, nc.site(base), nc.contentOptions(base)
 	d.builder = nil // the site settings may have changed
 	d.idx = nil     // settings such as the time zone change every parse
+	d.sel = nil
 	if d.root != nil {
 		d.root.Close()
 		d.root = nil
