@@ -2,26 +2,66 @@ package content
 
 import (
 	"bytes"
+	"hash/fnv"
 	"html"
+	"io/fs"
 	"strings"
 )
 
-// Body is an article's body in its source form. [Body.HTML] renders it; the
-// zero Body renders as "".
+// Body is an article's body. [Body.HTML] renders it; the zero Body renders
+// as "".
+//
+// The body of an article read from a file system ([ParseFile], [Index]) is
+// not kept in memory: it is read from its file again when it is rendered,
+// and only when the file still holds the bytes the article was parsed from
+// (the same FNV-1a 128 hash). A file that changed, vanished or cannot be
+// read since renders as the article's summary, in one paragraph, until the
+// article is parsed again: the body of another version of the file (or of
+// another file at its path) is never shown under this article's title.
+// [Parse], given the bytes, keeps the body.
 type Body struct {
 	format Format
-	// Markdown
-	src    string
 	unsafe bool
-	// plain text
+	// kept: the Markdown source
+	src string
+	// kept: the plain-text parts
 	caption, source string
 	paras           []string
-	image           string
+	image           string // plain text: the article image, kept or not
+	// not kept: where to read it again
+	file *bodyFile
+}
+
+// bodyFile is what a body that is not kept needs to be read again.
+type bodyFile struct {
+	fsys  fs.FS
+	path  string
+	sum   [16]byte // FNV-1a 128 of the file's bytes when parsed
+	limit int64    // the largest file read
+	// cut is the "# Title" line taken out of a Markdown body (as offsets
+	// into the body) when the title came from it; cut[1] == 0: none.
+	cut     [2]int
+	summary string // rendered when the file no longer holds the body
+}
+
+// fileSum is the hash of a file's bytes that [Article.Hash] spells in hex.
+func fileSum(data []byte) (sum [16]byte) {
+	h := fnv.New128a()
+	h.Write(data)
+	h.Sum(sum[:0])
+	return sum
 }
 
 // HTML renders the body as an HTML fragment. Links and image sources are left
 // as written (possibly relative to the article's URL).
 func (b Body) HTML() string {
+	if b.file != nil {
+		kept, ok := b.file.load(b)
+		if !ok {
+			return summaryHTML(b.file.summary)
+		}
+		b = kept
+	}
 	switch b.format {
 	case FormatMarkdown:
 		var buf bytes.Buffer
@@ -56,9 +96,25 @@ func (b Body) HTML() string {
 	return ""
 }
 
+// summaryHTML is what a body whose file changed renders as.
+func summaryHTML(summary string) string {
+	if summary == "" {
+		return ""
+	}
+	return "<p>" + html.EscapeString(summary) + "</p>\n"
+}
+
 // Text returns the body as plain text: paragraphs separated by blank lines.
-// For Markdown it is the source text.
+// For Markdown it is the source text. A body whose file changed since it was
+// parsed is its article's summary.
 func (b Body) Text() string {
+	if b.file != nil {
+		kept, ok := b.file.load(b)
+		if !ok {
+			return b.file.summary
+		}
+		b = kept
+	}
 	if b.format == FormatMarkdown {
 		return b.src
 	}
@@ -71,4 +127,61 @@ func (b Body) Text() string {
 		parts = append(parts, "Source: "+b.source)
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// load reads the body of b again from its file, as parsing kept it. ok is
+// false when the file no longer holds the bytes b was parsed from.
+func (f *bodyFile) load(b Body) (kept Body, ok bool) {
+	data, _, err := readArticle(f.fsys, f.path, f.limit)
+	if err != nil {
+		// The folder may have been opened again (serve does, when it was
+		// replaced): read the path in it as it is now.
+		var again bool
+		data, again = readAgain(f.fsys, f.path, f.limit)
+		if !again {
+			return Body{}, false
+		}
+	}
+	if fileSum(data) != f.sum {
+		return Body{}, false
+	}
+	s, _, err := decodeText(f.path, data)
+	if err != nil {
+		return Body{}, false
+	}
+	switch b.format {
+	case FormatMarkdown:
+		_, _, body, _, err := splitFrontMatter(f.path, s)
+		if err != nil || f.cut[1] > len(body) || f.cut[0] > f.cut[1] {
+			return Body{}, false
+		}
+		if f.cut[1] > 0 {
+			body = body[:f.cut[0]] + body[f.cut[1]:]
+		}
+		return Body{format: FormatMarkdown, unsafe: b.unsafe, src: body}, true
+	case FormatText:
+		_, kept, err := parseText(f.path, s)
+		if err != nil {
+			return Body{}, false
+		}
+		kept.image = b.image
+		return kept, true
+	}
+	return Body{}, false
+}
+
+// readAgain reads p through a fresh root of the folder fsys was opened on,
+// when fsys comes from [RootFS].
+func readAgain(fsys fs.FS, p string, limit int64) ([]byte, bool) {
+	rfs, ok := fsys.(*rootFS)
+	if !ok {
+		return nil, false
+	}
+	fresh, err := rfs.reopen()
+	if err != nil {
+		return nil, false
+	}
+	defer fresh.close()
+	data, _, err := readArticle(fresh, p, limit)
+	return data, err == nil
 }

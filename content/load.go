@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 )
 
 // Ignored reports whether a slash path relative to the content root is never
@@ -74,42 +75,86 @@ func tempName(base string) bool {
 }
 
 // ParseFile reads and parses one article file from fsys. Non-regular files
-// are refused without being opened, so a FIFO never blocks.
+// are refused without being read, and, unless fsys comes from [RootFS],
+// without being opened, so a FIFO never blocks. The article's body is not
+// kept: [Body.HTML] reads the file again when it is rendered.
 func ParseFile(fsys fs.FS, p string, opts Options) (*Article, error) {
+	data, modTime, err := readArticle(fsys, p, opts.maxSize())
+	if err != nil {
+		return nil, err
+	}
+	return parse(p, data, modTime, opts, fsys)
+}
+
+// readArticle reads the regular file p whole, refusing one larger than limit.
+// Errors are [*ParseError]s; a file that is gone is [fs.ErrNotExist].
+func readArticle(fsys fs.FS, p string, limit int64) ([]byte, time.Time, error) {
+	if rfs, ok := fsys.(*rootFS); ok && ValidName(p) {
+		if data, modTime, err, ok := rfs.readFast(p, limit); ok {
+			return data, modTime, err
+		}
+	}
 	info, err := fs.Stat(fsys, p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errAt(p, 0, fs.ErrNotExist)
+			return nil, time.Time{}, errAt(p, 0, fs.ErrNotExist)
 		}
-		return nil, errAt(p, 0, classifyOpenErr(err))
+		return nil, time.Time{}, errAt(p, 0, classifyOpenErr(err))
 	}
 	if !info.Mode().IsRegular() {
-		return nil, errAt(p, 0, ErrNotRegular)
+		return nil, time.Time{}, errAt(p, 0, ErrNotRegular)
 	}
-	if info.Size() > opts.maxSize() {
-		return nil, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, info.Size(), opts.maxSize()))
+	if info.Size() > limit {
+		return nil, time.Time{}, errAt(p, 0, tooLarge(info.Size(), limit))
 	}
-	data, err := readLimited(fsys, p, opts.maxSize())
+	data, err := readLimited(fsys, p, info.Size(), limit)
 	if err != nil {
-		return nil, errAt(p, 0, err)
+		return nil, time.Time{}, errAt(p, 0, err)
 	}
-	return Parse(p, data, info.ModTime(), opts)
+	return data, info.ModTime(), nil
 }
 
-func readLimited(fsys fs.FS, p string, limit int64) ([]byte, error) {
+func readLimited(fsys fs.FS, p string, size, limit int64) ([]byte, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, classifyOpenErr(err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
+	return readAllLimited(f, size, limit)
+}
+
+// readAllLimited reads r to its end, expecting size bytes (a hint: a file
+// of that size is read with one buffer) and refusing more than limit.
+func readAllLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	r = io.LimitReader(r, limit+1)
+	buf := make([]byte, 0, max(min(size, limit), 511)+1) // +1: the EOF is seen without growing
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	if int64(len(buf)) > limit {
+		return nil, moreThan(limit)
 	}
-	return data, nil
+	return buf, nil
+}
+
+// tooLarge is the error of a file whose size is over the limit.
+func tooLarge(size, limit int64) error {
+	return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, size, limit)
+}
+
+// moreThan is the error of a file that grew over the limit while read.
+func moreThan(limit int64) error {
+	return fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 }
 
 // classifyOpenErr maps the error of opening a link that leaves an os.Root.

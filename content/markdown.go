@@ -36,14 +36,14 @@ func markdownFor(unsafe bool) goldmark.Markdown {
 
 // scanMarkdown parses Markdown source once and returns what the metadata may
 // lack: the text of the first top-level level-1 ATX heading ("# Title") with
-// the source that heading's line blanked (so line numbers hold), when
-// wantTitle; and the plain text of the first paragraph, cut for a summary.
+// the bounds of that heading's line in body (cut[1] == 0 when there is no
+// title), to be taken out of the body, when wantTitle; and the plain text
+// of the first paragraph, cut for a summary.
 // Headings in code blocks, quotes and lists are not titles, and "#"
 // characters that do not close the heading ("# C#") stay in it.
-func scanMarkdown(body string, wantTitle bool) (title, rest, summary string) {
+func scanMarkdown(body string, wantTitle bool) (title string, cut [2]int, summary string) {
 	src := []byte(body)
 	doc := mdSafe().Parser().Parse(text.NewReader(src))
-	rest = body
 	if wantTitle {
 		for c := doc.FirstChild(); c != nil; c = c.NextSibling() {
 			h, ok := c.(*ast.Heading)
@@ -55,25 +55,32 @@ func scanMarkdown(body string, wantTitle bool) (title, rest, summary string) {
 				continue // a setext heading: its text starts the line
 			}
 			if t := inlineText(h, src); t != "" {
-				title, rest = t, body[:start]+body[end:]
+				title, cut = t, [2]int{start, end}
 				break
 			}
 		}
 	}
+	summary, _ = firstParagraph(doc, src)
+	return title, cut, summary
+}
+
+// firstParagraph returns the summary made of the first paragraph under doc
+// that has text.
+func firstParagraph(doc ast.Node, src []byte) (summary string, found bool) {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		if p, ok := n.(*ast.Paragraph); ok {
 			if s := inlineText(p, src); s != "" {
-				summary = cutSummary(s)
+				summary, found = cutSummary(s), true
 				return ast.WalkStop, nil
 			}
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil
 	})
-	return title, rest, summary
+	return summary, found
 }
 
 // lineAround returns the bounds of the line holding offset i, without its

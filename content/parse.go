@@ -3,8 +3,7 @@ package content
 import (
 	"bytes"
 	"encoding/hex"
-	"fmt"
-	"hash/fnv"
+	"io/fs"
 	"path"
 	"strings"
 	"time"
@@ -29,12 +28,18 @@ func FormatOf(name string) Format {
 // publication time when the file carries no date (Go's zero time,
 // 0001-01-01T00:00:00Z, which Hugo writes for "no date", counts as none).
 func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, error) {
+	return parse(p, data, modTime, opts, nil)
+}
+
+// parse is [Parse]; with fsys set, the article does not keep its body (nor
+// anything else of data) but reads it again from fsys when it is rendered.
+func parse(p string, data []byte, modTime time.Time, opts Options, fsys fs.FS) (*Article, error) {
 	f := FormatOf(p)
 	if f == 0 {
 		return nil, errAt(p, 0, ErrUnsupported)
 	}
 	if int64(len(data)) > opts.maxSize() {
-		return nil, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), opts.maxSize()))
+		return nil, errAt(p, 0, tooLarge(int64(len(data)), opts.maxSize()))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errAt(p, 0, ErrEmpty)
@@ -49,19 +54,19 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 	}
 	var m *meta
 	var body Body
+	var cut [2]int
 	switch f {
 	case FormatText:
 		m, body, err = parseText(p, s)
 	case FormatMarkdown:
-		m, body, err = parseMarkdown(p, s, &opts)
+		m, body, cut, err = parseMarkdown(p, s, &opts)
 	}
 	if err != nil {
 		return nil, err
 	}
 	a := &Article{Path: p, Format: f, Body: body, ModTime: modTime, Size: int64(len(data)), Warnings: warns}
-	h := fnv.New128a()
-	h.Write(data)
-	a.Hash = hex.EncodeToString(h.Sum(nil))
+	sum := fileSum(data)
+	a.Hash = hex.EncodeToString(sum[:])
 
 	a.Title = CleanText(m.titleText)
 	if a.Title == "" {
@@ -128,31 +133,57 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 			a.Updated = t
 		}
 	}
+	if fsys != nil {
+		// Keep nothing of the file's text: the body is read again when
+		// rendered, and the strings cut from the text are copied, so that
+		// none holds on to all of it.
+		keep(a)
+		a.Body = Body{format: f, unsafe: a.Body.unsafe, image: a.Body.image,
+			file: &bodyFile{fsys: fsys, path: p, sum: sum, limit: opts.maxSize(), cut: cut, summary: a.Summary}}
+	}
 	return a, nil
 }
 
-func parseMarkdown(p, s string, opts *Options) (*meta, Body, error) {
+// keep copies the strings of a that may share memory with the file's text.
+func keep(a *Article) {
+	a.Title, a.ID, a.Summary = strings.Clone(a.Title), strings.Clone(a.ID), strings.Clone(a.Summary)
+	a.Image, a.Link, a.Source = strings.Clone(a.Image), strings.Clone(a.Link), strings.Clone(a.Source)
+	a.Slug = strings.Clone(a.Slug)
+	for _, l := range [][]string{a.Authors, a.Tags} {
+		for i, s := range l {
+			l[i] = strings.Clone(s)
+		}
+	}
+	if a.Body.format == FormatText {
+		a.Body.image = strings.Clone(a.Body.image)
+	}
+}
+
+// parseMarkdown parses a decoded Markdown article. cut is the "# Title"
+// line taken out of the body (see [scanMarkdown]).
+func parseMarkdown(p, s string, opts *Options) (m *meta, b Body, cut [2]int, err error) {
 	fm, fmLine, body, bodyLine, err := splitFrontMatter(p, s)
 	if err != nil {
-		return nil, Body{}, err
+		return nil, Body{}, cut, err
 	}
-	m, err := decodeFrontMatter(p, fm, fmLine)
+	m, err = decodeFrontMatter(p, fm, fmLine)
 	if err != nil {
-		return nil, Body{}, err
+		return nil, Body{}, cut, err
 	}
 	if err := checkMarkdown(p, body, bodyLine, opts.maxMarkdownSize()); err != nil {
-		return nil, Body{}, err
+		return nil, Body{}, cut, err
 	}
 	if m.titleText == "" || m.summary == "" {
-		title, rest, summary := scanMarkdown(body, m.titleText == "")
+		title, c, summary := scanMarkdown(body, m.titleText == "")
 		if title != "" {
-			m.titleText, body = title, rest
+			m.titleText, cut = title, c
+			body = body[:c[0]] + body[c[1]:]
 		}
 		if m.summary == "" {
 			m.summary = summary
 		}
 	}
-	return m, Body{format: FormatMarkdown, src: body, unsafe: opts.UnsafeHTML}, nil
+	return m, Body{format: FormatMarkdown, src: body, unsafe: opts.UnsafeHTML}, cut, nil
 }
 
 // titleFromName makes a title of a file name: extension and date prefix

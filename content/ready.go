@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -83,7 +82,7 @@ type readResult struct {
 func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force bool) (readResult, error) {
 	res := readResult{info: before}
 	if before.Size() > opts.maxSize() {
-		return res, errAt(p, 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, before.Size(), opts.maxSize()))
+		return res, errAt(p, 0, tooLarge(before.Size(), opts.maxSize()))
 	}
 	var f fs.File
 	var err error
@@ -110,12 +109,9 @@ func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force boo
 		}
 	}
 	limit := opts.maxSize()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := readAllLimited(f, before.Size(), limit)
 	if err != nil {
-		return res, errAt(p, 0, fmt.Errorf("read: %w", err))
-	}
-	if int64(len(data)) > limit {
-		return res, errAt(p, 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit))
+		return res, errAt(p, 0, err)
 	}
 	res.data = data
 	if force {

@@ -13,9 +13,17 @@ import (
 // copied from an old system or unpacked from a zip file, is read like any
 // other. Its bytes stay in the article's path and slug and are
 // percent-encoded in its id and URL.
-func RootFS(r *os.Root) fs.FS { return (*rootFS)(r) }
+//
+// On Linux, files are opened with one openat2(2) call beneath the folder
+// (RESOLVE_BENEATH), instead of one open per path component; whatever that
+// call refuses or fails is done again through r, so errors and the links
+// followed are r's.
+func RootFS(r *os.Root) fs.FS { return &rootFS{root: r} }
 
-type rootFS os.Root
+type rootFS struct {
+	root *os.Root
+	fast fastRoot // the platform's quicker way to open files, if any
+}
 
 // ValidName reports whether name is a path RootFS accepts: [fs.ValidPath]
 // without its rule that names be UTF-8.
@@ -34,6 +42,23 @@ func ValidName(name string) bool {
 	return true
 }
 
+// reopen opens the folder rfs reads again, by the name it was opened with:
+// serve opens it again when it was replaced, and a body read later may find
+// its file only there.
+func (rfs *rootFS) reopen() (*rootFS, error) {
+	r, err := os.OpenRoot(rfs.root.Name())
+	if err != nil {
+		return nil, err
+	}
+	return &rootFS{root: r}, nil
+}
+
+// close closes what reopen opened.
+func (rfs *rootFS) close() {
+	rfs.fast.close()
+	rfs.root.Close()
+}
+
 func (rfs *rootFS) check(op, name string) error {
 	if !ValidName(name) {
 		return &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
@@ -45,7 +70,10 @@ func (rfs *rootFS) Open(name string) (fs.File, error) {
 	if err := rfs.check("open", name); err != nil {
 		return nil, err
 	}
-	f, err := (*os.Root)(rfs).Open(name)
+	if f, ok := rfs.openFast(name, os.O_RDONLY); ok {
+		return f, nil
+	}
+	f, err := rfs.root.Open(name)
 	if err != nil {
 		return nil, err // not a nil *os.File in an interface
 	}
@@ -59,28 +87,31 @@ func (rfs *rootFS) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, 
 	if err := rfs.check("open", name); err != nil {
 		return nil, err
 	}
-	return (*os.Root)(rfs).OpenFile(name, flag, perm)
+	if f, ok := rfs.openFast(name, flag); ok {
+		return f, nil
+	}
+	return rfs.root.OpenFile(name, flag, perm)
 }
 
 func (rfs *rootFS) Stat(name string) (fs.FileInfo, error) {
 	if err := rfs.check("stat", name); err != nil {
 		return nil, err
 	}
-	return (*os.Root)(rfs).Stat(name)
+	return rfs.root.Stat(name)
 }
 
 func (rfs *rootFS) Lstat(name string) (fs.FileInfo, error) {
 	if err := rfs.check("lstat", name); err != nil {
 		return nil, err
 	}
-	return (*os.Root)(rfs).Lstat(name)
+	return rfs.root.Lstat(name)
 }
 
 func (rfs *rootFS) ReadLink(name string) (string, error) {
 	if err := rfs.check("readlink", name); err != nil {
 		return "", err
 	}
-	return (*os.Root)(rfs).Readlink(name)
+	return rfs.root.Readlink(name)
 }
 
 // ReadDir returns the entries sorted by name, as [fs.ReadDirFS] requires.
@@ -88,7 +119,7 @@ func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err := rfs.check("readdir", name); err != nil {
 		return nil, err
 	}
-	f, err := (*os.Root)(rfs).Open(name)
+	f, err := rfs.root.Open(name)
 	if err != nil {
 		return nil, err
 	}

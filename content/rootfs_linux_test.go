@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dropfeed/dropfeed/content"
 )
@@ -68,4 +69,58 @@ func TestRootFSNames(t *testing.T) {
 			t.Errorf("Stat(RootFS, %q) error = %v, want %v", bad, err, fs.ErrInvalid)
 		}
 	}
+}
+
+// TestRootFSDisk: through RootFS, which opens files with openat2 beneath
+// the folder, every awkward entry of the disk tree gives what os.Root's own
+// file system gives (links out refused, FIFOs not read and never blocking,
+// loops failing), and the articles are the same.
+func TestRootFSDisk(t *testing.T) {
+	dir := diskTree(t)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	unblock := unblockFIFO(filepath.Join(dir, "pipe.md"))
+	for _, p := range []string{"real.md", "inside.md", "story-link.txt", "news/story.txt", "news/up/real.md",
+		"news/again/story.txt", "escape.md", "abs.md", "pipe.md", "news", "dangling.md", "empty.txt",
+		"loop.md", "ping.md", "news/up/news/up/escape.md", "missing.md"} {
+		var got, want *content.Article
+		var gotErr, wantErr error
+		waitDone(t, 10*time.Second, "ParseFile("+p+")", func() {
+			got, gotErr = content.ParseFile(content.RootFS(root), p, testOptions())
+			want, wantErr = content.ParseFile(root.FS(), p, testOptions())
+		}, unblock)
+		switch {
+		case (gotErr == nil) != (wantErr == nil):
+			t.Errorf("ParseFile(RootFS, %s) error = %v, through os.Root.FS %v", p, gotErr, wantErr)
+		case gotErr != nil:
+			for _, sentinel := range []error{content.ErrOutsideRoot, content.ErrNotRegular, fs.ErrNotExist, content.ErrEmpty} {
+				if errors.Is(gotErr, sentinel) != errors.Is(wantErr, sentinel) {
+					t.Errorf("ParseFile(RootFS, %s) error = %v, through os.Root.FS %v", p, gotErr, wantErr)
+				}
+			}
+		case dumpArticle(got) != dumpArticle(want):
+			t.Errorf("ParseFile(RootFS, %s) differs from os.Root.FS:\n%s", p, lineDiff(dumpArticle(want), dumpArticle(got)))
+		}
+	}
+
+	// A body whose file became a FIFO renders as the summary, without
+	// blocking.
+	a, err := content.ParseFile(content.RootFS(root), "real.md", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "real.md"), filepath.Join(dir, "real.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "pipe.md"), filepath.Join(dir, "real.md")); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, 10*time.Second, "Body.HTML() of a FIFO", func() {
+		if got := a.Body.HTML(); got != "<p>Text.</p>\n" {
+			t.Errorf("HTML() of a body whose file is now a FIFO = %q, want the summary", got)
+		}
+	}, unblockFIFO(filepath.Join(dir, "real.md")))
 }

@@ -1,0 +1,156 @@
+//go:build linux
+
+package content
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// fastRoot opens files beneath the content folder with one openat2(2) call
+// each, resolved by the kernel with RESOLVE_BENEATH: no ".." and no link may
+// leave the folder (an absolute link target counts as leaving it), as with
+// [os.Root], which instead opens every folder on the way. Magic links
+// (/proc/self/fd/…) are refused too. What openat2 refuses or fails is done
+// again through the os.Root, so the errors are the root's.
+type fastRoot struct {
+	once sync.Once
+	dir  *os.File // the content folder itself, opened through the root; nil: no fast path
+	fd   int
+}
+
+func (f *fastRoot) close() {
+	f.once.Do(func() { f.fd = -1 })
+	if f.dir != nil {
+		f.dir.Close()
+	}
+}
+
+const resolveBeneath = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
+
+// dirFD returns the descriptor of the content folder to open beneath, or -1
+// when this kernel (or a seccomp filter) has no openat2.
+func (rfs *rootFS) dirFD() int {
+	f := &rfs.fast
+	f.once.Do(func() {
+		f.fd = -1
+		d, err := rfs.root.Open(".")
+		if err != nil {
+			return
+		}
+		fd := int(d.Fd())
+		probe, err := unix.Openat2(fd, ".", &unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: resolveBeneath})
+		if err != nil {
+			d.Close()
+			return
+		}
+		unix.Close(probe)
+		f.dir, f.fd = d, fd
+	})
+	return f.fd
+}
+
+// openBeneath opens name (already checked by ValidName) read-only with the
+// extra flags. ok is false when the caller must go through the root.
+func (rfs *rootFS) openBeneath(name string, flags int) (fd int, ok bool) {
+	dfd := rfs.dirFD()
+	if dfd < 0 {
+		return -1, false
+	}
+	defer runtime.KeepAlive(rfs.fast.dir)
+	how := unix.OpenHow{Flags: uint64(flags | unix.O_RDONLY | unix.O_CLOEXEC), Resolve: resolveBeneath}
+	for {
+		fd, err := unix.Openat2(dfd, name, &how)
+		switch {
+		case err == nil:
+			return fd, true
+		case errors.Is(err, unix.EINTR):
+			continue
+		default:
+			return -1, false
+		}
+	}
+}
+
+// openFast opens name for reading as [os.Root.OpenFile] would, or returns
+// ok false.
+func (rfs *rootFS) openFast(name string, flag int) (f *os.File, ok bool) {
+	if flag&(os.O_WRONLY|os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND|os.O_EXCL) != 0 {
+		return nil, false
+	}
+	fd, ok := rfs.openBeneath(name, flag)
+	if !ok {
+		return nil, false
+	}
+	return os.NewFile(uintptr(fd), rfs.root.Name()+"/"+name), true
+}
+
+// readFast reads the regular file name whole, with the fewest system calls:
+// openat2, fstat, read until EOF, close. It opens with O_NONBLOCK, so a FIFO
+// swapped in after the listing cannot block it (it is refused by the fstat),
+// nor can another process's write lease (the root's open then waits, as
+// before). ok is false when the caller must read through the root; otherwise
+// err is nil or a [*ParseError].
+func (rfs *rootFS) readFast(name string, limit int64) (data []byte, modTime time.Time, err error, ok bool) {
+	fd, ok := rfs.openBeneath(name, unix.O_NONBLOCK|unix.O_NOCTTY)
+	if !ok {
+		return nil, time.Time{}, nil, false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := fstat(fd, &st); err != nil {
+		return nil, time.Time{}, nil, false
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, time.Time{}, errAt(name, 0, ErrNotRegular), true
+	}
+	if st.Size > limit {
+		return nil, time.Time{}, errAt(name, 0, tooLarge(st.Size, limit)), true
+	}
+	data, tooBig, err := readFD(fd, st.Size, limit)
+	switch {
+	case tooBig:
+		return nil, time.Time{}, errAt(name, 0, moreThan(limit)), true
+	case err != nil:
+		return nil, time.Time{}, nil, false // the root reads it again and says why it fails
+	}
+	return data, time.Unix(st.Mtim.Unix()), nil, true
+}
+
+func fstat(fd int, st *unix.Stat_t) error {
+	for {
+		err := unix.Fstat(fd, st)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+// readFD reads fd to its end, expecting size bytes; tooBig reports more
+// than limit.
+func readFD(fd int, size, limit int64) (data []byte, tooBig bool, err error) {
+	buf := make([]byte, 0, max(size, 511)+1) // +1: the EOF is seen without growing
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return nil, false, err
+		case n == 0:
+			return buf, false, nil
+		}
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, true, nil
+		}
+	}
+}

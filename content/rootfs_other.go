@@ -1,0 +1,19 @@
+//go:build !linux
+
+package content
+
+import (
+	"os"
+	"time"
+)
+
+// fastRoot is empty: on this platform every file is opened through the root.
+type fastRoot struct{}
+
+func (*fastRoot) close() {}
+
+func (rfs *rootFS) openFast(string, int) (*os.File, bool) { return nil, false }
+
+func (rfs *rootFS) readFast(string, int64) ([]byte, time.Time, error, bool) {
+	return nil, time.Time{}, nil, false
+}
