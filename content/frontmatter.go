@@ -65,6 +65,13 @@ const maxFrontMatter = 64 << 10
 // decodeFrontMatter decodes YAML front matter into m. Keys other tools write
 // are tolerated; a known key of the wrong type is an error at its line.
 func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
+	return decodeFrontMatterWith(path, fm, fmLine, true)
+}
+
+// decodeFrontMatterWith is decodeFrontMatter; with simple set, front matter
+// of the common shapes is read by [simpleFrontMatter] instead of the YAML
+// decoder, with the same result.
+func decodeFrontMatterWith(path, fm string, fmLine int, simple bool) (*meta, error) {
 	m := &meta{}
 	if strings.TrimSpace(fm) == "" {
 		return m, nil
@@ -72,15 +79,21 @@ func decodeFrontMatter(path, fm string, fmLine int) (*meta, error) {
 	if len(fm) > maxFrontMatter {
 		return nil, errAt(path, fmLine, fmt.Errorf("%w: larger than %d bytes", ErrFrontMatter, maxFrontMatter))
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		return nil, errAt(path, yamlErrFileLine(msg, fm, fmLine), fmt.Errorf("%w: %s", ErrFrontMatter, msg))
+	var root *yaml.Node
+	if simple {
+		root, simple = simpleFrontMatter(fm)
 	}
-	if len(doc.Content) == 0 {
-		return m, nil
+	if !simple {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			return nil, errAt(path, yamlErrFileLine(msg, fm, fmLine), fmt.Errorf("%w: %s", ErrFrontMatter, msg))
+		}
+		if len(doc.Content) == 0 {
+			return m, nil
+		}
+		root = doc.Content[0]
 	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(path, fmLine+root.Line-1, fmt.Errorf("%w: not a mapping of keys to values", ErrFrontMatter))
 	}
