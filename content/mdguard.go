@@ -124,6 +124,76 @@ func lineNesting(l string) int {
 // white space or unbalanced ")" (to the next ">" after "](<"), backslash
 // escapes skipped as goldmark skips them.
 func (sc *scratch) destinationScan(l string) int64 {
+	if !strings.Contains(l, "](") {
+		return 0
+	}
+	if scan, ok := destinationScanShort(l); ok {
+		return scan
+	}
+	return sc.destinationScanLong(l)
+}
+
+// destinationScanShort counts as destinationScan does by scanning from each
+// "](" as goldmark does: quick for ordinary links, whose destinations end
+// soon. ok is false when that takes more than a few passes over the line,
+// the case destinationScanLong is for.
+func destinationScanShort(l string) (scan int64, ok bool) {
+	n := len(l)
+	budget := 4*n + 256
+	for off := 0; off < n; {
+		k := strings.Index(l[off:], "](")
+		if k < 0 {
+			break
+		}
+		s := off + k + 2
+		off = off + k + 1
+		// escaped: l[j] follows an odd run of backslashes and is ASCII
+		// punctuation; l[s-1] is "(", so nothing at s is escaped.
+		escaped := false
+		if s < n && l[s] == '<' {
+			j := s + 1
+			for ; j < n; j++ {
+				escaped = l[j-1] == '\\' && !escaped && isASCIIPunct(l[j])
+				if l[j] == '>' && !escaped {
+					break
+				}
+			}
+			scan += int64(j - s)
+			if budget -= j - s; budget < 0 {
+				return 0, false
+			}
+			continue
+		}
+		depth, j := 0, s
+		for ; j < n; j++ {
+			if j > s {
+				escaped = l[j-1] == '\\' && !escaped && isASCIIPunct(l[j])
+			}
+			c := l[j]
+			if c == ' ' || c == '\t' {
+				break
+			}
+			if !escaped {
+				if c == '(' {
+					depth++
+				} else if c == ')' {
+					if depth--; depth < 0 {
+						break
+					}
+				}
+			}
+		}
+		scan += int64(j - s)
+		if budget -= j - s; budget < 0 {
+			return 0, false
+		}
+	}
+	return scan, true
+}
+
+// destinationScanLong is destinationScan in time linear in the line's
+// length, however many "](" it holds.
+func (sc *scratch) destinationScanLong(l string) int64 {
 	n := len(l)
 	// escaped[i]: l[i] is an ASCII punctuation character after an odd
 	// number of backslashes.
