@@ -8,23 +8,49 @@ import (
 	"time"
 )
 
-const pageCacheSize = 512
+// Article pages are rendered on demand and kept in a bounded LRU, so that
+// serving a large folder never holds every page: at most pageCacheSize pages
+// and pageCacheBytes bytes (bodies, gzip copies and their strings, counted by
+// capacity). A typical page costs about 10 KB with its gzip copy, so the entry
+// bound is the one that binds; the byte bound keeps a cache of large pages
+// (articles up to max_file_size) small too. A page costing more than
+// pageCacheBytes/pageCacheMaxShare is served without being cached.
+const (
+	pageCacheSize     = 512
+	pageCacheBytes    = 16 << 20
+	pageCacheMaxShare = 4
+	// pageEntryOverhead approximates what an entry holds beyond its byte
+	// slices and strings: the File and its header slices, the list element
+	// and the map slot.
+	pageEntryOverhead = 768
+)
 
-// pageCache is a bounded LRU of rendered article pages.
+// pageCache is a bounded LRU of rendered article pages, safe for concurrent use.
 type pageCache struct {
-	mu    sync.Mutex
-	max   int
-	ll    *list.List
-	items map[string]*list.Element
+	mu       sync.Mutex
+	max      int // entries
+	maxBytes int // sum of the entries' costs
+	bytes    int
+	ll       *list.List
+	items    map[string]*list.Element
 }
 
 type pageEntry struct {
-	key string
-	f   *File
+	key  string
+	f    *File
+	cost int
 }
 
-func newPageCache(max int) *pageCache {
-	return &pageCache{max: max, ll: list.New(), items: make(map[string]*list.Element)}
+// newPageCache returns a cache of at most max pages and pageCacheBytes bytes.
+func newPageCache(max int) *pageCache { return newPageCacheBytes(max, pageCacheBytes) }
+
+func newPageCacheBytes(max, maxBytes int) *pageCache {
+	return &pageCache{max: max, maxBytes: maxBytes, ll: list.New(), items: make(map[string]*list.Element)}
+}
+
+// pageCost is what caching f under key keeps in memory.
+func pageCost(key string, f *File) int {
+	return cap(f.Body) + cap(f.Gzip) + len(key) + len(f.Path) + len(f.ETag) + len(f.GzipETag) + len(f.Link) + pageEntryOverhead
 }
 
 func (c *pageCache) get(key string) *File {
@@ -38,19 +64,36 @@ func (c *pageCache) get(key string) *File {
 }
 
 func (c *pageCache) put(key string, f *File) {
+	cost := pageCost(key, f)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		c.ll.MoveToFront(e)
-		e.Value.(*pageEntry).f = f
+	e, ok := c.items[key]
+	if cost > c.maxBytes/pageCacheMaxShare {
+		// Too large to keep: it would push out many pages.
+		if ok {
+			c.remove(e)
+		}
 		return
 	}
-	c.items[key] = c.ll.PushFront(&pageEntry{key, f})
-	for c.ll.Len() > c.max {
-		old := c.ll.Back()
-		c.ll.Remove(old)
-		delete(c.items, old.Value.(*pageEntry).key)
+	if ok {
+		pe := e.Value.(*pageEntry)
+		c.bytes += cost - pe.cost
+		pe.f, pe.cost = f, cost
+		c.ll.MoveToFront(e)
+	} else {
+		c.items[key] = c.ll.PushFront(&pageEntry{key, f, cost})
+		c.bytes += cost
 	}
+	for c.ll.Len() > c.max || c.bytes > c.maxBytes {
+		c.remove(c.ll.Back())
+	}
+}
+
+func (c *pageCache) remove(e *list.Element) {
+	pe := e.Value.(*pageEntry)
+	c.ll.Remove(e)
+	delete(c.items, pe.key)
+	c.bytes -= pe.cost
 }
 
 const pageCSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fdfdfc;--muted:#5c6066;--link:#0b57d0;--visited:#6b3fa0;--rule:#e3e3e0;--code:#f3f3f1}
@@ -194,9 +237,35 @@ func renderArticle(s *Site, it *item) []byte {
 	d := &pageData{Site: s, Title: it.title(), Description: it.summary, Home: s.BaseURL, CSS: pageCSS, Item: toPageItem(it),
 		Feeds: map[string]string{"rss": s.URL(RSSName), "atom": s.URL(AtomName), "json": s.URL(JSONName)}}
 	var b bytes.Buffer
+	b.Grow(articlePageSize(s, it))
 	if err := pageTemplates.ExecuteTemplate(&b, "article", d); err != nil {
 		// The template and its data types are fixed; a failure is a bug.
 		return []byte("<!doctype html><title>error</title><p>This page could not be rendered.</p>")
 	}
-	return b.Bytes()
+	return fit(b.Bytes())
+}
+
+// articlePageSize estimates the size of an article's page, a little over: the
+// fixed part of the template with the CSS and the site's URLs, and what the
+// article adds.
+func articlePageSize(s *Site, it *item) int {
+	n := len(pageCSS) + 1152 + 8*len(s.BaseURL) + len(s.Title) + len(it.html) + 2*len(it.title()) + len(it.summary) + len(it.url) + len(it.link)
+	for _, s := range it.authors {
+		n += len(s) + 2
+	}
+	for _, s := range it.tags {
+		n += len(s) + 2
+	}
+	return n
+}
+
+// fit returns b, copied when a growing buffer left more than a quarter of it
+// spare: a rendered page is kept in the page cache, where its capacity, not its
+// length, is what it costs. (Less spare is what rounding an allocation up to
+// its size class leaves; a copy would keep it.)
+func fit(b []byte) []byte {
+	if cap(b)-len(b) > len(b)/4 {
+		return bytes.Clone(b)
+	}
+	return b
 }

@@ -2,10 +2,12 @@ package feed
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dropfeed/dropfeed/content"
 	"golang.org/x/net/html"
 )
 
@@ -139,4 +141,109 @@ func TestPageCacheBounded(t *testing.T) {
 	if c.get("a") != nil || c.get("j") == nil {
 		t.Errorf("pageCache(3): want the oldest evicted and the newest kept")
 	}
+}
+
+// checkPageCache checks the cache's count of bytes against its entries and
+// both of its bounds.
+func checkPageCache(t *testing.T, c *pageCache) {
+	t.Helper()
+	sum := 0
+	for e := c.ll.Front(); e != nil; e = e.Next() {
+		pe := e.Value.(*pageEntry)
+		if c.items[pe.key] != e {
+			t.Errorf("pageCache: entry %q is in the list but not in the map", pe.key)
+		}
+		sum += pe.cost
+	}
+	if c.bytes != sum || len(c.items) != c.ll.Len() {
+		t.Errorf("pageCache counts %d bytes, %d entries; entries hold %d bytes, %d in the list", c.bytes, len(c.items), sum, c.ll.Len())
+	}
+	if c.ll.Len() > c.max || c.bytes > c.maxBytes {
+		t.Errorf("pageCache holds %d pages, %d bytes; bounds %d, %d", c.ll.Len(), c.bytes, c.max, c.maxBytes)
+	}
+}
+
+// TestPageCacheBoundedBytes fills a cache whose byte bound binds before its
+// entry bound, and offers it pages too large to keep.
+func TestPageCacheBoundedBytes(t *testing.T) {
+	page := func(i, n int) (string, *File) {
+		return fmt.Sprint("k", i), &File{Path: fmt.Sprint("articles/", i, "/index.html"), Body: make([]byte, n)}
+	}
+	k0, f0 := page(0, 10_000)
+	cost := pageCost(k0, f0)
+	c := newPageCacheBytes(100, cost*11/2) // room for five such pages
+	for i := range 10 {
+		c.put(page(i, 10_000))
+		checkPageCache(t, c)
+	}
+	if c.ll.Len() != 5 {
+		t.Errorf("pageCache(%d bytes) after 10 puts of %d bytes holds %d pages, want 5", c.maxBytes, cost, c.ll.Len())
+	}
+	if c.get("k4") != nil || c.get("k5") == nil || c.get("k9") == nil {
+		t.Errorf("pageCache: want the oldest pages evicted and the newest kept")
+	}
+
+	// A page costing more than a quarter of the bound is served, not kept,
+	// and pushes nothing out.
+	kb, big := page(100, c.maxBytes/pageCacheMaxShare)
+	c.put(kb, big)
+	checkPageCache(t, c)
+	if c.get(kb) != nil || c.ll.Len() != 5 {
+		t.Errorf("pageCache kept a page of %d bytes (bound %d): %d pages", pageCost(kb, big), c.maxBytes, c.ll.Len())
+	}
+	// A cached page replaced by a version too large to keep is dropped.
+	_, grown := page(9, c.maxBytes)
+	c.put("k9", grown)
+	checkPageCache(t, c)
+	if c.get("k9") != nil {
+		t.Errorf("pageCache kept k9 grown to %d bytes", len(grown.Body))
+	}
+	// Replacing a page with a smaller version counts its new size.
+	_, small := page(8, 100)
+	c.put("k8", small)
+	checkPageCache(t, c)
+	if c.get("k8") != small {
+		t.Errorf("pageCache.get(k8) is not the version put last")
+	}
+}
+
+// TestArticlePageSize renders small and large pages: each fits its buffer
+// (the cache pays for capacity), and a bundle keeps only pages within the
+// cache's share.
+func TestArticlePageSize(t *testing.T) {
+	para := strings.Repeat("The council met again on Tuesday to discuss the bridge. ", 40)
+	tree := quirksTree + "-- big.txt --\nA very long report\nDate: 2026-09-03\n\n" + strings.Repeat(para+"\n\n", 60)
+	b := buildTxtar(t, testSite(), tree)
+	for _, a := range b.Articles() {
+		it := newItem(&b.site, a, nil)
+		body := renderArticle(&b.site, it)
+		if spare := cap(body) - len(body); spare > len(body)/4 {
+			t.Errorf("renderArticle(%s): %d bytes with %d spare, want at most a quarter", a.Path, len(body), spare)
+		}
+	}
+	var bigArt *content.Article
+	for _, a := range b.Articles() {
+		if a.Path == "big.txt" {
+			bigArt = a
+		}
+	}
+	if bigArt == nil {
+		t.Fatal("big.txt is not among the articles")
+	}
+	big := b.Page(bigArt)
+	if len(big.Body) < len(para)*60 {
+		t.Fatalf("Page(big.txt) is %d bytes, want the whole text", len(big.Body))
+	}
+	// A cache whose largest entry is smaller than the big page renders it on
+	// each request, and still keeps the small pages.
+	b.pages = newPageCacheBytes(pageCacheSize, len(big.Body)*8/10*pageCacheMaxShare)
+	if again := b.Page(bigArt); again == big || !bytes.Equal(again.Body, big.Body) || b.Page(bigArt) == again {
+		t.Errorf("Page(big.txt) with a cache of %d bytes: want the same bytes, rendered again each time", b.pages.maxBytes)
+	}
+	for _, a := range b.Articles() {
+		if a != bigArt && b.Page(a) != b.Page(a) {
+			t.Errorf("Page(%s) twice = two files, want the cached one", a.Path)
+		}
+	}
+	checkPageCache(t, b.pages)
 }
