@@ -10,6 +10,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	extast "github.com/yuin/goldmark/extension/ast"
 	goldhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 )
@@ -42,6 +43,11 @@ func markdownFor(unsafe bool) goldmark.Markdown {
 // Headings in code blocks, quotes and lists are not titles, and "#"
 // characters that do not close the heading ("# C#") stay in it.
 func scanMarkdown(body string, wantTitle bool) (title string, cut [2]int, summary string) {
+	if !wantTitle {
+		if summary, ok := summaryFromStart(body); ok {
+			return "", cut, summary
+		}
+	}
 	src := []byte(body)
 	doc := mdSafe().Parser().Parse(text.NewReader(src))
 	if wantTitle {
@@ -81,6 +87,62 @@ func firstParagraph(doc ast.Node, src []byte) (summary string, found bool) {
 		return ast.WalkContinue, nil
 	})
 	return summary, found
+}
+
+// summaryFromStart finds the first paragraph's summary by parsing only the
+// start of body, up to a blank line, longer and longer, rather than the
+// whole body. That gives what parsing all of it would when the part parsed
+// ends with a block that a blank line closes (a paragraph, heading, rule
+// or table) — the Markdown grammar never looks past the blank line to
+// decide what came before — and when the body defines no link references
+// (whose "[label]:" may come later and change the paragraph's links). ok
+// is false when no such start holds a paragraph with text: parse it all.
+func summaryFromStart(body string) (summary string, ok bool) {
+	return summaryFromStartAt(body, 256)
+}
+
+// summaryFromStartAt is summaryFromStart, parsing first at least the first
+// bytes of body.
+func summaryFromStartAt(body string, first int) (summary string, ok bool) {
+	if strings.Contains(body, "]:") {
+		return "", false
+	}
+	for want := first; ; want *= 2 {
+		end := afterBlankLine(body, want)
+		if end < 0 || end >= len(body) {
+			return "", false
+		}
+		src := []byte(body[:end])
+		doc := mdSafe().Parser().Parse(text.NewReader(src))
+		last := doc.LastChild()
+		if last == nil {
+			continue
+		}
+		switch last.Kind() {
+		case ast.KindParagraph, ast.KindHeading, ast.KindThematicBreak, extast.KindTable:
+			if summary, found := firstParagraph(doc, src); found {
+				return summary, true
+			}
+		}
+		want = max(want, end)
+	}
+}
+
+// afterBlankLine returns the offset just after the first blank line (only
+// spaces and tabs) that ends at or after offset from, or -1.
+func afterBlankLine(s string, from int) int {
+	for i := 0; i < len(s); {
+		nl := strings.IndexByte(s[i:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		end := i + nl + 1
+		if end > from && strings.Trim(s[i:i+nl], " \t") == "" && i > 0 {
+			return end
+		}
+		i = end
+	}
+	return -1
 }
 
 // lineAround returns the bounds of the line holding offset i, without its
