@@ -52,6 +52,13 @@ const forget = 90 * 24 * time.Hour
 
 var bucket = []byte("articles")
 
+// parsedBucket holds the cache of parsed files (see [Store.Cache]), and
+// under cacheKeyName the key it was made with.
+var (
+	parsedBucket = []byte("parsed")
+	cacheKeyName = []byte("\x00key")
+)
+
 // Options configure [Open]. The zero value opens for writing with a one-second lock timeout.
 type Options struct {
 	// ReadOnly opens the file without writing to it (for "check"); a missing
@@ -91,6 +98,11 @@ type Store struct {
 	gone, ids map[string][]string
 	swept     time.Time // when expire last ran
 	expired   []string  // records expire forgot, to delete at the next save
+
+	cacheKey string            // the key the cache on disk was made with
+	cache    map[string][]byte // the cache as loaded, until TakeCache
+	queued   map[string][]byte // cache entries to write at the next save; nil value: delete
+	newKey   string            // a key to write at the next save, with the cache emptied
 }
 
 // Open opens (creating when needed) the state file at path. warn is set when
@@ -165,6 +177,9 @@ func (s *Store) load(db *bolt.DB) error {
 			return nil
 		})
 	})
+	if err == nil {
+		err = s.loadCache(db)
+	}
 	s.index()
 	return err
 }
@@ -392,10 +407,13 @@ func stamp(a *content.Article, r *Record) *content.Article {
 }
 
 func (s *Store) save(dirty map[string]*Record, removed []string) error {
-	if s.readOnly || s.db == nil || (len(dirty) == 0 && len(removed) == 0) {
+	if s.readOnly || s.db == nil || (len(dirty) == 0 && len(removed) == 0 && len(s.queued) == 0 && s.newKey == "") {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.saveCache(tx); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
 			return err
@@ -408,7 +426,10 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 			}
 		}
 		var buf bytes.Buffer
-		for p, r := range dirty {
+		// In key order: bbolt inserts into one node until the commit
+		// splits it, so random order costs a memmove per record.
+		for _, p := range slices.Sorted(maps.Keys(dirty)) {
+			r := dirty[p]
 			buf.Reset()
 			if err := json.NewEncoder(&buf).Encode(r); err != nil {
 				return err
@@ -426,4 +447,89 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 func sameRecord(a, b Record) bool {
 	return a.ID == b.ID && a.Hash == b.Hash && a.Pinned == b.Pinned &&
 		a.FirstSeen.Equal(b.FirstSeen) && a.Changed.Equal(b.Changed) && a.Gone.Equal(b.Gone)
+}
+
+// The cache of parsed files: what a restart needs so that it does not parse
+// the files that did not change (see content.Index.Seed). The store keeps
+// it as opaque bytes per path, made with a key that names everything the
+// bytes depend on (the program, the parse settings); a cache made with
+// another key is dropped.
+
+func (s *Store) loadCache(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(parsedBucket)
+		if b == nil {
+			return nil
+		}
+		s.cacheKey = string(b.Get(cacheKeyName))
+		s.cache = make(map[string][]byte, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			if k[0] != 0 {
+				s.cache[string(k)] = bytes.Clone(v)
+			}
+			return nil
+		})
+	})
+}
+
+// TakeCache returns the cached entries, by path, when they were made with
+// key, and forgets them (they are the caller's now). With another key it
+// returns nil and empties the cache at the next save, which records key.
+func (s *Store) TakeCache(key string) map[string][]byte {
+	c := s.cache
+	s.cache = nil
+	if key != s.cacheKey {
+		s.newKey, s.queued = key, nil
+		return nil
+	}
+	return c
+}
+
+// Cache sets the cached entry of path (nil: delete it), written with the
+// next Apply or Update.
+func (s *Store) Cache(path string, entry []byte) {
+	if s.readOnly {
+		return
+	}
+	if s.queued == nil {
+		s.queued = make(map[string][]byte)
+	}
+	s.queued[path] = entry
+}
+
+func (s *Store) saveCache(tx *bolt.Tx) error {
+	if s.newKey != "" {
+		if err := tx.DeleteBucket(parsedBucket); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+	}
+	if s.newKey == "" && len(s.queued) == 0 {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(parsedBucket)
+	if err != nil {
+		return err
+	}
+	if s.newKey != "" {
+		if err := b.Put(cacheKeyName, []byte(s.newKey)); err != nil {
+			return err
+		}
+		s.cacheKey, s.newKey = s.newKey, ""
+	}
+	for _, p := range slices.Sorted(maps.Keys(s.queued)) {
+		v := s.queued[p]
+		if p == "" || p[0] == 0 {
+			continue
+		}
+		if v == nil {
+			err = b.Delete([]byte(p))
+		} else {
+			err = b.Put([]byte(p), v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.queued = nil
+	return nil
 }
