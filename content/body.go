@@ -145,7 +145,7 @@ func (f *bodyFile) load(b Body) (kept Body, ok bool) {
 	if fileSum(data) != f.sum {
 		return Body{}, false
 	}
-	s, _, err := decodeText(f.path, data)
+	s, _, err := decodeText(f.path, data, true)
 	if err != nil {
 		return Body{}, false
 	}

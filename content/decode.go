@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
@@ -17,7 +19,10 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // removes control characters that XML cannot carry (with a warning), and
 // NFC-normalizes. Bytes that are neither UTF-8 nor Windows-1252, or NUL bytes,
 // make the file [ErrBinary].
-func decodeText(path string, data []byte) (string, []Warning, error) {
+//
+// With own set, data belongs to the call: the text may share its memory, so
+// data must not change afterwards.
+func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 	var warns []Warning
 	for bytes.HasPrefix(data, utf8BOM) { // some tools add a second one
 		data = data[len(utf8BOM):]
@@ -27,7 +32,11 @@ func decodeText(path string, data []byte) (string, []Warning, error) {
 	}
 	var s string
 	if utf8.Valid(data) {
-		s = string(data)
+		if own && len(data) > 0 {
+			s = unsafe.String(&data[0], len(data))
+		} else {
+			s = string(data)
+		}
 	} else {
 		line := lineAt(data, firstInvalid(data))
 		for i, b := range data {
@@ -47,14 +56,77 @@ func decodeText(path string, data []byte) (string, []Warning, error) {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
 	}
-	if clean, line, n := stripControls(s); n > 0 {
-		s = clean
-		warns = append(warns, Warning{Path: path, Line: line, Msg: fmt.Sprintf("removed %d control character(s)", n)})
+	legal, inert := scanText(s)
+	if !legal {
+		if clean, line, n := stripControls(s); n > 0 {
+			s = clean
+			warns = append(warns, Warning{Path: path, Line: line, Msg: fmt.Sprintf("removed %d control character(s)", n)})
+		}
 	}
-	if !norm.NFC.IsNormalString(s) {
+	if !inert && !norm.NFC.IsNormalString(s) {
 		s = norm.NFC.String(s)
 	}
 	return s, warns, nil
+}
+
+// scanText reports, in one pass, whether s holds no rune illegalRune
+// rejects, and whether it is NFC because each of its runes is NFC-inert
+// (see [nfcInert]); inert is false when it cannot tell.
+func scanText(s string) (legal, inert bool) {
+	inert = true
+	for i := 0; i < len(s); {
+		i = plainASCII(s, i)
+		if i == len(s) {
+			break
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+				return false, false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if illegalRune(r) {
+			return false, false
+		}
+		inert = inert && nfcInert(r)
+		i += n
+	}
+	return true, inert
+}
+
+// nfcInertBlocks says, for each block of 256 runes below U+20000, which
+// runes are NFC-inert; a block is worked out when one of its runes is
+// first seen.
+var nfcInertBlocks [0x200]struct {
+	once  sync.Once
+	inert [4]uint64
+}
+
+// nfcInert reports whether r is NFC-inert: its quick check is Yes and its
+// combining class 0, so that it neither changes nor combines with any
+// neighbour under NFC. A text of such runes (and ASCII) is NFC, which the
+// Unicode quick check says without looking further (UAX #15, 9). Runes
+// from U+20000 up count as not inert.
+func nfcInert(r rune) bool {
+	if r < 0 || r >= 0x20000 {
+		return false
+	}
+	b := &nfcInertBlocks[r>>8]
+	b.once.Do(func() {
+		for i := range 256 {
+			c := r&^0xFF | rune(i)
+			if !utf8.ValidRune(c) {
+				continue
+			}
+			s := string(c)
+			if p := norm.NFC.PropertiesString(s); p.CCC() == 0 && p.BoundaryBefore() && norm.NFC.IsNormalString(s) {
+				b.inert[i>>6] |= 1 << (i & 63)
+			}
+		}
+	})
+	return b.inert[r>>6&3]&(1<<(r&63)) != 0
 }
 
 // lineAt returns the 1-based line of byte offset i, counting LF, CRLF and a

@@ -69,7 +69,7 @@ func nodeDiff(got, want *yaml.Node, where string) string {
 
 // frontMatterOf returns the front matter of a Markdown file, or false.
 func frontMatterOf(data []byte) (string, bool) {
-	s, _, err := decodeText("a.md", data)
+	s, _, err := decodeText("a.md", data, false)
 	if err != nil {
 		return "", false
 	}

@@ -48,7 +48,7 @@ func TestSummaryFromStartCorpus(t *testing.T) {
 	opt.Format = "md"
 	took := 0
 	for i := range n {
-		s, _, err := decodeText("a.md", corpus.Generate(i, opt).Data)
+		s, _, err := decodeText("a.md", corpus.Generate(i, opt).Data, false)
 		if err != nil {
 			t.Fatal(err)
 		}

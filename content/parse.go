@@ -32,7 +32,8 @@ func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, er
 }
 
 // parse is [Parse]; with fsys set, the article does not keep its body (nor
-// anything else of data) but reads it again from fsys when it is rendered.
+// anything else of data) but reads it again from fsys when it is rendered,
+// and data belongs to the call (it must not change afterwards).
 func parse(p string, data []byte, modTime time.Time, opts Options, fsys fs.FS) (*Article, error) {
 	f := FormatOf(p)
 	if f == 0 {
@@ -44,7 +45,7 @@ func parse(p string, data []byte, modTime time.Time, opts Options, fsys fs.FS) (
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errAt(p, 0, ErrEmpty)
 	}
-	s, warns, err := decodeText(p, data)
+	s, warns, err := decodeText(p, data, fsys != nil)
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,12 @@ func collapseSpace(s string) string {
 }
 
 // firstIllegal returns the index of the first rune illegalRune rejects, or -1.
-// ASCII is checked a byte at a time.
 func firstIllegal(s string) int {
 	for i := 0; i < len(s); {
+		i = plainASCII(s, i)
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
@@ -58,4 +61,35 @@ func firstIllegal(s string) int {
 		i += n
 	}
 	return -1
+}
+
+// plainASCII returns the index of the first byte of s at or after i that is
+// not printable ASCII, a tab or a line feed (or len(s)), looking at eight
+// bytes at a time.
+func plainASCII(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&highs != 0 {
+			break // not ASCII
+		}
+		// A byte below 0x20 (the bytes being ASCII, the classic test is
+		// exact), or a DEL (a zero byte in w^0x7F…).
+		ctl := (w - 0x20*ones) &^ w & highs
+		del := (w ^ 0x7F*ones - ones) &^ (w ^ 0x7F*ones) & highs
+		if ctl|del != 0 {
+			for j := i; j < i+8; j++ {
+				if c := s[j]; c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+					return j
+				}
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+			return i
+		}
+	}
+	return i
 }
