@@ -119,6 +119,9 @@ func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err := rfs.check("readdir", name); err != nil {
 		return nil, err
 	}
+	if entries, ok := rfs.readDirFast(name); ok {
+		return entries, nil
+	}
 	f, err := rfs.root.Open(name)
 	if err != nil {
 		return nil, err

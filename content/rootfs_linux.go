@@ -4,9 +4,12 @@ package content
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -131,11 +134,13 @@ func fstat(fd int, st *unix.Stat_t) error {
 	}
 }
 
-// readFD reads fd to its end, expecting size bytes; tooBig reports more
-// than limit.
+// readFD reads fd to its end, expecting size bytes (its size when it was
+// opened); tooBig reports more than limit. A first read that returns
+// exactly size bytes is taken as the whole file, without another read to
+// see the end: the file as it was when its size was taken.
 func readFD(fd int, size, limit int64) (data []byte, tooBig bool, err error) {
 	buf := make([]byte, 0, max(size, 511)+1) // +1: the EOF is seen without growing
-	for {
+	for first := true; ; first = false {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
@@ -152,5 +157,122 @@ func readFD(fd int, size, limit int64) (data []byte, tooBig bool, err error) {
 		if int64(len(buf)) > limit {
 			return nil, true, nil
 		}
+		if first && int64(n) == size && size > 0 {
+			return buf, false, nil
+		}
 	}
+}
+
+// readDirFast lists the folder name beneath the content folder and stats
+// each entry there (fstatat, not following links), on two goroutines for a
+// large folder, where os.Root stats one entry after the other. Entries
+// gone by their stat are left out, as os.Root leaves them out; their Info
+// is what os.Root gives. ok is false when the caller must go through the
+// root.
+func (rfs *rootFS) readDirFast(name string) (entries []fs.DirEntry, ok bool) {
+	fd, ok := rfs.openBeneath(name, unix.O_DIRECTORY)
+	if !ok {
+		return nil, false
+	}
+	dir := os.NewFile(uintptr(fd), rfs.root.Name()+"/"+name)
+	defer dir.Close()
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return nil, false
+	}
+	slices.Sort(names)
+	all := make([]dirEntry, len(names))
+	errs := make([]error, len(names))
+	stat := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			all[i].name = names[i]
+			errs[i] = fstatat(fd, names[i], &all[i].st)
+		}
+	}
+	if half := len(names) / 2; half >= 32 {
+		var wg sync.WaitGroup
+		wg.Go(func() { stat(0, half) })
+		stat(half, len(names))
+		wg.Wait()
+	} else {
+		stat(0, len(names))
+	}
+	runtime.KeepAlive(dir)
+	entries = make([]fs.DirEntry, 0, len(names))
+	for i := range all {
+		switch {
+		case errs[i] == nil:
+			entries = append(entries, &all[i])
+		case !errors.Is(errs[i], unix.ENOENT):
+			return nil, false // let the root say what is wrong
+		}
+	}
+	return entries, true
+}
+
+// fstatat lstats name in the folder dirfd into st, in package syscall's
+// form, which os.FileInfo.Sys gives.
+func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
+	var u unix.Stat_t
+	for {
+		err := unix.Fstatat(dirfd, name, &u, unix.AT_SYMLINK_NOFOLLOW)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	*st = syscall.Stat_t{Dev: u.Dev, Ino: u.Ino, Nlink: u.Nlink, Mode: u.Mode, Uid: u.Uid, Gid: u.Gid,
+		Rdev: u.Rdev, Size: u.Size, Blksize: u.Blksize, Blocks: u.Blocks,
+		Atim: syscall.Timespec{Sec: u.Atim.Sec, Nsec: u.Atim.Nsec},
+		Mtim: syscall.Timespec{Sec: u.Mtim.Sec, Nsec: u.Mtim.Nsec},
+		Ctim: syscall.Timespec{Sec: u.Ctim.Sec, Nsec: u.Ctim.Nsec}}
+	return nil
+}
+
+// dirEntry is a folder entry with its lstat, as [os.Root] lists them: Info
+// has the same name, size, mode (converted as package os converts it),
+// modification time and Sys.
+type dirEntry struct {
+	name string
+	st   syscall.Stat_t
+}
+
+func (e *dirEntry) Name() string               { return e.name }
+func (e *dirEntry) IsDir() bool                { return e.Mode().IsDir() }
+func (e *dirEntry) Type() fs.FileMode          { return e.Mode().Type() }
+func (e *dirEntry) Info() (fs.FileInfo, error) { return e, nil }
+func (e *dirEntry) Size() int64                { return e.st.Size }
+func (e *dirEntry) ModTime() time.Time         { return time.Unix(e.st.Mtim.Unix()) }
+func (e *dirEntry) Sys() any                   { return &e.st }
+func (e *dirEntry) String() string             { return fs.FormatDirEntry(e) }
+
+func (e *dirEntry) Mode() fs.FileMode {
+	m := fs.FileMode(e.st.Mode & 0o777)
+	switch e.st.Mode & syscall.S_IFMT {
+	case syscall.S_IFBLK:
+		m |= fs.ModeDevice
+	case syscall.S_IFCHR:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFDIR:
+		m |= fs.ModeDir
+	case syscall.S_IFIFO:
+		m |= fs.ModeNamedPipe
+	case syscall.S_IFLNK:
+		m |= fs.ModeSymlink
+	case syscall.S_IFSOCK:
+		m |= fs.ModeSocket
+	}
+	if e.st.Mode&syscall.S_ISGID != 0 {
+		m |= fs.ModeSetgid
+	}
+	if e.st.Mode&syscall.S_ISUID != 0 {
+		m |= fs.ModeSetuid
+	}
+	if e.st.Mode&syscall.S_ISVTX != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
 }

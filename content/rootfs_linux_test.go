@@ -3,10 +3,12 @@ package content_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,4 +125,59 @@ func TestRootFSDisk(t *testing.T) {
 			t.Errorf("HTML() of a body whose file is now a FIFO = %q, want the summary", got)
 		}
 	}, unblockFIFO(filepath.Join(dir, "real.md")))
+}
+
+// TestRootFSReadDir: RootFS lists a folder as os.Root does, with the same
+// names, types and Info (size, mode, time, inode), for every awkward entry
+// and in a large folder, whose entries are stat'ed on two goroutines.
+func TestRootFSReadDir(t *testing.T) {
+	dir := diskTree(t)
+	big := filepath.Join(dir, "big")
+	if err := os.Mkdir(big, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 150 {
+		if err := os.WriteFile(filepath.Join(big, fmt.Sprintf("%03d.md", i)), []byte(strings.Repeat("x", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "setuid.md"), []byte("# S\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "setuid.md"), 0o4755|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	for _, d := range []string{".", "news", "big"} {
+		got, err := fs.ReadDir(content.RootFS(root), d)
+		if err != nil {
+			t.Fatalf("ReadDir(RootFS, %s): %v", d, err)
+		}
+		want, err := fs.ReadDir(root.FS(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ReadDir(RootFS, %s): %d entries, want %d", d, len(got), len(want))
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			gi, err1 := g.Info()
+			wi, err2 := w.Info()
+			if err1 != nil || err2 != nil {
+				t.Fatalf("Info of %s: %v, %v", g.Name(), err1, err2)
+			}
+			gs, wsys := gi.Sys().(*syscall.Stat_t), wi.Sys().(*syscall.Stat_t)
+			if g.Name() != w.Name() || g.Type() != w.Type() || g.IsDir() != w.IsDir() || gi.Name() != wi.Name() ||
+				gi.Size() != wi.Size() || gi.Mode() != wi.Mode() || !gi.ModTime().Equal(wi.ModTime()) ||
+				gs == nil || wsys == nil || gs.Ino != wsys.Ino || gs.Dev != wsys.Dev {
+				t.Errorf("ReadDir(RootFS, %s)[%d] = %v (%v %v %v), want %v (%v %v %v)", d, i,
+					g, gi.Size(), gi.Mode(), gi.ModTime(), w, wi.Size(), wi.Mode(), wi.ModTime())
+			}
+		}
+	}
 }

@@ -3,6 +3,7 @@
 package content
 
 import (
+	"io/fs"
 	"os"
 	"time"
 )
@@ -13,6 +14,8 @@ type fastRoot struct{}
 func (*fastRoot) close() {}
 
 func (rfs *rootFS) openFast(string, int) (*os.File, bool) { return nil, false }
+
+func (rfs *rootFS) readDirFast(string) ([]fs.DirEntry, bool) { return nil, false }
 
 func (rfs *rootFS) readFast(string, int64) ([]byte, time.Time, error, bool) {
 	return nil, time.Time{}, nil, false
