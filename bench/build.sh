@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # Cold build of the feeds, side by side: dropfeed vs Hugo (Debian's) vs the
-# read-and-split floor, over the same Markdown corpus, for each size in SIZES.
-# Prints medians of RUNS runs (wall seconds, peak RSS from /usr/bin/time -v)
-# and the ratios. Installs hugo from Debian if missing; makes its corpora with
-# the repo's own generator.
+# read-and-split floor, over the same Markdown corpus, for each size in SIZES
+# (issue #6, goal 1). Prints medians of RUNS runs: wall seconds, CPU seconds
+# (user + system) and cores used (CPU / wall), and peak resident memory
+# (/usr/bin/time's maximum RSS, as -v prints it), then the ratios.
 #
-#   bash bench/build.sh                 # SIZES="10000 50000" RUNS=3
-#   SIZES=10000 RUNS=5 bash bench/build.sh
+# Like for like: Hugo renders only its home RSS feed (the 50 newest, no
+# taxonomy or section pages), and dropfeed runs with -pages=false and
+# tag_feeds: false, which still writes more (RSS, Atom, JSON Feed and the
+# index page, each with a .gz copy). With PAGES=1 (the default), both also
+# build every article page: dropfeed without -pages=false, Hugo with a
+# one-line page layout.
+#
+# Installs hugo and time from Debian if missing; makes its corpora with the
+# repo's own generator, in /dev/shm when it can.
+#
+#   bash bench/build.sh                       # SIZES="10000 50000" RUNS=3 PAGES=1
+#   SIZES=10000 RUNS=5 PAGES=0 bash bench/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"10000 50000"}
 RUNS=${RUNS:-3}
+PAGES=${PAGES:-1}
 if ! command -v hugo >/dev/null || ! command -v bc >/dev/null || [ ! -x /usr/bin/time ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo time bc >/dev/null
 fi
@@ -22,23 +33,33 @@ go build -o "$work/floor" ./bench/floor
 
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-# run CMD...: prints "wall_seconds peak_kib"
-measure() { /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; cat "$work/time" >&2; }; cat "$work/time" | tail -1; }
+# measure CMD...: prints "wall_seconds peak_kib cpu_seconds"
+measure() {
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; cat "$work/time" >&2; }
+  tail -1 "$work/time" | awk '{print $1, $2, $3 + $4}'
+}
 
-printf "%-8s %-22s %10s %12s\n" articles tool "wall (s)" "peak (MiB)"
+tools="floor dropfeed hugo"
+if [ "$PAGES" = 1 ]; then tools="$tools dropfeed-pages hugo-pages"; fi
+printf "%-8s %-16s %9s %9s %6s %11s\n" articles tool "wall (s)" "cpu (s)" cores "peak (MiB)"
 for n in $SIZES; do
   site="$work/hugo-$n"
-  mkdir -p "$site"
+  mkdir -p "$site/layouts/_default"
   "$work/gencorpus" -n "$n" -format md -out "$site/content/posts" 2>/dev/null
-  cat > "$site/hugo.toml" <<TOML
+  for kind in feeds pages; do
+    disable='"page", "section"'
+    if [ $kind = pages ]; then disable='"section"'; fi
+    cat > "$site/$kind.toml" <<TOML
 baseURL = "https://news.example.com/"
 title = "Bench"
-disableKinds = ["page", "section", "taxonomy", "term", "sitemap", "robotsTXT", "404"]
+disableKinds = [$disable, "taxonomy", "term", "sitemap", "robotsTXT", "404"]
 [outputs]
 home = ["RSS"]
 [services.rss]
 limit = 50
 TOML
+  done
+  echo '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}' > "$site/layouts/_default/single.html"
   cat > "$work/dropfeed-$n.yaml" <<YAML
 title: Bench
 content: $site/content/posts
@@ -48,23 +69,31 @@ tag_feeds: false
 YAML
   # warm the page cache once
   "$work/floor" "$site/content/posts" >/dev/null
-  declare -A wall mem
-  for tool in floor dropfeed dropfeed-pages hugo; do
-    : > "$work/w"; : > "$work/m"
+  declare -A wall mem cpu
+  for tool in $tools; do
+    : > "$work/w"; : > "$work/m"; : > "$work/c"
     for _ in $(seq "$RUNS"); do
       rm -rf "$work/out" "$site/public" "$work/state.db"
       case $tool in
         floor) r=$(measure "$work/floor" "$site/content/posts") ;;
         dropfeed) r=$(measure "$work/dropfeed" build -config "$work/dropfeed-$n.yaml" -out "$work/out" -state "$work/state.db" -pages=false) ;;
         dropfeed-pages) r=$(measure "$work/dropfeed" build -config "$work/dropfeed-$n.yaml" -out "$work/out" -state "$work/state.db") ;;
-        hugo) r=$(measure hugo --quiet -s "$site" -d "$site/public") ;;
+        hugo) r=$(measure hugo --quiet --config "$site/feeds.toml" -s "$site" -d "$site/public") ;;
+        hugo-pages) r=$(measure hugo --quiet --config "$site/pages.toml" -s "$site" -d "$site/public") ;;
       esac
-      echo "${r% *}" >> "$work/w"; echo "${r#* }" >> "$work/m"
+      read -r w m c <<< "$r"
+      echo "$w" >> "$work/w"; echo "$m" >> "$work/m"; echo "$c" >> "$work/c"
     done
-    wall[$tool]=$(median < "$work/w"); mem[$tool]=$(median < "$work/m")
-    printf "%-8s %-22s %10.3f %12.1f\n" "$n" "$tool" "${wall[$tool]}" "$(echo "${mem[$tool]} / 1024" | bc -l)"
+    wall[$tool]=$(median < "$work/w"); mem[$tool]=$(median < "$work/m"); cpu[$tool]=$(median < "$work/c")
+    printf "%-8s %-16s %9.3f %9.3f %6.2f %11.1f\n" "$n" "$tool" "${wall[$tool]}" "${cpu[$tool]}" \
+      "$(echo "${cpu[$tool]} / ${wall[$tool]}" | bc -l)" "$(echo "${mem[$tool]} / 1024" | bc -l)"
   done
-  printf "%-8s ratios: dropfeed/hugo time %.2f (goal <= 0.2), dropfeed/floor time %.2f (goal <= 2), dropfeed/hugo peak memory %.2f (goal <= 0.1 at 50k)\n" "$n" \
+  printf "%-8s feeds: dropfeed/hugo time %.2f (goal <= 0.2), dropfeed/floor time %.2f (goal <= 2), dropfeed/hugo peak memory %.3f (goal <= 0.1 at 50k)\n" "$n" \
     "$(echo "${wall[dropfeed]} / ${wall[hugo]}" | bc -l)" "$(echo "${wall[dropfeed]} / ${wall[floor]}" | bc -l)" "$(echo "${mem[dropfeed]} / ${mem[hugo]}" | bc -l)"
+  if [ "$PAGES" = 1 ]; then
+    printf "%-8s pages: dropfeed/hugo time %.2f, dropfeed/floor time %.2f, dropfeed/hugo peak memory %.3f (no goal)\n" "$n" \
+      "$(echo "${wall[dropfeed-pages]} / ${wall[hugo-pages]}" | bc -l)" "$(echo "${wall[dropfeed-pages]} / ${wall[floor]}" | bc -l)" \
+      "$(echo "${mem[dropfeed-pages]} / ${mem[hugo-pages]}" | bc -l)"
+  fi
   rm -rf "$site"
 done
