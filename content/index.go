@@ -433,7 +433,7 @@ func (x *Index) parseReady(p string, info fs.FileInfo, force bool) (a *Article, 
 	if err != nil || res.notReady != "" {
 		return nil, res.notReady, err
 	}
-	a, err = Parse(p, res.data, info.ModTime(), x.opts)
+	a, err = parse(p, res.data, info.ModTime(), x.opts, x.fsys) // the body is read again when rendered
 	return a, "", err
 }
 

@@ -242,6 +242,7 @@ type daemon struct {
 	root    *os.Root
 	idx     *content.Index
 	state   *state.Store
+	seed    map[string][]byte  // cached articles to seed the first index with
 	sel     *content.Selection // the stamped articles and which are shown; nil after a reload
 	builder *feed.Builder      // keeps rendered items between rebuilds; nil after a reload
 	pub     *publisher         // WebSub pings; nil without a hub
@@ -281,6 +282,9 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	d.state = st
+	// The articles parsed by the previous run, so that files that did not
+	// change since are not read and parsed again.
+	d.seed = st.TakeCache(content.CacheKey(d.opts))
 	defer func() {
 		if d.root != nil {
 			d.root.Close()
@@ -447,6 +451,17 @@ func (d *daemon) logArticleWarnings(ch content.Changes) {
 	}
 }
 
+// cacheChanges queues the parse cache entries of what an index update
+// changed, for the state store to write with its next update.
+func (d *daemon) cacheChanges(ch content.Changes) {
+	for _, l := range [][]string{ch.Added, ch.Changed, ch.Removed} {
+		for _, p := range l {
+			e, _ := d.idx.CacheEntry(p) // nil (removed) when there is none
+			d.state.Cache(p, e)
+		}
+	}
+}
+
 // changed returns what an index update changed, as the paths of the
 // articles gone and the articles added or changed, read from the index as
 // it is now (a path can be both removed and added within one update).
@@ -481,6 +496,16 @@ func (d *daemon) reopen() error {
 	if d.idx == nil {
 		d.idx = content.NewIndex(content.RootFS(root), d.opts)
 		d.idx.SetReadiness(&content.Readiness{MaxDefer: maxDefer})
+		bad := 0
+		for p, e := range d.seed {
+			if d.idx.Seed(p, e) != nil {
+				bad++
+			}
+		}
+		if bad > 0 {
+			d.log.Warn("some cached articles could not be read; their files are parsed again", "count", bad)
+		}
+		d.seed = nil
 	} else {
 		d.idx.SetFS(content.RootFS(root))
 	}
@@ -494,6 +519,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		return
 	}
 	now := time.Now()
+	d.cacheChanges(ch)
 	var sc content.SelectionChange
 	if d.sel == nil {
 		// The first build (or one after a reload): every article.
@@ -594,6 +620,7 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	d.builder = nil // the site settings may have changed
 	d.idx = nil     // settings such as the time zone change every parse
 	d.sel = nil
+	d.state.TakeCache(content.CacheKey(d.opts)) // a new key empties the cache
 	if d.root != nil {
 		d.root.Close()
 		d.root = nil
