@@ -31,9 +31,14 @@ func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 		return "", nil, errAt(path, lineAt(data, i), fmt.Errorf("%w: NUL byte", ErrBinary))
 	}
 	var s string
-	if utf8.Valid(data) {
-		if own && len(data) > 0 {
-			s = unsafe.String(&data[0], len(data))
+	var view string // data as a string, to scan without copying it
+	if len(data) > 0 {
+		view = unsafe.String(&data[0], len(data))
+	}
+	valid, legal, inert := scanText(view)
+	if valid {
+		if own {
+			s = view
 		} else {
 			s = string(data)
 		}
@@ -52,11 +57,11 @@ func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 		s = string(dec)
 		warns = append(warns, Warning{Path: path, Line: line, Msg: "not valid UTF-8; decoded as Windows-1252"})
 	}
-	if strings.Contains(s, "\r") {
+	if !valid || !legal && strings.Contains(s, "\r") {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
+		_, legal, inert = scanText(s)
 	}
-	legal, inert := scanText(s)
 	if !legal {
 		if clean, line, n := stripControls(s); n > 0 {
 			s = clean
@@ -69,31 +74,33 @@ func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 	return s, warns, nil
 }
 
-// scanText reports, in one pass, whether s holds no rune illegalRune
-// rejects, and whether it is NFC because each of its runes is NFC-inert
-// (see [nfcInert]); inert is false when it cannot tell.
-func scanText(s string) (legal, inert bool) {
-	inert = true
+// scanText reports, in one pass, whether s is valid UTF-8; if so, whether
+// it holds no rune illegalRune rejects (a CR counts as one); and if so,
+// whether it is NFC because each of its runes is NFC-inert (see
+// [nfcInert]). What it cannot tell is false.
+func scanText(s string) (valid, legal, inert bool) {
+	legal, inert = true, true
 	for i := 0; i < len(s); {
 		i = plainASCII(s, i)
 		if i == len(s) {
 			break
 		}
 		if c := s[i]; c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
-				return false, false
-			}
+			legal, inert = false, false // a control character
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return false, false, false
+		}
 		if illegalRune(r) {
-			return false, false
+			legal, inert = false, false
 		}
 		inert = inert && nfcInert(r)
 		i += n
 	}
-	return true, inert
+	return true, legal, inert
 }
 
 // nfcInertBlocks says, for each block of 256 runes below U+20000, which

@@ -19,6 +19,16 @@ func naiveIllegal(s string) int {
 	return -1
 }
 
+// TestScanTextInvalid: scanText tells valid UTF-8 as utf8.ValidString does.
+func TestScanTextInvalid(t *testing.T) {
+	for _, s := range []string{"", "abc", "caf\xe9", "\xed\xa0\x80", "\xc0\xaf", "ok \xff", "\uFFFD", "a\u00e9\U0001F680",
+		strings.Repeat("a", 20) + "\x80", strings.Repeat("é", 9) + "\xe2\x82"} {
+		if valid, _, _ := scanText(s); valid != utf8.ValidString(s) {
+			t.Errorf("scanText(%q) valid = %v, want %v", s, valid, utf8.ValidString(s))
+		}
+	}
+}
+
 // TestScanText: the eight-bytes-at-a-time scans find what a rune-by-rune
 // scan finds, and a text scanText calls inert is NFC, on random text of
 // ASCII, controls, DEL, tabs and line feeds, letters with and without
@@ -38,7 +48,10 @@ func TestScanText(t *testing.T) {
 		if got := firstIllegal(s); got != want {
 			t.Fatalf("firstIllegal(%q) = %d, want %d", s, got, want)
 		}
-		legal, inert := scanText(s)
+		valid, legal, inert := scanText(s)
+		if !valid {
+			t.Fatalf("scanText(%q) valid = false", s)
+		}
 		if legal != (want < 0) {
 			t.Fatalf("scanText(%q) legal = %v, want %v", s, legal, want < 0)
 		}

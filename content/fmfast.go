@@ -22,8 +22,10 @@ func simpleFrontMatter(fm string) (root *yaml.Node, ok bool) {
 	if !simpleChars(fm) {
 		return nil, false
 	}
-	root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 0, Column: 1}
-	lines := fmLines{s: fm}
+	var nodes nodeArena
+	root = nodes.new()
+	*root = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 0, Column: 1, Content: make([]*yaml.Node, 0, 16)}
+	lines := fmLines{s: fm, nodes: &nodes}
 	for {
 		l, n, more := lines.next()
 		if !more {
@@ -39,15 +41,16 @@ func simpleFrontMatter(fm string) (root *yaml.Node, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: n, Column: 1}
+		k := nodes.new()
+		*k = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: n, Column: 1}
 		var v *yaml.Node
 		switch rest = strings.TrimLeft(rest, " "); {
 		case rest == "":
 			v, ok = blockSequence(&lines, n, len(key)+2)
 		case rest[0] == '[':
-			v, ok = flowSequence(rest, n, len(l)-len(rest)+1)
+			v, ok = flowSequence(&nodes, rest, n, len(l)-len(rest)+1)
 		default:
-			v, ok = scalarNode(rest, false, n, len(l)-len(rest)+1)
+			v, ok = scalarNode(&nodes, rest, false, n, len(l)-len(rest)+1)
 		}
 		if !ok {
 			return nil, false
@@ -62,8 +65,20 @@ func simpleFrontMatter(fm string) (root *yaml.Node, ok bool) {
 
 // fmLines steps through the lines of front matter, numbered from 1.
 type fmLines struct {
-	s string
-	n int
+	s     string
+	n     int
+	nodes *nodeArena
+}
+
+// nodeArena allocates the nodes of one front matter a few dozen at a time.
+type nodeArena struct{ buf []yaml.Node }
+
+func (a *nodeArena) new() *yaml.Node {
+	if len(a.buf) == cap(a.buf) {
+		a.buf = make([]yaml.Node, 0, 16)
+	}
+	a.buf = a.buf[:len(a.buf)+1]
+	return &a.buf[len(a.buf)-1]
 }
 
 func (ls *fmLines) next() (line string, n int, ok bool) {
@@ -137,10 +152,13 @@ func blockSequence(lines *fmLines, n, col int) (*yaml.Node, bool) {
 		if more && !blankOrComment(next) && next[0] == ' ' {
 			return nil, false // an indented value on the next line
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n, Column: col}, true
+		v := lines.nodes.new()
+		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n, Column: col}
+		return v, true
 	}
 	indent := len(next) - len(strings.TrimLeft(next, " "))
-	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n + 1, Column: indent + 1}
+	seq := lines.nodes.new()
+	*seq = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n + 1, Column: indent + 1}
 	for {
 		next, more := lines.peek()
 		if !more {
@@ -167,7 +185,7 @@ func blockSequence(lines *fmLines, n, col int) (*yaml.Node, bool) {
 		if rest == "" {
 			return nil, false
 		}
-		item, ok := scalarNode(rest, false, ln, len(l)-len(rest)+1)
+		item, ok := scalarNode(lines.nodes, rest, false, ln, len(l)-len(rest)+1)
 		if !ok {
 			return nil, false
 		}
@@ -184,8 +202,9 @@ func isItem(l string) bool {
 
 // flowSequence reads "[a, 'b', "c"]" (the rest of line n from column col),
 // nothing but spaces after it.
-func flowSequence(s string, n, col int) (*yaml.Node, bool) {
-	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: n, Column: col}
+func flowSequence(nodes *nodeArena, s string, n, col int) (*yaml.Node, bool) {
+	seq := nodes.new()
+	*seq = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Line: n, Column: col}
 	s = strings.TrimLeft(s[1:], " ")
 	if rest, ok := strings.CutPrefix(s, "]"); ok {
 		return seq, strings.Trim(rest, " ") == ""
@@ -208,7 +227,7 @@ func flowSequence(s string, n, col int) (*yaml.Node, bool) {
 			}
 		}
 		item, s = strings.TrimRight(s[:end], " "), strings.TrimLeft(s[end:], " ")
-		node, ok := scalarNode(item, true, n, 0)
+		node, ok := scalarNode(nodes, item, true, n, 0)
 		if !ok {
 			return nil, false
 		}
@@ -248,12 +267,13 @@ func quotedEnd(s string) int {
 
 // scalarNode reads s, the rest of a line (or an item of a flow sequence,
 // when flow), as one scalar.
-func scalarNode(s string, flow bool, n, col int) (*yaml.Node, bool) {
+func scalarNode(nodes *nodeArena, s string, flow bool, n, col int) (*yaml.Node, bool) {
 	s = strings.TrimRight(s, " ")
 	if s == "" {
 		return nil, false
 	}
-	node := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n, Column: col}
+	node := nodes.new()
+	*node = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n, Column: col}
 	switch s[0] {
 	case '\'':
 		if quotedEnd(s) != len(s) {

@@ -61,7 +61,7 @@ func checkMarkdown(p, body string, bodyLine int, limit int64) error {
 			open = open[:0] // a blank line ends the paragraph, and the link parser's state
 			continue
 		}
-		if !strings.ContainsAny(l, "[]") {
+		if strings.IndexByte(l, '[') < 0 && strings.IndexByte(l, ']') < 0 {
 			continue
 		}
 		scan += sc.destinationScan(l)

@@ -1,9 +1,11 @@
 package content
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // collapseSpace trims white space and turns each run of it inside s into
@@ -68,9 +70,9 @@ func firstIllegal(s string) int {
 // bytes at a time.
 func plainASCII(s string, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
 		if w&highs != 0 {
 			break // not ASCII
 		}
@@ -80,14 +82,14 @@ func plainASCII(s string, i int) int {
 		del := (w ^ 0x7F*ones - ones) &^ (w ^ 0x7F*ones) & highs
 		if ctl|del != 0 {
 			for j := i; j < i+8; j++ {
-				if c := s[j]; c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+				if c := b[j]; c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
 					return j
 				}
 			}
 		}
 	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+	for ; i < len(b); i++ {
+		if c := b[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
 			return i
 		}
 	}
