@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, "", fmt.Errorf("create state folder: %w", err)
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	db, err := bolt.Open(path, 0o644, boltOptions(opts.Timeout, opts.ReadOnly))
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, "", fmt.Errorf("open state %s: %w", path, ErrLocked)
 	}
@@ -138,7 +139,7 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 		if rerr := os.Rename(path, aside); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			return nil, "", fmt.Errorf("open state %s: %w (and set it aside: %v)", path, err, rerr)
 		}
-		db, err2 := bolt.Open(path, 0o644, &bolt.Options{Timeout: opts.Timeout})
+		db, err2 := bolt.Open(path, 0o644, boltOptions(opts.Timeout, false))
 		if err2 != nil {
 			return nil, "", fmt.Errorf("create state %s: %w", path, err2)
 		}
@@ -152,6 +153,18 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 	}
 	s.db = db
 	return s, "", nil
+}
+
+// boltOptions maps enough address space up front that the first run over a
+// large folder (every record and cache entry in one transaction) does not
+// remap the file, and copy every node it holds, each time the file grows.
+// It is address space, not memory: only the pages touched are resident.
+func boltOptions(timeout time.Duration, readOnly bool) *bolt.Options {
+	o := &bolt.Options{Timeout: timeout, ReadOnly: readOnly, FreelistType: bolt.FreelistMapType}
+	if strconv.IntSize == 64 {
+		o.InitialMmapSize = 1 << 30
+	}
+	return o
 }
 
 func (s *Store) load(db *bolt.DB) error {
