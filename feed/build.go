@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dropfeed/dropfeed/content"
 )
@@ -38,6 +39,9 @@ type Builder struct {
 	tags   []string          // the prefixes of the tag groups, sorted
 	index  *File             // the index page and what it was made from
 	idxKey string
+	// restored holds the feed sets an earlier run saved, until the first
+	// build takes what still matches.
+	restored map[string]*group
 }
 
 // group is one feed set's articles, newest first, and what was last
@@ -136,7 +140,9 @@ func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, err
 // was rendered before so that unchanged feed sets are not rendered again.
 func (bl *Builder) regroup(visible []*content.Article) {
 	old := bl.groups
-	if bl.main != nil {
+	if bl.restored != nil {
+		old, bl.restored = bl.restored, nil
+	} else if bl.main != nil {
 		old = maps.Clone(old)
 		if old == nil {
 			old = make(map[string]*group)
@@ -281,11 +287,16 @@ func (bl *Builder) assemble() (*Bundle, error) {
 			continue
 		}
 		g.spec, g.dirty = bl.specOf(g), false
-		g.spec.items = pick(&site, g.arts, itemOf)
+		g.spec.arts = pick(&site, g.arts)
 		if sig := g.spec.signature(); sig != g.sig || g.files == nil {
 			g.sig, g.files = sig, nil
 			todo = append(todo, g)
 		}
+	}
+	// Items only for what is rendered: feeds whose signature matches those
+	// rendered before (or saved by an earlier run) need none.
+	for _, g := range todo {
+		g.spec.makeItems(itemOf)
 	}
 	errs := make([]error, len(todo)*len(formats))
 	for _, g := range todo {
@@ -327,7 +338,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	for _, g := range all[:len(all)-1] {
 		specs = append(specs, g.spec)
 	}
-	b.updated = newest(main.items)
+	b.updated = newestArticle(main.arts)
 	more := specs
 	if len(more) > maxMoreFeeds {
 		more = more[:maxMoreFeeds]
@@ -338,6 +349,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		key.WriteString("\x00" + sp.prefix + "\x00" + sp.name + "\x00" + sp.title)
 	}
 	if bl.index == nil || key.String() != bl.idxKey {
+		main.makeItems(itemOf)
 		idx, err := renderIndex(&site, main, more)
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %w", IndexName, err)
@@ -402,8 +414,8 @@ const maxMoreFeeds = 200
 func (sp *feedSpec) signature() string {
 	var sb strings.Builder
 	sb.WriteString(sp.title + "\x00" + sp.description + "\x00")
-	for _, it := range sp.items {
-		k := keyFor(it.a)
+	for _, a := range sp.arts {
+		k := keyFor(a)
 		sb.WriteString(k.path + "\x00" + k.hash + "\x00" + k.id + "\x00")
 		sb.WriteString(strconv.FormatInt(k.published, 36) + "." + strconv.FormatInt(k.updated, 36) + "\x00")
 	}
@@ -452,7 +464,7 @@ func (s *Site) newSpec(prefix, title, description, home string) *feedSpec {
 // pick returns the items a feed holds: the newest MaxItems, and beyond that
 // every article published within Retain of the newest one, so a burst of
 // articles never pushes items out before hourly pollers saw them.
-func pick(s *Site, newestFirst []*content.Article, itemOf func(*content.Article) *item) []*item {
+func pick(s *Site, newestFirst []*content.Article) []*content.Article {
 	n := len(newestFirst)
 	if s.MaxItems > 0 && n > s.MaxItems {
 		n = s.MaxItems
@@ -463,11 +475,30 @@ func pick(s *Site, newestFirst []*content.Article, itemOf func(*content.Article)
 			}
 		}
 	}
-	items := make([]*item, n)
-	for i, a := range newestFirst[:n] {
-		items[i] = itemOf(a)
+	return newestFirst[:n:n]
+}
+
+// makeItems makes the items of the feed set's articles, once.
+func (sp *feedSpec) makeItems(itemOf func(*content.Article) *item) {
+	if sp.items != nil || len(sp.arts) == 0 {
+		return
 	}
-	return items
+	sp.items = make([]*item, len(sp.arts))
+	for i, a := range sp.arts {
+		sp.items[i] = itemOf(a)
+	}
+}
+
+// newestArticle returns the latest updated time among articles, as
+// [newest] does for their items.
+func newestArticle(arts []*content.Article) time.Time {
+	t := emptyFeedTime
+	for i, a := range arts {
+		if _, u := itemTimes(a); i == 0 || u.After(t) {
+			t = u
+		}
+	}
+	return t
 }
 
 // tagGroup is the articles of one tag, newest first.

@@ -120,8 +120,9 @@ type feedSpec struct {
 	prefix                       string // "" or "tags/<slug>/" (unescaped), where the files live
 	name                         string // the tag or section as people read it; "" for the main set
 	id, title, description, home string
-	self                         map[string]string // "rss", "atom", "json" -> absolute URL
-	items                        []*item
+	self                         map[string]string  // "rss", "atom", "json" -> absolute URL
+	arts                         []*content.Article // the articles it holds, newest first
+	items                        []*item            // their items, made when rendered
 }
 
 // Bundle is an immutable build: the feeds and index page as bytes, and the

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -243,6 +247,7 @@ type daemon struct {
 	idx     *content.Index
 	state   *state.Store
 	seed    map[string][]byte  // cached articles to seed the first index with
+	saved   *feed.Saved        // the feeds the last run rendered, for the first builder
 	sel     *content.Selection // the stamped articles and which are shown; nil after a reload
 	builder *feed.Builder      // keeps rendered items between rebuilds; nil after a reload
 	pub     *publisher         // WebSub pings; nil without a hub
@@ -285,11 +290,17 @@ func (d *daemon) run(ctx context.Context) error {
 	// The articles parsed by the previous run, so that files that did not
 	// change since are not read and parsed again.
 	d.seed = st.TakeCache(content.CacheKey(d.opts))
+	d.saved = readSaved(d.savedPath())
 	defer func() {
 		if d.root != nil {
 			d.root.Close()
 		}
 		d.state.Close()
+		if d.builder != nil {
+			if err := writeSaved(d.savedPath(), d.builder.Save()); err != nil {
+				d.log.Warn("save the rendered feeds for the next start", "err", err)
+			}
+		}
 	}()
 	ignore := d.cfg.Ignore // the watcher's goroutine must not read d.cfg, which a reload replaces
 	d.watch.Ignore = func(rel string, isDir bool) bool { return content.Ignored(rel, isDir, ignore) }
@@ -550,6 +561,10 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 			d.metrics.rebuildFailed()
 			return
 		}
+		if d.saved != nil {
+			bl.Restore(d.saved) // feeds saved by the last run, where they still match
+			d.saved = nil
+		}
 		d.builder = bl
 	}
 	if d.root != nil {
@@ -627,4 +642,52 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	}
 	d.log.Info("config reloaded", "path", nc.file)
 	d.apply(ctx, watch.Batch{Rescan: true}, "reload")
+}
+
+// savedPath is where serve keeps the feeds it rendered between runs: beside
+// the state file.
+func (d *daemon) savedPath() string { return d.cfg.State + ".feeds" }
+
+// readSaved reads the feeds an earlier run saved; nil when there are none
+// or they cannot be read (they are only a cache).
+func readSaved(path string) *feed.Saved {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var sv feed.Saved
+	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&sv); err != nil {
+		return nil
+	}
+	return &sv
+}
+
+// writeSaved saves the rendered feeds for the next run (temporary file,
+// then rename); nil removes what an earlier run saved.
+func writeSaved(path string, sv *feed.Saved) error {
+	if sv == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".feeds-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	if err := gob.NewEncoder(w).Encode(sv); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,7 +77,23 @@ func TestServeWarmStart(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("oracle build exit %d:\n%s", code, stderr)
 	}
-	for _, name := range []string{"rss.xml", "atom.xml", "feed.json", "tags/desk/feed.json"} {
+	// Every feed: those the change touched are rendered again, the others
+	// come from what the first run saved when it stopped.
+	names := []string{"rss.xml", "atom.xml", "feed.json", "index.html"}
+	tagFeeds, _ := filepath.Glob(filepath.Join(out, "tags", "*", "*.*"))
+	for _, f := range tagFeeds {
+		if filepath.Ext(f) != ".gz" {
+			rel, _ := filepath.Rel(out, f)
+			names = append(names, filepath.ToSlash(rel))
+		}
+	}
+	if len(tagFeeds) < 30 || !slices.Contains(names, "tags/desk/feed.json") {
+		t.Fatalf("only %d tag feed files, or none for the new tag: %v", len(tagFeeds), names)
+	}
+	if _, err := os.Stat(stateDB + ".feeds"); err != nil {
+		t.Errorf("the rendered feeds were not saved at the first stop: %v", err)
+	}
+	for _, name := range names {
 		want, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
 		if err != nil {
 			t.Fatal(err)
