@@ -24,6 +24,15 @@ const cacheVersion = 1
 // program that wrote it and the parse options. Entries made under another
 // key must not be seeded.
 func CacheKey(opts Options) string {
+	return fmt.Sprintf("v%d %s|loc=%s|id=%s,%s|unsafe=%t|ignore=%q|max=%d,%d",
+		cacheVersion, BuildStamp(), opts.loc(), opts.IDAuthority, opts.IDDate, opts.UnsafeHTML,
+		opts.Ignore, opts.maxSize(), opts.maxMarkdownSize())
+}
+
+// BuildStamp names the running program's build (module version and
+// revision, when it has them), for the keys of caches that a build of other
+// code must not take.
+func BuildStamp() string {
 	build := "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		build = bi.Main.Path + "@" + bi.Main.Version
@@ -33,9 +42,7 @@ func CacheKey(opts Options) string {
 			}
 		}
 	}
-	return fmt.Sprintf("v%d %s|loc=%s|id=%s,%s|unsafe=%t|ignore=%q|max=%d,%d",
-		cacheVersion, build, opts.loc(), opts.IDAuthority, opts.IDDate, opts.UnsafeHTML,
-		opts.Ignore, opts.maxSize(), opts.maxMarkdownSize())
+	return build
 }
 
 // CacheEntry returns the cache entry of the file at p: its stat tuple and

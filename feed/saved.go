@@ -2,8 +2,9 @@ package feed
 
 import (
 	"fmt"
-	"runtime/debug"
 	"time"
+
+	"github.com/dropfeed/dropfeed/content"
 )
 
 // Saved is what a [Builder] rendered, in a form that a Builder of a later
@@ -36,16 +37,7 @@ type SavedFile struct {
 // savedKey names what rendering depends on besides the articles: the
 // program and the site settings.
 func (bl *Builder) savedKey() string {
-	build := "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		build = bi.Main.Path + "@" + bi.Main.Version
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				build += " " + s.Key + "=" + s.Value
-			}
-		}
-	}
-	return fmt.Sprintf("v1 %s %#v", build, bl.site)
+	return fmt.Sprintf("v1 %s %#v", content.BuildStamp(), bl.site)
 }
 
 // Save returns what the last build rendered, or nil before a build.
