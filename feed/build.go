@@ -523,15 +523,16 @@ func TagSlug(tag string) string {
 // spelling in the newest article that has it.
 func groupTags(newestFirst []*content.Article) []*tagGroup {
 	by := make(map[string]*tagGroup)
+	var seen []string
 	for _, a := range newestFirst {
-		seen := make(map[string]bool, len(a.Tags))
+		seen = seen[:0]
 		for _, t := range a.Tags {
 			t = cleanName(t)
 			slug := TagSlug(t)
-			if slug == "" || seen[slug] {
+			if slug == "" || slices.Contains(seen, slug) {
 				continue
 			}
-			seen[slug] = true
+			seen = append(seen, slug)
 			g, ok := by[slug]
 			if !ok {
 				g = &tagGroup{slug: slug, name: t}

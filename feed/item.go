@@ -70,7 +70,24 @@ func newItem(s *Site, a *content.Article, assets fs.FS) *item {
 // cleanName cleans a name or tag: XML-illegal characters dropped, white
 // space collapsed, so that a name of only spaces is no name.
 func cleanName(s string) string {
+	if plainName(s) {
+		return s // the common case, without allocating
+	}
 	return strings.Join(strings.Fields(content.CleanText(s)), " ")
+}
+
+// plainName reports whether s is printable ASCII with single spaces
+// between words only, which cleanName leaves as it is.
+func plainName(s string) bool {
+	if s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == ' ' && s[i-1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // summaryHTML returns the summary as an HTML paragraph.

@@ -246,7 +246,6 @@ type daemon struct {
 	root    *os.Root
 	idx     *content.Index
 	state   *state.Store
-	seed    map[string][]byte  // cached articles to seed the first index with
 	saved   *feed.Saved        // the feeds the last run rendered, for the first builder
 	sel     *content.Selection // the stamped articles and which are shown; nil after a reload
 	builder *feed.Builder      // keeps rendered items between rebuilds; nil after a reload
@@ -287,9 +286,6 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	d.state = st
-	// The articles parsed by the previous run, so that files that did not
-	// change since are not read and parsed again.
-	d.seed = st.TakeCache(content.CacheKey(d.opts))
 	d.saved = readSaved(d.savedPath())
 	defer func() {
 		if d.root != nil {
@@ -439,7 +435,9 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 		d.log.Warn("file still looked unfinished; published as it is", "path", p, "duration", maxDefer)
 	}
 	d.metrics.setParseErrors(d.idx.ErrorCount())
-	if ch.Empty() && d.srv.Bundle() != nil {
+	// After a reload (no selection yet) the feeds are built anew even when
+	// no file changed: the site settings may have.
+	if ch.Empty() && d.srv.Bundle() != nil && d.sel != nil {
 		d.log.Debug("no article changed", "count", len(b.Paths), "duration", time.Since(start))
 		return
 	}
@@ -507,16 +505,17 @@ func (d *daemon) reopen() error {
 	if d.idx == nil {
 		d.idx = content.NewIndex(content.RootFS(root), d.opts)
 		d.idx.SetReadiness(&content.Readiness{MaxDefer: maxDefer})
+		// The articles the previous run parsed, so that files that did not
+		// change since are not read and parsed again.
 		bad := 0
-		for p, e := range d.seed {
+		err := d.state.ReadCache(content.CacheKey(d.opts), func(p string, e []byte) {
 			if d.idx.Seed(p, e) != nil {
 				bad++
 			}
+		})
+		if err != nil || bad > 0 {
+			d.log.Warn("some cached articles could not be read; their files are parsed again", "count", bad, "err", err)
 		}
-		if bad > 0 {
-			d.log.Warn("some cached articles could not be read; their files are parsed again", "count", bad)
-		}
-		d.seed = nil
 	} else {
 		d.idx.SetFS(content.RootFS(root))
 	}
@@ -635,7 +634,6 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	d.builder = nil // the site settings may have changed
 	d.idx = nil     // settings such as the time zone change every parse
 	d.sel = nil
-	d.state.TakeCache(content.CacheKey(d.opts)) // a new key empties the cache
 	if d.root != nil {
 		d.root.Close()
 		d.root = nil

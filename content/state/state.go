@@ -101,7 +101,6 @@ type Store struct {
 	expired   []string  // records expire forgot, to delete at the next save
 
 	cacheKey string            // the key the cache on disk was made with
-	cache    map[string][]byte // the cache as loaded, until TakeCache
 	queued   map[string][]byte // cache entries to write at the next save; nil value: delete
 	newKey   string            // a key to write at the next save, with the cache emptied
 }
@@ -470,32 +469,37 @@ func sameRecord(a, b Record) bool {
 
 func (s *Store) loadCache(db *bolt.DB) error {
 	return db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(parsedBucket)
-		if b == nil {
-			return nil
+		if b := tx.Bucket(parsedBucket); b != nil {
+			s.cacheKey = string(b.Get(cacheKeyName))
 		}
-		s.cacheKey = string(b.Get(cacheKeyName))
-		s.cache = make(map[string][]byte, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
-			if k[0] != 0 {
-				s.cache[string(k)] = bytes.Clone(v)
-			}
-			return nil
-		})
+		return nil
 	})
 }
 
-// TakeCache returns the cached entries, by path, when they were made with
-// key, and forgets them (they are the caller's now). With another key it
-// returns nil and empties the cache at the next save, which records key.
-func (s *Store) TakeCache(key string) map[string][]byte {
-	c := s.cache
-	s.cache = nil
+// ReadCache calls fn with each cached entry made with key, in path order.
+// The entry's bytes are valid only during the call. With another key it
+// calls nothing and empties the cache at the next save, which records key.
+// Entries are read from the file, so it is meant to be called once, at start.
+func (s *Store) ReadCache(key string, fn func(path string, entry []byte)) error {
 	if key != s.cacheKey {
 		s.newKey, s.queued = key, nil
 		return nil
 	}
-	return c
+	if s.db == nil {
+		return nil
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(parsedBucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if k[0] != 0 {
+				fn(string(k), v)
+			}
+			return nil
+		})
+	})
 }
 
 // Cache sets the cached entry of path (nil: delete it), written with the
