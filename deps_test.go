@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 		"golang.org/x/text/...",        // encodings, normalization
 		module + "/content/...",        // its own sub-packages (index, state)
 		"go.etcd.io/bbolt/...",         // the persistent state store
+		"golang.org/x/sys/unix",        // openat2 beneath the content folder (RootFS)
 	},
 	"feed/...": {
 		module + "/content",
