@@ -202,9 +202,17 @@ func (b *Bundle) Assets(a *content.Article) []Asset {
 	if b.assetFS == nil {
 		return nil
 	}
+	return b.assetsFrom(a, a.Body.HTML())
+}
+
+// assetsFrom is Assets with the article's body already rendered (raw).
+func (b *Bundle) assetsFrom(a *content.Article, body string) []Asset {
+	if b.assetFS == nil {
+		return nil
+	}
 	var out []Asset
 	seen := make(map[string]bool)
-	for _, ref := range append([]string{a.Image}, mediaRefs(a.Body.HTML())...) {
+	for _, ref := range append([]string{a.Image}, mediaRefs(body)...) {
 		if as, ok := assetFor(b.assetFS, a, ref); ok && !seen[as.URLPath] {
 			seen[as.URLPath] = true
 			out = append(out, as)

@@ -33,6 +33,12 @@ type item struct {
 }
 
 func newItem(s *Site, a *content.Article, assets fs.FS) *item {
+	return newItemFrom(s, a, assets, a.Body.HTML())
+}
+
+// newItemFrom is newItem with the article's body already rendered (raw,
+// as [content.Body.HTML] returns it), for a caller that needs it too.
+func newItemFrom(s *Site, a *content.Article, assets fs.FS, body string) *item {
 	it := &item{a: a, url: s.URL(ArticlePath(a.EscapedSlug()))}
 	base, err := url.Parse(it.url)
 	if err != nil {
@@ -47,7 +53,7 @@ func newItem(s *Site, a *content.Article, assets fs.FS) *item {
 	if a.FullContent != nil {
 		it.full = *a.FullContent
 	}
-	it.html = cleanHTML(a.Body.HTML(), base)
+	it.html = cleanHTML(body, base)
 	it.summary = content.CleanText(a.Summary)
 	it.image = absURL(content.CleanText(a.Image), base)
 	if as, ok := assetFor(assets, a, a.Image); ok {

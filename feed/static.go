@@ -145,8 +145,8 @@ func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (Wr
 		mu.Unlock()
 		return nil
 	}
-	writePage := func(a *content.Article, f *File) error {
-		for _, as := range b.Assets(a) {
+	writePage := func(f *File, assets []Asset) error {
+		for _, as := range assets {
 			if err := copyAsset(as); err != nil {
 				return err
 			}
@@ -276,7 +276,7 @@ func isTempName(name string) bool {
 	return strings.Trim(name[i+len(".tmp-"):], "0123456789") == ""
 }
 
-func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writePage func(*content.Article, *File) error) error {
+func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writePage func(*File, []Asset) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -289,10 +289,12 @@ func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers
 				if errs[w] != nil {
 					continue
 				}
+				// The body is rendered once, for the page and its media files.
 				a := arts[i]
-				it := newItem(&b.site, a, b.assetFS)
+				body := a.Body.HTML()
+				it := newItemFrom(&b.site, a, b.assetFS, body)
 				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), it.updated)
-				errs[w] = writePage(a, f)
+				errs[w] = writePage(f, b.assetsFrom(a, body))
 			}
 		})
 	}
