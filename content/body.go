@@ -55,13 +55,26 @@ func fileSum(data []byte) (sum [16]byte) {
 // HTML renders the body as an HTML fragment. Links and image sources are left
 // as written (possibly relative to the article's URL).
 func (b Body) HTML() string {
+	h, _ := b.Render()
+	return h
+}
+
+// Render is [Body.HTML] that also reports whether the body is the one the
+// article was parsed with: complete is false when its file no longer holds
+// it (or cannot be read) and the summary stands in for it, which is worth
+// rendering again later rather than keeping.
+func (b Body) Render() (html string, complete bool) {
 	if b.file != nil {
 		kept, ok := b.file.load(b)
 		if !ok {
-			return summaryHTML(b.file.summary)
+			return summaryHTML(b.file.summary), false
 		}
 		b = kept
 	}
+	return b.render(), true
+}
+
+func (b Body) render() string {
 	switch b.format {
 	case FormatMarkdown:
 		var buf bytes.Buffer

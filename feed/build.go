@@ -52,6 +52,7 @@ type group struct {
 	section bool
 	arts    []*content.Article
 	dirty   bool      // arts changed since spec was made
+	partial bool      // rendered with a body that could not be read
 	spec    *feedSpec // nil until made
 	sig     string    // the signature files were rendered from
 	files   []*File
@@ -267,7 +268,9 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		it, ok := bl.items[k]
 		if !ok {
 			it = newItem(&site, a, bl.assets)
-			bl.items[k] = it
+			if !it.partial {
+				bl.items[k] = it
+			}
 		}
 		return it
 	}
@@ -283,7 +286,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	// Make the specs of the groups that changed; render those whose items did.
 	var todo []*group
 	for _, g := range all {
-		if !g.dirty && g.spec != nil {
+		if !g.dirty && g.spec != nil && !g.partial {
 			continue
 		}
 		g.spec, g.dirty = bl.specOf(g), false
@@ -322,6 +325,14 @@ func (bl *Builder) assemble() (*Bundle, error) {
 			g.sig, g.files = "", nil
 		}
 		return nil, err
+	}
+	for _, g := range todo {
+		// A body that could not be read from its file is tried again next
+		// time: an empty signature matches no rendering.
+		g.partial = slices.ContainsFunc(g.spec.items, func(it *item) bool { return it.partial })
+		if g.partial {
+			g.sig = ""
+		}
 	}
 	live := 0
 	for _, g := range all {

@@ -278,7 +278,9 @@ func (b *Bundle) Page(a *content.Article) *File {
 	it := newItem(&b.site, a, b.assetFS)
 	body := renderArticle(&b.site, it)
 	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, it.updated)
-	b.pages.put(key, f)
+	if !it.partial {
+		b.pages.put(key, f)
+	}
 	return f
 }
 

@@ -27,13 +27,19 @@ type item struct {
 	enclosure *Asset
 	// full is whether feeds carry the full content (else the summary only).
 	full bool
+	// partial is set when the body's file no longer held the body and the
+	// summary stands in for it: such an item is rendered again, not kept.
+	partial bool
 	// published and updated are in UTC and whole seconds, as every format
 	// writes them; updated is never before published.
 	published, updated time.Time
 }
 
 func newItem(s *Site, a *content.Article, assets fs.FS) *item {
-	return newItemFrom(s, a, assets, a.Body.HTML())
+	body, complete := a.Body.Render()
+	it := newItemFrom(s, a, assets, body)
+	it.partial = !complete
+	return it
 }
 
 // newItemFrom is newItem with the article's body already rendered (raw,

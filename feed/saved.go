@@ -47,7 +47,7 @@ func (bl *Builder) Save() *Saved {
 	}
 	sv := &Saved{Key: bl.savedKey(), Index: saveFile(bl.index), IndexKey: bl.idxKey}
 	for _, g := range append([]*group{bl.main}, mapsValues(bl.groups)...) {
-		if g.files == nil {
+		if g.files == nil || g.partial {
 			continue
 		}
 		set := SavedSet{Prefix: g.prefix, Sig: g.sig}
