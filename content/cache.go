@@ -242,7 +242,9 @@ func decodeEntry(b []byte, fsys fs.FS) (statKey, *Article, error) {
 	copy(f.sum[:], r.bytes(16))
 	f.limit = r.varint()
 	f.cut = [2]int{int(r.varint()), int(r.varint())}
-	f.summary = r.string()
+	if f.summary = r.string(); f.summary == a.Summary {
+		f.summary = a.Summary // one copy of the text, not two
+	}
 	if r.err != nil || len(r.b) != 0 {
 		return statKey{}, nil, errEntry
 	}

@@ -537,6 +537,11 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		if err != nil {
 			d.log.Error("update state; ids and dates of new files may not persist", "err", err)
 		}
+		// Reading every record and cached article mapped the whole state
+		// file in; let it go.
+		if err := d.state.Remap(); err != nil {
+			d.log.Error("reopen state; ids and dates of new files will not persist", "err", err)
+		}
 		d.sel = content.NewSelection()
 		sc = d.sel.Update(nil, all, now)
 	} else {

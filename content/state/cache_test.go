@@ -5,6 +5,9 @@ import (
 	"maps"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/dropfeed/dropfeed/content"
 )
 
 // TestCachePersists: cache entries are written with the next Apply, come
@@ -62,5 +65,49 @@ func TestCachePersists(t *testing.T) {
 	}
 	if got := take(t, s, "k1"); got != nil {
 		t.Fatalf("the old key still matches: %q", got)
+	}
+}
+
+// TestRemap: after Remap the store keeps its records and goes on writing.
+func TestRemap(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, db)
+	first := apply(t, s, t0, parse(t, "a.txt", undated, t0))
+	if err := s.Remap(); err != nil {
+		t.Fatal(err)
+	}
+	b := parse(t, "b.txt", "Another one\n\nThe body.\n\nSource: Desk\n", t0.Add(time.Hour))
+	if _, err := s.Update(nil, []*content.Article{b}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, db)
+	if s.Len() != 2 {
+		t.Fatalf("%d records after a remap and a restart, want 2", s.Len())
+	}
+	if r, _ := s.Get("a.txt"); r.ID != first["a.txt"].ID {
+		t.Errorf("a.txt: id %q, want %q", r.ID, first["a.txt"].ID)
+	}
+}
+
+// TestStampSharesUnchanged: an article the records change nothing of is
+// returned as it is, not copied; one they change is copied, the input kept.
+func TestStampSharesUnchanged(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "state.db"))
+	dated := parse(t, "dated.md", "---\ntitle: Dated\ndate: 2026-01-02T10:00:00Z\n---\nBody.\n", t0)
+	undatedArt := parse(t, "u.txt", undated, t0)
+	out, err := s.Apply([]*content.Article{dated, undatedArt}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != dated {
+		t.Error("a dated article with a derived id matching its record was copied")
+	}
+	moved, err := s.Apply([]*content.Article{dated, parse(t, "u.txt", undated, t0.Add(time.Hour))}, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !moved[1].Published.Equal(t0) {
+		t.Errorf("a touched undated file: Published %v, want its first-seen %v", moved[1].Published, t0)
 	}
 }

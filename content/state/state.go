@@ -154,6 +154,32 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 	return s, "", nil
 }
 
+// fillPercent fills the pages that a transaction splits nearly full: keys
+// are put in order and records rarely grow, so half-empty pages (bbolt's
+// default) would only double the file.
+const fillPercent = 0.9
+
+// Remap closes and opens the file again, so that the pages a full read of
+// it touched (at start, every record and cache entry) are no longer mapped
+// into the process: they would count as its resident memory for as long as
+// it runs. The records stay in memory.
+func (s *Store) Remap() error {
+	if s.db == nil || s.readOnly {
+		return nil
+	}
+	path := s.db.Path()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	db, err := bolt.Open(path, 0o644, boltOptions(s.opts.Timeout, false))
+	if err != nil {
+		s.db = nil // records are kept, but nothing more is written
+		return fmt.Errorf("open state %s again: %w", path, err)
+	}
+	s.db = db
+	return nil
+}
+
 // boltOptions maps enough address space up front that the first run over a
 // large folder (every record and cache entry in one transaction) does not
 // remap the file, and copy every node it holds, each time the file grows.
@@ -217,7 +243,7 @@ func (s *Store) Get(path string) (Record, bool) {
 }
 
 // Apply stamps articles with what the store remembers and records what is
-// new. It returns copies of the articles, in the order given, with ID (when
+// new. It returns the articles, in the order given, copied where they get ID (when
 // derived), Published (when the file has no date of its own) and Updated
 // (when the bytes changed after the file was first seen) taken from the
 // records; the input is not modified. arts is every article there is: files
@@ -397,7 +423,8 @@ func deleteFrom(m map[string][]string, k, p string) {
 	}
 }
 
-// stamp returns a copy of a with the record's identity and dates.
+// stamp returns a copy of a with the record's identity and dates, or a
+// itself when they are a's already.
 func stamp(a *content.Article, r *Record) *content.Article {
 	b := *a
 	if !a.ExplicitID {
@@ -415,6 +442,9 @@ func stamp(a *content.Article, r *Record) *content.Article {
 	if r.Changed.After(b.Updated) && r.Changed.After(r.FirstSeen) {
 		b.Updated = r.Changed
 	}
+	if b.ID == a.ID && b.Published.Equal(a.Published) && b.Updated.Equal(a.Updated) {
+		return a // nothing to change: no copy (100,000 of them would be kept)
+	}
 	return &b
 }
 
@@ -430,6 +460,7 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 		if err != nil {
 			return err
 		}
+		b.FillPercent = fillPercent
 		for _, p := range removed {
 			if _, back := dirty[p]; !back {
 				if err := b.Delete([]byte(p)); err != nil {
@@ -527,6 +558,7 @@ func (s *Store) saveCache(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	b.FillPercent = fillPercent
 	if s.newKey != "" {
 		if err := b.Put(cacheKeyName, []byte(s.newKey)); err != nil {
 			return err
