@@ -18,7 +18,7 @@ import (
 
 // cacheVersion changes whenever the encoding or what Parse makes of a file
 // changes: entries of another version are not used.
-const cacheVersion = 1
+const cacheVersion = 2
 
 // CacheKey names everything a cached entry depends on: the encoding, the
 // program that wrote it and the parse options. Entries made under another
@@ -117,7 +117,11 @@ func appendEntry(b []byte, st statKey, a *Article) []byte {
 	b = binary.AppendVarint(b, f.limit)
 	b = binary.AppendVarint(b, int64(f.cut[0]))
 	b = binary.AppendVarint(b, int64(f.cut[1]))
-	b = appendString(b, f.summary)
+	if f.summary == a.Summary {
+		b = append(b, 1) // the same text: not twice
+	} else {
+		b = appendString(append(b, 0), f.summary)
+	}
 	return b
 }
 
@@ -148,9 +152,11 @@ func appendTime(b []byte, t time.Time) []byte {
 
 var errEntry = errors.New("malformed cache entry")
 
-// entryReader decodes an entry; the first error sticks.
+// entryReader decodes an entry; the first error sticks. Its strings are
+// slices of one copy of the entry (all), not an allocation each.
 type entryReader struct {
-	b   []byte
+	b   []byte // what is left to read
+	all string // the whole entry
 	err error
 }
 
@@ -184,7 +190,15 @@ func (r *entryReader) bytes(n uint64) []byte {
 	return out
 }
 
-func (r *entryReader) string() string { return string(r.bytes(r.uvarint())) }
+func (r *entryReader) string() string {
+	n := r.uvarint()
+	off := len(r.all) - len(r.b)
+	v := r.bytes(n)
+	if v == nil {
+		return ""
+	}
+	return r.all[off : off+len(v)]
+}
 
 func (r *entryReader) strings() []string {
 	n := r.uvarint()
@@ -202,7 +216,7 @@ func (r *entryReader) strings() []string {
 }
 
 func decodeEntry(b []byte, fsys fs.FS) (statKey, *Article, error) {
-	r := &entryReader{b: b}
+	r := &entryReader{b: b, all: string(b)}
 	if v := r.bytes(1); len(v) != 1 || v[0] != cacheVersion {
 		return statKey{}, nil, fmt.Errorf("cache entry of another version")
 	}
@@ -242,8 +256,10 @@ func decodeEntry(b []byte, fsys fs.FS) (statKey, *Article, error) {
 	copy(f.sum[:], r.bytes(16))
 	f.limit = r.varint()
 	f.cut = [2]int{int(r.varint()), int(r.varint())}
-	if f.summary = r.string(); f.summary == a.Summary {
-		f.summary = a.Summary // one copy of the text, not two
+	if same := r.bytes(1); len(same) == 1 && same[0] == 1 {
+		f.summary = a.Summary
+	} else {
+		f.summary = r.string()
 	}
 	if r.err != nil || len(r.b) != 0 {
 		return statKey{}, nil, errEntry

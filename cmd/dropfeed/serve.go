@@ -659,9 +659,20 @@ func readSaved(path string) *feed.Saved {
 		return nil
 	}
 	defer f.Close()
+	// A header, then each feed set as a message of its own: gob reads one
+	// large message by growing its buffer step by step, copying it each time.
+	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
 	var sv feed.Saved
-	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&sv); err != nil {
+	var n int
+	if dec.Decode(&sv) != nil || dec.Decode(&n) != nil || n < 0 || n > 1<<20 {
 		return nil
+	}
+	for range n {
+		var set feed.SavedSet
+		if dec.Decode(&set) != nil {
+			return nil
+		}
+		sv.Sets = append(sv.Sets, set)
 	}
 	return &sv
 }
@@ -681,7 +692,18 @@ func writeSaved(path string, sv *feed.Saved) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := gob.NewEncoder(w).Encode(sv); err != nil {
+	enc := gob.NewEncoder(w)
+	sets := sv.Sets
+	head := *sv
+	head.Sets = nil
+	err = enc.Encode(&head)
+	if err == nil {
+		err = enc.Encode(len(sets))
+	}
+	for i := 0; err == nil && i < len(sets); i++ {
+		err = enc.Encode(&sets[i])
+	}
+	if err != nil {
 		tmp.Close()
 		return err
 	}
