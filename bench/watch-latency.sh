@@ -66,9 +66,37 @@ for n in $SIZES; do
       sleep 0.05
     done
     printf 'n=%-6s quiet=%-5s (ready in %dms)  ' "$n" "$q" "$ready_ms"
-    "$work/latency" -dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms
+    line=$("$work/latency" -dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms)
+    echo "$line"
+    echo "$n $q $(echo "$line" | sed -n 's/.*p50 \([^ ]*\) .*p99 \([^ ]*\) .*/\1 \2/p')" >>"$work/results"
     if [ -n "${KEEP_LOG:-}" ]; then cp "$work/serve.log" "$KEEP_LOG.$n.$q"; fi
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
   done
   rm -rf "$corpus"
 done
+
+# The ratios of issue #6 goal 3 and issue #5: p50 within the quiet window
+# + 20 ms and p99 within + 50 ms at every size, and p99 at the largest size
+# within 1.5x of that at the smallest.
+ms() { # a Go duration (950µs, 62.4ms, 1.2s) in milliseconds
+  awk -v d="$1" 'BEGIN { if (d ~ /µs$/) { sub(/µs$/, "", d); print d / 1000 } else if (d ~ /ms$/) { sub(/ms$/, "", d); print d + 0 } else { sub(/s$/, "", d); print d * 1000 } }'
+}
+if [ -s "$work/results" ]; then
+  echo
+  printf '%-8s %-6s %9s %9s %10s %10s  %s\n' articles quiet p50_ms p99_ms p50-quiet p99-quiet "goal: p50-quiet <= 20, p99-quiet <= 50"
+  while read -r n q p50 p99; do
+    qm=$(ms "$q"); a=$(ms "$p50"); b=$(ms "$p99")
+    printf '%-8s %-6s %9.1f %9.1f %10.1f %10.1f  %s\n' "$n" "$q" "$a" "$b" "$(awk -v x="$a" -v y="$qm" 'BEGIN{print x-y}')" "$(awk -v x="$b" -v y="$qm" 'BEGIN{print x-y}')" \
+      "$(awk -v x="$a" -v y="$b" -v q="$qm" 'BEGIN{print (x-q <= 20 && y-q <= 50) ? "met" : "not met"}')"
+  done <"$work/results"
+  for q in $QUIETS; do
+    small=$(awk -v q="$q" '$2 == q { print $4; exit }' "$work/results")
+    large=$(awk -v q="$q" '$2 == q { v = $4 } END { print v }' "$work/results")
+    first=$(awk -v q="$q" '$2 == q { print $1; exit }' "$work/results")
+    last=$(awk -v q="$q" '$2 == q { v = $1 } END { print v }' "$work/results")
+    if [ -n "$small" ] && [ "$first" != "$last" ]; then
+      r=$(awk -v a="$(ms "$large")" -v b="$(ms "$small")" 'BEGIN { printf "%.2f", a / b }')
+      echo "quiet=$q: p99 at $last / p99 at $first = $r (goal <= 1.5: $(awk -v r="$r" 'BEGIN{print (r <= 1.5) ? "met" : "not met"}'))"
+    fi
+  done
+fi
