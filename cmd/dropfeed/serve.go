@@ -654,6 +654,12 @@ func (d *daemon) savedPath() string { return d.cfg.State + ".feeds" }
 // readSaved reads the feeds an earlier run saved; nil when there are none
 // or they cannot be read (they are only a cache).
 func readSaved(path string) *feed.Saved {
+	// A run killed while it saved left its temporary file.
+	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), savedTempPattern(path))); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
@@ -686,7 +692,7 @@ func writeSaved(path string, sv *feed.Saved) error {
 		}
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".feeds-*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), savedTempPattern(path))
 	if err != nil {
 		return err
 	}
@@ -716,3 +722,6 @@ func writeSaved(path string, sv *feed.Saved) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// savedTempPattern names the temporary files writeSaved makes for path.
+func savedTempPattern(path string) string { return "." + filepath.Base(path) + "-*.tmp" }
