@@ -394,12 +394,23 @@ func writeManifest(dir string, want map[string]string) error {
 
 // quoteManifest keeps one path a line even when a file name holds a newline.
 func quoteManifest(rel string) string {
-	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(rel)
+	if !strings.ContainsAny(rel, "\\\n") {
+		return rel // the common case: one manifest line per file, so no allocation
+	}
+	return manifestQuoter.Replace(rel)
 }
 
 func unquoteManifest(s string) string {
-	return strings.NewReplacer(`\\`, `\`, `\n`, "\n").Replace(s)
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	return manifestUnquoter.Replace(s)
 }
+
+var (
+	manifestQuoter   = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
+	manifestUnquoter = strings.NewReplacer(`\\`, `\`, `\n`, "\n")
+)
 
 // removeEmptyParents removes now-empty folders from rel up to (not including) dir.
 func removeEmptyParents(dir, rel string) {

@@ -477,3 +477,19 @@ func TestWriteDirOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestManifestQuoting: names with a backslash or a newline survive a round
+// trip through the manifest's quoting; plain names are left as they are.
+func TestManifestQuoting(t *testing.T) {
+	for _, rel := range []string{"articles/a/index.html", `articles/back\slash/index.html`, "articles/new\nline/index.html", `a\\n`, "\\\n\\"} {
+		if got := unquoteManifest(quoteManifest(rel)); got != rel {
+			t.Errorf("round trip of %q = %q", rel, got)
+		}
+		if strings.Contains(quoteManifest(rel), "\n") {
+			t.Errorf("quoted %q holds a newline", rel)
+		}
+	}
+	if q := quoteManifest("articles/a/index.html"); q != "articles/a/index.html" {
+		t.Errorf("a plain name was quoted: %q", q)
+	}
+}
