@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"testing"
@@ -109,5 +110,30 @@ func TestStampSharesUnchanged(t *testing.T) {
 	}
 	if !moved[1].Published.Equal(t0) {
 		t.Errorf("a touched undated file: Published %v, want its first-seen %v", moved[1].Published, t0)
+	}
+}
+
+// TestSaveInBatches: a save larger than one transaction's batch writes
+// every record and cache entry, with the cache's new key, across several.
+func TestSaveInBatches(t *testing.T) {
+	defer func(n int) { saveBatch = n }(saveBatch)
+	saveBatch = 7
+	db := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, db)
+	take(t, s, "k") // a new key: the cache is reset in the first batch
+	var arts []*content.Article
+	for i := range 50 {
+		p := fmt.Sprintf("d/%02d.txt", i)
+		arts = append(arts, parse(t, p, fmt.Sprintf("Article %d\n\nBody %d.\n\nSource: Desk\n", i, i), t0))
+		s.Cache(p, []byte(p))
+	}
+	apply(t, s, t0, arts...)
+	s.Close()
+	s = open(t, db)
+	if s.Len() != 50 {
+		t.Errorf("%d records, want 50", s.Len())
+	}
+	if got := take(t, s, "k"); len(got) != 50 || string(got["d/49.txt"]) != "d/49.txt" {
+		t.Errorf("%d cache entries under the key, want 50", len(got))
 	}
 }

@@ -28,7 +28,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -180,16 +179,10 @@ func (s *Store) Remap() error {
 	return nil
 }
 
-// boltOptions maps enough address space up front that the first run over a
-// large folder (every record and cache entry in one transaction) does not
-// remap the file, and copy every node it holds, each time the file grows.
-// It is address space, not memory: only the pages touched are resident.
+// boltOptions are the options of every open: a hash map freelist, which
+// stays fast as the file's free pages grow in number.
 func boltOptions(timeout time.Duration, readOnly bool) *bolt.Options {
-	o := &bolt.Options{Timeout: timeout, ReadOnly: readOnly, FreelistType: bolt.FreelistMapType}
-	if strconv.IntSize == 64 {
-		o.InitialMmapSize = 1 << 30
-	}
-	return o
+	return &bolt.Options{Timeout: timeout, ReadOnly: readOnly, FreelistType: bolt.FreelistMapType}
 }
 
 func (s *Store) load(db *bolt.DB) error {
@@ -452,40 +445,90 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 	if s.readOnly || s.db == nil || (len(dirty) == 0 && len(removed) == 0 && len(s.queued) == 0 && s.newKey == "") {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := s.saveCache(tx); err != nil {
+	type op struct {
+		bucket, key, val []byte // val nil: delete
+	}
+	var ops []op
+	for _, p := range removed {
+		if _, back := dirty[p]; !back {
+			ops = append(ops, op{bucket, []byte(p), nil})
+		}
+	}
+	var buf bytes.Buffer
+	// In key order: bbolt inserts into one node until the commit splits
+	// it, so random order costs a memmove per record.
+	for _, p := range slices.Sorted(maps.Keys(dirty)) {
+		buf.Reset()
+		if err := json.NewEncoder(&buf).Encode(dirty[p]); err != nil {
 			return err
 		}
-		b, err := tx.CreateBucketIfNotExists(bucket)
-		if err != nil {
-			return err
+		// bbolt keeps the value slice until the transaction commits:
+		// each record needs bytes of its own, not the shared buffer.
+		ops = append(ops, op{bucket, []byte(p), bytes.Clone(bytes.TrimSpace(buf.Bytes()))})
+	}
+	for _, p := range slices.Sorted(maps.Keys(s.queued)) {
+		if p != "" && p[0] != 0 {
+			ops = append(ops, op{parsedBucket, []byte(p), s.queued[p]}) // nil deletes
 		}
-		b.FillPercent = fillPercent
-		for _, p := range removed {
-			if _, back := dirty[p]; !back {
-				if err := b.Delete([]byte(p)); err != nil {
+	}
+	s.queued = nil
+	// A first run over a large folder writes every record and cache entry:
+	// in transactions of saveBatch each, because bbolt copies all of a
+	// transaction's nodes whenever the growing file is mapped again. A run
+	// cut short between two of them leaves records that the next run
+	// completes the same way.
+	reset := s.newKey
+	for first := true; first || len(ops) > 0; first = false {
+		chunk := ops[:min(len(ops), saveBatch)]
+		ops = ops[len(chunk):]
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if first && reset != "" {
+				if err := tx.DeleteBucket(parsedBucket); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+					return err
+				}
+				b, err := tx.CreateBucket(parsedBucket)
+				if err != nil {
+					return err
+				}
+				if err := b.Put(cacheKeyName, []byte(reset)); err != nil {
 					return err
 				}
 			}
-		}
-		var buf bytes.Buffer
-		// In key order: bbolt inserts into one node until the commit
-		// splits it, so random order costs a memmove per record.
-		for _, p := range slices.Sorted(maps.Keys(dirty)) {
-			r := dirty[p]
-			buf.Reset()
-			if err := json.NewEncoder(&buf).Encode(r); err != nil {
-				return err
+			buckets := map[string]*bolt.Bucket{}
+			for _, o := range chunk {
+				b := buckets[string(o.bucket)]
+				if b == nil {
+					var err error
+					if b, err = tx.CreateBucketIfNotExists(o.bucket); err != nil {
+						return err
+					}
+					b.FillPercent = fillPercent
+					buckets[string(o.bucket)] = b
+				}
+				var err error
+				if o.val == nil {
+					err = b.Delete(o.key)
+				} else {
+					err = b.Put(o.key, o.val)
+				}
+				if err != nil {
+					return err
+				}
 			}
-			// bbolt keeps the value slice until the transaction commits:
-			// each record needs bytes of its own, not the shared buffer.
-			if err := b.Put([]byte(p), bytes.Clone(bytes.TrimSpace(buf.Bytes()))); err != nil {
-				return err
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+		if first && reset != "" {
+			s.cacheKey, s.newKey = reset, ""
+		}
+	}
+	return nil
 }
+
+// saveBatch is the most writes one transaction of save makes.
+var saveBatch = 20000
 
 func sameRecord(a, b Record) bool {
 	return a.ID == b.ID && a.Hash == b.Hash && a.Pinned == b.Pinned &&
@@ -543,42 +586,4 @@ func (s *Store) Cache(path string, entry []byte) {
 		s.queued = make(map[string][]byte)
 	}
 	s.queued[path] = entry
-}
-
-func (s *Store) saveCache(tx *bolt.Tx) error {
-	if s.newKey != "" {
-		if err := tx.DeleteBucket(parsedBucket); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-			return err
-		}
-	}
-	if s.newKey == "" && len(s.queued) == 0 {
-		return nil
-	}
-	b, err := tx.CreateBucketIfNotExists(parsedBucket)
-	if err != nil {
-		return err
-	}
-	b.FillPercent = fillPercent
-	if s.newKey != "" {
-		if err := b.Put(cacheKeyName, []byte(s.newKey)); err != nil {
-			return err
-		}
-		s.cacheKey, s.newKey = s.newKey, ""
-	}
-	for _, p := range slices.Sorted(maps.Keys(s.queued)) {
-		v := s.queued[p]
-		if p == "" || p[0] == 0 {
-			continue
-		}
-		if v == nil {
-			err = b.Delete([]byte(p))
-		} else {
-			err = b.Put([]byte(p), v)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	s.queued = nil
-	return nil
 }
