@@ -34,15 +34,8 @@ if ! command -v curl >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 fi
 
-base_dir=${TMPDIR:-/tmp}
-[ -d /dev/shm ] && [ -w /dev/shm ] && base_dir=/dev/shm
-work=$(mktemp -d "$base_dir/dropfeed-memory.XXXXXX")
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work memory
 
 go build -o "$work/dropfeed" ./cmd/dropfeed
 go build -o "$work/gencorpus" ./cmd/gencorpus
@@ -65,20 +58,11 @@ awk -v n="$PAGES" -v t="$total" 'BEGIN{step = t / n; if (step < 1) step = 1} NR 
 median() { sort -g | awk '{a[NR]=$1} END{if (NR == 0) print "nan"; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 start() {
-  local st=$1 log=$2 t0 deadline
+  local st=$1 log=$2
   : >"$log"
-  t0=$(date +%s%N)
   (cd "$work" && exec "$work/dropfeed" serve -addr 127.0.0.1:0 -base-url https://news.example.com/ -content "$work/corpus" -state "$st" 2>"$log") &
   pid=$!
-  deadline=$(( t0 + TIMEOUT * 1000000000 ))
-  url=
-  while :; do
-    [ -n "$url" ] || url=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
-    if [ -n "$url" ] && curl -fs -o /dev/null "${url}healthz"; then break; fi
-    if ! kill -0 "$pid" 2>/dev/null; then echo "serve exited before it was ready:" >&2; cat "$log" >&2; exit 1; fi
-    if [ "$(date +%s%N)" -gt "$deadline" ]; then echo "serve not ready after ${TIMEOUT}s:" >&2; tail -5 "$log" >&2; exit 1; fi
-    sleep 0.05
-  done
+  wait_ready "$log" "$TIMEOUT"
 }
 
 stop() {

@@ -41,17 +41,8 @@ if ! command -v curl >/dev/null || ! command -v cmp >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl diffutils >/dev/null
 fi
 
-base_dir=${TMPDIR:-/tmp}
-[ -d /dev/shm ] && [ -w /dev/shm ] && base_dir=/dev/shm
-work=$(mktemp -d "$base_dir/dropfeed-start.XXXXXX")
-disk=
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-  if [ -n "$disk" ]; then rm -rf "$disk"; fi
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work start
 
 go build -o "$work/dropfeed" ./cmd/dropfeed
 go build -o "$work/gencorpus" ./cmd/gencorpus
@@ -84,21 +75,13 @@ now_ns() { date +%s%N; }
 # start BIN CORPUS STATE LOG: starts serve in the background, waits until
 # /healthz answers 200, sets pid, url and ready_s (seconds from exec).
 start() {
-  local bin=$1 corpus=$2 st=$3 log=$4 t0 deadline
+  local bin=$1 corpus=$2 st=$3 log=$4 t0
   : >"$log"
   t0=$(now_ns)
   # From $work, so that no dropfeed.yaml in the working directory is read.
   (cd "$work" && exec "$bin" serve -addr 127.0.0.1:0 -base-url "$BASE_URL" -content "$corpus" -state "$st" 2>"$log") &
   pid=$!
-  deadline=$(( t0 + TIMEOUT * 1000000000 ))
-  url=
-  while :; do
-    [ -n "$url" ] || url=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
-    if [ -n "$url" ] && curl -fs -o /dev/null "${url}healthz"; then break; fi
-    if ! kill -0 "$pid" 2>/dev/null; then echo "serve exited before it was ready:" >&2; cat "$log" >&2; exit 1; fi
-    if [ "$(now_ns)" -gt "$deadline" ]; then echo "serve not ready after ${TIMEOUT}s:" >&2; tail -5 "$log" >&2; exit 1; fi
-    sleep 0.01
-  done
+  wait_ready "$log" "$TIMEOUT"
   ready_s=$(awk -v d=$(( $(now_ns) - t0 )) 'BEGIN{printf "%.3f", d/1e9}')
 }
 

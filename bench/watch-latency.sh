@@ -19,15 +19,8 @@ QUIETS=${QUIETS:-"50ms 10ms"}
 SAMPLES=${SAMPLES:-200}
 MAX_ITEMS=${MAX_ITEMS:-20}
 
-base_dir=${TMPDIR:-/tmp}
-[ -d /dev/shm ] && [ -w /dev/shm ] && base_dir=/dev/shm
-work=$(mktemp -d "$base_dir/dropfeed-latency.XXXXXX")
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_work latency
 
 go build -o "$work/dropfeed" ./cmd/dropfeed
 go build -o "$work/gencorpus" ./cmd/gencorpus
@@ -48,14 +41,8 @@ for n in $SIZES; do
     : >"$work/serve.log"
     "$work/dropfeed" "${args[@]}" 2>"$work/serve.log" &
     pid=$!
-    base=
-    for _ in $(seq 1 6000); do
-      base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$work/serve.log" | head -1)
-      [ -n "$base" ] && curl -fs "${base}healthz" >/dev/null 2>&1 && break
-      kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-      sleep 0.1
-    done
-    curl -fs "${base}healthz" >/dev/null || { echo "serve not ready"; cat "$work/serve.log"; exit 1; }
+    wait_ready "$work/serve.log" 600
+    base=$url
     ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     # Steady state: the watcher's first batch is a full rescan (it covers
     # what changed while the watches were being set up); at 100,000 articles

@@ -1,0 +1,34 @@
+# Sourced by the bench scripts: the work folder and waiting for serve.
+
+# bench_work NAME makes the work folder $work, in /dev/shm when it is
+# writable (else TMPDIR; $base_dir says which), and at exit stops the
+# server whose PID is in $pid and removes $work and the folder in $disk.
+bench_work() {
+  base_dir=${TMPDIR:-/tmp}
+  [ -d /dev/shm ] && [ -w /dev/shm ] && base_dir=/dev/shm
+  work=$(mktemp -d "$base_dir/dropfeed-$1.XXXXXX")
+  pid= disk=
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+  if [ -n "$disk" ]; then rm -rf "$disk"; fi
+}
+
+# wait_ready LOG SECONDS waits until the serve started as $pid, logging to
+# LOG, has printed its listening line and answers /healthz with 200; it sets
+# $url to the base URL. It exits the script when serve exits first or is
+# not ready within SECONDS.
+wait_ready() {
+  local log=$1 deadline=$(( $(date +%s%N) + $2 * 1000000000 ))
+  url=
+  while :; do
+    [ -n "$url" ] || url=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
+    if [ -n "$url" ] && curl -fs -o /dev/null "${url}healthz"; then return; fi
+    if ! kill -0 "$pid" 2>/dev/null; then echo "serve exited before it was ready:" >&2; cat "$log" >&2; exit 1; fi
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then echo "serve not ready after $2 s:" >&2; tail -5 "$log" >&2; exit 1; fi
+    sleep 0.01
+  done
+}
