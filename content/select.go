@@ -48,15 +48,3 @@ func pickUnique(byPath []*Article) ([]*Article, []Warning) {
 
 // SortNewest sorts articles newest first: by Published descending, then by id.
 func SortNewest(arts []*Article) { slices.SortFunc(arts, CompareNewest) }
-
-// NextDue returns the earliest publication time after now among non-draft
-// articles, for scheduling a rebuild when a future article falls due.
-func NextDue(all []*Article, now time.Time) (time.Time, bool) {
-	var best time.Time
-	for _, a := range all {
-		if !a.Draft && a.Published.After(now) && (best.IsZero() || a.Published.Before(best)) {
-			best = a.Published
-		}
-	}
-	return best, !best.IsZero()
-}
