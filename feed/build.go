@@ -274,14 +274,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		}
 		return it
 	}
-	all := make([]*group, 0, len(bl.groups)+1)
-	for _, p := range bl.tags {
-		all = append(all, bl.groups[p])
-	}
-	for _, sec := range site.Sections {
-		all = append(all, bl.groups[sectionPrefix(sec)])
-	}
-	all = append(all, bl.main)
+	all := bl.ordered()
 
 	// Make the specs of the groups that changed; render those whose items did.
 	var todo []*group
@@ -372,6 +365,19 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	n := len(b.feeds)
 	b.feeds = append(b.feeds[:n-3], bl.index, b.feeds[n-3], b.feeds[n-2], b.feeds[n-1])
 	return b, nil
+}
+
+// ordered returns the groups in the order their files are listed: the tags
+// by slug, the sections as the site lists them, the main feeds last.
+func (bl *Builder) ordered() []*group {
+	all := make([]*group, 0, len(bl.groups)+1)
+	for _, p := range bl.tags {
+		all = append(all, bl.groups[p])
+	}
+	for _, sec := range bl.site.Sections {
+		all = append(all, bl.groups[sectionPrefix(sec)])
+	}
+	return append(all, bl.main)
 }
 
 // specOf returns a new feed set for a group, without its items.

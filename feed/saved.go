@@ -46,7 +46,7 @@ func (bl *Builder) Save() *Saved {
 		return nil
 	}
 	sv := &Saved{Key: bl.savedKey(), Index: saveFile(bl.index), IndexKey: bl.idxKey}
-	for _, g := range append([]*group{bl.main}, mapsValues(bl.groups)...) {
+	for _, g := range bl.ordered() {
 		if g.files == nil || g.partial {
 			continue
 		}
@@ -57,14 +57,6 @@ func (bl *Builder) Save() *Saved {
 		sv.Sets = append(sv.Sets, set)
 	}
 	return sv
-}
-
-func mapsValues(m map[string]*group) []*group {
-	out := make([]*group, 0, len(m))
-	for _, g := range m {
-		out = append(out, g)
-	}
-	return out
 }
 
 func saveFile(f *File) SavedFile {
