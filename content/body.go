@@ -11,14 +11,15 @@ import (
 // Body is an article's body. [Body.HTML] renders it; the zero Body renders
 // as "".
 //
+// The body of an article parsed from its bytes ([Parse]) is kept in memory.
 // The body of an article read from a file system ([ParseFile], [Index]) is
-// not kept in memory: it is read from its file again when it is rendered,
-// and only when the file still holds the bytes the article was parsed from
-// (the same FNV-1a 128 hash). A file that changed, vanished or cannot be
-// read since renders as the article's summary, in one paragraph, until the
-// article is parsed again: the body of another version of the file (or of
-// another file at its path) is never shown under this article's title.
-// [Parse], given the bytes, keeps the body.
+// not: it holds no file system either, only what reading it again needs, and
+// [Body.Read] reads it from the folder the article came from, and only when
+// the file still holds the bytes the article was parsed from (the same FNV-1a
+// 128 hash). A file that changed, vanished or cannot be read since yields the
+// article's summary, in one paragraph, until the article is parsed again: the
+// body of another version of the file (or of another file at its path) is
+// never shown under this article's title.
 type Body struct {
 	format Format
 	unsafe bool
@@ -30,11 +31,12 @@ type Body struct {
 	image           string // plain text: the article image, kept or not
 	// not kept: where to read it again
 	file *bodyFile
+	// stale marks the stand-in for a body whose file no longer holds it.
+	stale bool
 }
 
 // bodyFile is what a body that is not kept needs to be read again.
 type bodyFile struct {
-	fsys  fs.FS
 	path  string
 	sum   [16]byte // FNV-1a 128 of the file's bytes when parsed
 	limit int64    // the largest file read
@@ -52,26 +54,40 @@ func fileSum(data []byte) (sum [16]byte) {
 	return sum
 }
 
-// HTML renders the body as an HTML fragment. Links and image sources are left
-// as written (possibly relative to the article's URL).
-func (b Body) HTML() string {
-	h, _ := b.Render()
-	return h
+// Kept reports whether the body is in memory, so that [Body.HTML] and
+// [Body.Text] render it without [Body.Read].
+func (b Body) Kept() bool { return b.file == nil }
+
+// Read returns the body in memory, reading it from fsys — the folder the
+// article was read from, such as [Folder.FS] — when it is not kept.
+// complete is false when the file no longer holds the bytes the article was
+// parsed from (or cannot be read): the body returned is then the article's
+// summary, which is worth rendering again later rather than keeping.
+func (b Body) Read(fsys fs.FS) (body Body, complete bool) {
+	if b.file == nil {
+		return b, !b.stale
+	}
+	if fsys != nil {
+		if kept, ok := b.file.load(fsys, b); ok {
+			return kept, true
+		}
+	}
+	return Body{format: FormatText, stale: true, paras: nonEmpty(b.file.summary)}, false
 }
 
-// Render is [Body.HTML] that also reports whether the body is the one the
-// article was parsed with: complete is false when its file no longer holds
-// it (or cannot be read) and the summary stands in for it, which is worth
-// rendering again later rather than keeping.
-func (b Body) Render() (html string, complete bool) {
-	if b.file != nil {
-		kept, ok := b.file.load(b)
-		if !ok {
-			return summaryHTML(b.file.summary), false
-		}
-		b = kept
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
 	}
-	return b.render(), true
+	return []string{s}
+}
+
+// HTML renders the body as an HTML fragment. Links and image sources are left
+// as written (possibly relative to the article's URL). A body that is not kept
+// renders as its summary: see [Body.Read].
+func (b Body) HTML() string {
+	kept, _ := b.Read(nil)
+	return kept.render()
 }
 
 func (b Body) render() string {
@@ -109,25 +125,11 @@ func (b Body) render() string {
 	return ""
 }
 
-// summaryHTML is what a body whose file changed renders as.
-func summaryHTML(summary string) string {
-	if summary == "" {
-		return ""
-	}
-	return "<p>" + html.EscapeString(summary) + "</p>\n"
-}
-
 // Text returns the body as plain text: paragraphs separated by blank lines.
-// For Markdown it is the source text. A body whose file changed since it was
-// parsed is its article's summary.
+// For Markdown it is the source text. A body that is not kept is its
+// article's summary: see [Body.Read].
 func (b Body) Text() string {
-	if b.file != nil {
-		kept, ok := b.file.load(b)
-		if !ok {
-			return b.file.summary
-		}
-		b = kept
-	}
+	b, _ = b.Read(nil)
 	if b.format == FormatMarkdown {
 		return b.src
 	}
@@ -142,20 +144,11 @@ func (b Body) Text() string {
 	return strings.Join(parts, "\n\n")
 }
 
-// load reads the body of b again from its file, as parsing kept it. ok is
-// false when the file no longer holds the bytes b was parsed from.
-func (f *bodyFile) load(b Body) (kept Body, ok bool) {
-	data, _, err := readArticle(f.fsys, f.path, f.limit)
-	if err != nil {
-		// The folder may have been opened again (serve does, when it was
-		// replaced): read the path in it as it is now.
-		var again bool
-		data, again = readAgain(f.fsys, f.path, f.limit)
-		if !again {
-			return Body{}, false
-		}
-	}
-	if fileSum(data) != f.sum {
+// load reads the body of b again from its file in fsys, as parsing kept
+// it. ok is false when the file no longer holds the bytes b was parsed from.
+func (f *bodyFile) load(fsys fs.FS, b Body) (kept Body, ok bool) {
+	data, _, err := readArticle(fsys, f.path, f.limit)
+	if err != nil || fileSum(data) != f.sum {
 		return Body{}, false
 	}
 	s, _, err := decodeText(f.path, data, true)
@@ -181,20 +174,4 @@ func (f *bodyFile) load(b Body) (kept Body, ok bool) {
 		return kept, true
 	}
 	return Body{}, false
-}
-
-// readAgain reads p through a fresh root of the folder fsys was opened on,
-// when fsys comes from [RootFS].
-func readAgain(fsys fs.FS, p string, limit int64) ([]byte, bool) {
-	rfs, ok := fsys.(*rootFS)
-	if !ok {
-		return nil, false
-	}
-	fresh, err := rfs.reopen()
-	if err != nil {
-		return nil, false
-	}
-	defer fresh.close()
-	data, _, err := readArticle(fresh, p, limit)
-	return data, err == nil
 }

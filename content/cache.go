@@ -65,7 +65,7 @@ func (x *Index) Seed(p string, entry []byte) error {
 	if _, ok := x.files[p]; ok || !ValidName(p) {
 		return fmt.Errorf("seed %s: already known or not a valid path", p)
 	}
-	st, a, err := decodeEntry(entry, x.fsys)
+	st, a, err := decodeEntry(entry)
 	if err != nil {
 		return fmt.Errorf("seed %s: %w", p, err)
 	}
@@ -215,7 +215,7 @@ func (r *entryReader) strings() []string {
 	return out
 }
 
-func decodeEntry(b []byte, fsys fs.FS) (statKey, *Article, error) {
+func decodeEntry(b []byte) (statKey, *Article, error) {
 	r := &entryReader{b: b, all: string(b)}
 	if v := r.bytes(1); len(v) != 1 || v[0] != cacheVersion {
 		return statKey{}, nil, fmt.Errorf("cache entry of another version")
@@ -250,7 +250,7 @@ func decodeEntry(b []byte, fsys fs.FS) (statKey, *Article, error) {
 	} else if n > 0 {
 		r.err = errEntry
 	}
-	f := &bodyFile{fsys: fsys}
+	f := &bodyFile{}
 	a.Body = Body{format: Format(r.uvarint()), unsafe: bit(5), image: r.string(), file: f}
 	f.path = r.string()
 	copy(f.sum[:], r.bytes(16))

@@ -165,7 +165,7 @@ func TestCacheStale(t *testing.T) {
 	if !slices.Equal(ch.Changed, []string{edited}) || !slices.Equal(ch.Removed, []string{removed}) || len(ch.Added) != 0 {
 		t.Errorf("rescan: added %v, changed %v, removed %v; want %s changed and %s removed", ch.Added, ch.Changed, ch.Removed, edited, removed)
 	}
-	if a, ok := x.Article(edited); !ok || a.Title != "Edited since" || a.Body.HTML() != "<p>New body.</p>\n" {
+	if a, ok := x.Article(edited); !ok || a.Title != "Edited since" || withBody(t, a, os.DirFS(dir)).Body.HTML() != "<p>New body.</p>\n" {
 		t.Errorf("edited file: %+v", a)
 	}
 	fresh := scanned(t, os.DirFS(dir), opts)

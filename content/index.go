@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,8 @@ type Index struct {
 	// under counts the files of the index under each folder, so that a
 	// file that was not a folder before costs no walk of files.
 	under map[string]int
+	// onRead reports reading progress; nil reports nothing.
+	onRead func(done, total int)
 }
 
 type indexEntry struct {
@@ -120,10 +123,11 @@ func (x *Index) Deferred() []string {
 	return out
 }
 
-// SetFS replaces the file system the index reads, for example after the
-// content folder was deleted and created again. Entries are kept, so files
-// whose stat tuple is unchanged are not read again.
-func (x *Index) SetFS(fsys fs.FS) { x.fsys = fsys }
+// OnRead sets a function told how reading goes, for a progress bar: each
+// update calls it with done 0 and the number of files it will read, then
+// after each file read. It is called from several goroutines at once. Nil
+// (the default) tells nothing.
+func (x *Index) OnRead(fn func(done, total int)) { x.onRead = fn }
 
 // Rescan walks the whole tree and brings the index up to date. It fails only
 // when ctx is done or the root cannot be read; then the index is unchanged.
@@ -339,6 +343,10 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		jobs = append(jobs, j)
 	}
 	if len(jobs) > 0 {
+		var done atomic.Int64
+		if x.onRead != nil {
+			x.onRead(0, len(jobs))
+		}
 		workers := x.opts.Workers
 		if workers <= 0 {
 			workers = runtime.GOMAXPROCS(0)
@@ -356,6 +364,9 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 					}
 					if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
 						j.gone = true
+					}
+					if x.onRead != nil {
+						x.onRead(int(done.Add(1)), len(jobs))
 					}
 				}
 			})
@@ -433,7 +444,7 @@ func (x *Index) parseReady(p string, info fs.FileInfo, force bool) (a *Article, 
 	if err != nil || res.notReady != "" {
 		return nil, res.notReady, err
 	}
-	a, err = parse(p, res.data, info.ModTime(), x.opts, x.fsys) // the body is read again when rendered
+	a, err = parse(p, res.data, info.ModTime(), x.opts, true) // the body is read again when rendered
 	return a, "", err
 }
 

@@ -316,33 +316,57 @@ func TestIndexBadThenGood(t *testing.T) {
 	}
 }
 
-func TestIndexSetFS(t *testing.T) {
-	x, fsys := newIndex(t)
+// swapFS is a file system whose tree a test replaces, as a content folder
+// made anew (and opened again by its Folder) is to the index.
+type swapFS struct{ cur fs.FS }
+
+func (s *swapFS) Open(name string) (fs.File, error)          { return s.cur.Open(name) }
+func (s *swapFS) Stat(name string) (fs.FileInfo, error)      { return fs.Stat(s.cur, name) }
+func (s *swapFS) Lstat(name string) (fs.FileInfo, error)     { return fs.Lstat(s.cur, name) }
+func (s *swapFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(s.cur, name) }
+
+// newSwapIndex is newIndex over a swapFS.
+func newSwapIndex(t *testing.T) (*content.Index, *swapFS, fstest.MapFS) {
+	t.Helper()
+	fsys := treeFS(t, indexTree, mtime)
+	sw := &swapFS{cur: fsys}
+	opts := testOptions()
+	opts.Ignore = []string{"archive"}
+	x := content.NewIndex(sw, opts)
+	if _, err := x.Rescan(t.Context()); err != nil {
+		t.Fatalf("Rescan() error: %v", err)
+	}
+	return x, sw, fsys
+}
+
+// TestIndexTreeReplaced: the same files in a tree made anew change nothing
+// (the articles are the same values); a file that differs there changes.
+func TestIndexTreeReplaced(t *testing.T) {
+	x, sw, fsys := newSwapIndex(t)
 	before := x.Articles()
 
-	// The same files on a new file system (the folder was created again).
 	copyFS := fstest.MapFS{}
 	for p, f := range fsys {
 		g := *f
 		copyFS[p] = &g
 	}
-	x.SetFS(copyFS)
+	sw.cur = copyFS
 	c, err := x.Rescan(t.Context())
 	if err != nil || !c.Empty() {
-		t.Errorf("Rescan(after SetFS, same files) = %+v, %v, want no change", c, err)
+		t.Errorf("Rescan(tree made anew, same files) = %+v, %v, want no change", c, err)
 	}
 	after := x.Articles()
 	for i := range before {
 		if before[i] != after[i] {
-			t.Errorf("after SetFS Articles()[%d] = %p, want the same article %p", i, after[i], before[i])
+			t.Errorf("after the tree was made anew Articles()[%d] = %p, want the same article %p", i, after[i], before[i])
 		}
 	}
 
-	// A file differs on the new file system.
+	// A file differs in the new tree.
 	copyFS["news/b.txt"] = &fstest.MapFile{Data: []byte("B2\nDate: 2024-05-02\n\nText B.\n"), ModTime: mtime.Add(time.Hour)}
 	c, err = x.Rescan(t.Context())
 	if got, want := viewChanges(c), (changesView{Changed: []string{"news/b.txt"}}); err != nil || !got.equal(want) {
-		t.Errorf("Rescan(after SetFS, one file differs) = %+v, %v, want %+v", got, err, want)
+		t.Errorf("Rescan(tree made anew, one file differs) = %+v, %v, want %+v", got, err, want)
 	}
 }
 
@@ -369,13 +393,13 @@ func TestIndexRescanCancelled(t *testing.T) {
 }
 
 func TestIndexRescanRootGone(t *testing.T) {
-	x, _ := newIndex(t)
+	x, sw, _ := newSwapIndex(t)
 	before := articlePaths(x.Articles())
 	sub, err := fs.Sub(fstest.MapFS{"other/a.md": {Data: []byte("# A\n")}}, "gone")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.SetFS(sub)
+	sw.cur = sub
 	if _, err := x.Rescan(t.Context()); err == nil {
 		t.Errorf("Rescan(root gone) error = nil, want one")
 	}

@@ -73,17 +73,13 @@ func TestLazyBodyRendersAsKept(t *testing.T) {
 	defer root.Close()
 	for _, tc := range []struct {
 		name string
-		load func() ([]*content.Article, error)
+		fsys fs.FS
 	}{
-		{"RootFS", func() ([]*content.Article, error) {
-			return content.Load(context.Background(), content.RootFS(root), testOptions())
-		}},
-		{"os.Root.FS", func() ([]*content.Article, error) {
-			return content.Load(context.Background(), root.FS(), testOptions())
-		}},
+		{"RootFS", content.RootFS(root)},
+		{"os.Root.FS", root.FS()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			arts, err := tc.load()
+			arts, err := content.Load(context.Background(), tc.fsys, testOptions())
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -99,10 +95,14 @@ func TestLazyBodyRendersAsKept(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Parse(%s): %v", a.Path, err)
 				}
-				if got, want := dumpArticle(a), dumpArticle(kept); got != want {
+				if a.Body.Kept() {
+					t.Errorf("%s: Load kept the body in memory", a.Path)
+				}
+				read := withBody(t, a, tc.fsys)
+				if got, want := dumpArticle(read), dumpArticle(kept); got != want {
 					t.Errorf("%s read lazily differs from parsed whole:\n%s", a.Path, lineDiff(want, got))
 				}
-				if got, want := a.Body.Text(), kept.Body.Text(); got != want {
+				if got, want := read.Body.Text(), kept.Body.Text(); got != want {
 					t.Errorf("%s: Body.Text() read lazily = %q, want %q", a.Path, shorten(got), shorten(want))
 				}
 			}
@@ -113,8 +113,8 @@ func TestLazyBodyRendersAsKept(t *testing.T) {
 // TestLazyBodyFileChanged: a body read again from a file that changed,
 // vanished or became something else since it was parsed renders as the
 // article's summary, never as the file's new text; the same bytes at the
-// path (written again, or in a folder made anew where the old one was)
-// render in full.
+// path (written again, or in a folder made anew where the old one was and
+// opened again by its Folder) render in full.
 func TestLazyBodyFileChanged(t *testing.T) {
 	const src = "---\ntitle: Kept\nsummary: The summary & more.\n---\n\nThe full body.\n"
 	const fullHTML = "<p>The full body.</p>\n"
@@ -177,32 +177,49 @@ func TestLazyBodyFileChanged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "site")
 			writeTree(t, dir, map[string][]byte{"a.md": []byte(src), "b.md": []byte("---\ntitle: B\n---\n\nSecret of b.\n")})
+			folder, err := content.OpenFolder(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer folder.Close()
 			root, err := os.OpenRoot(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer root.Close()
-			a1 := mustParseFile(t, content.RootFS(root), "a.md")
+			a1 := mustParseFile(t, folder.FS(), "a.md")
 			a2 := mustParseFile(t, root.FS(), "a.md")
-			for _, a := range []*content.Article{a1, a2} {
-				if got := a.Body.HTML(); got != fullHTML {
+			if got := a1.Body.HTML(); got != summaryHTML {
+				t.Errorf("HTML() without reading the file = %q, want the summary %q", got, summaryHTML)
+			}
+			for _, v := range []struct {
+				a    *content.Article
+				fsys fs.FS
+			}{{a1, folder.FS()}, {a2, root.FS()}} {
+				if got := withBody(t, v.a, v.fsys).Body.HTML(); got != fullHTML {
 					t.Fatalf("HTML() before the change = %q, want %q", got, fullHTML)
 				}
 			}
 			tc.change(t, dir)
-			if got := a1.Body.HTML(); got != tc.want {
-				t.Errorf("RootFS: HTML() = %q, want %q", got, tc.want)
+			if replaced, err := folder.Check(); err == nil && replaced {
+				if err := folder.Reopen(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			read, complete := a1.Body.Read(folder.FS())
+			if got := read.HTML(); got != tc.want || complete != (tc.want == fullHTML) {
+				t.Errorf("Folder: Read: HTML() = %q, complete %t, want %q", got, complete, tc.want)
 			}
 			want := tc.want
 			if strings.HasPrefix(tc.name, "folder made anew") {
-				// Only RootFS knows the folder's name to look there again.
+				// An os.Root keeps reading the folder it opened, which is gone.
 				want = summaryHTML
 			}
-			if got := a2.Body.HTML(); got != want {
+			if got := withBody(t, a2, root.FS()).Body.HTML(); got != want {
 				t.Errorf("os.Root.FS: HTML() = %q, want %q", got, want)
 			}
-			if got, wantText := a1.Body.Text(), "The summary & more."; tc.want == summaryHTML && got != wantText {
-				t.Errorf("RootFS: Text() = %q, want the summary %q", got, wantText)
+			if got, wantText := read.Text(), "The summary & more."; tc.want == summaryHTML && got != wantText {
+				t.Errorf("Folder: Text() = %q, want the summary %q", got, wantText)
 			}
 		})
 	}
@@ -218,6 +235,14 @@ func replace(t *testing.T, dir, name string, data []byte) {
 	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withBody returns a copy of a with its body read from fsys.
+func withBody(t testing.TB, a *content.Article, fsys fs.FS) *content.Article {
+	t.Helper()
+	b := *a
+	b.Body, _ = a.Body.Read(fsys)
+	return &b
 }
 
 func mustParseFile(t *testing.T, fsys fs.FS, p string) *content.Article {

@@ -77,19 +77,19 @@ func tempName(base string) bool {
 // ParseFile reads and parses one article file from fsys. Non-regular files
 // are refused without being read, and, unless fsys comes from [RootFS],
 // without being opened, so a FIFO never blocks. The article's body is not
-// kept: [Body.HTML] reads the file again when it is rendered.
+// kept: [Body.Read] reads the file again when it is rendered.
 func ParseFile(fsys fs.FS, p string, opts Options) (*Article, error) {
 	data, modTime, err := readArticle(fsys, p, opts.maxSize())
 	if err != nil {
 		return nil, err
 	}
-	return parse(p, data, modTime, opts, fsys)
+	return parse(p, data, modTime, opts, true)
 }
 
 // readArticle reads the regular file p whole, refusing one larger than limit.
 // Errors are [*ParseError]s; a file that is gone is [fs.ErrNotExist].
 func readArticle(fsys fs.FS, p string, limit int64) ([]byte, time.Time, error) {
-	if rfs, ok := fsys.(*rootFS); ok && ValidName(p) {
+	if rfs := asRoot(fsys); rfs != nil && ValidName(p) {
 		if data, modTime, err, ok := rfs.readFast(p, limit); ok {
 			return data, modTime, err
 		}

@@ -3,7 +3,6 @@ package content
 import (
 	"bytes"
 	"encoding/hex"
-	"io/fs"
 	"path"
 	"strings"
 	"time"
@@ -28,13 +27,14 @@ func FormatOf(name string) Format {
 // publication time when the file carries no date (Go's zero time,
 // 0001-01-01T00:00:00Z, which Hugo writes for "no date", counts as none).
 func Parse(p string, data []byte, modTime time.Time, opts Options) (*Article, error) {
-	return parse(p, data, modTime, opts, nil)
+	return parse(p, data, modTime, opts, false)
 }
 
-// parse is [Parse]; with fsys set, the article does not keep its body (nor
-// anything else of data) but reads it again from fsys when it is rendered,
-// and data belongs to the call (it must not change afterwards).
-func parse(p string, data []byte, modTime time.Time, opts Options, fsys fs.FS) (*Article, error) {
+// parse is [Parse]; when lazy, the article does not keep its body (nor
+// anything else of data) but reads it again from its file when it is
+// rendered ([Body.Read]), and data belongs to the call (it must not change
+// afterwards).
+func parse(p string, data []byte, modTime time.Time, opts Options, lazy bool) (*Article, error) {
 	f := FormatOf(p)
 	if f == 0 {
 		return nil, errAt(p, 0, ErrUnsupported)
@@ -45,7 +45,7 @@ func parse(p string, data []byte, modTime time.Time, opts Options, fsys fs.FS) (
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errAt(p, 0, ErrEmpty)
 	}
-	s, warns, err := decodeText(p, data, fsys != nil)
+	s, warns, err := decodeText(p, data, lazy)
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +134,13 @@ func parse(p string, data []byte, modTime time.Time, opts Options, fsys fs.FS) (
 			a.Updated = t
 		}
 	}
-	if fsys != nil {
+	if lazy {
 		// Keep nothing of the file's text: the body is read again when
 		// rendered, and the strings cut from the text are copied, so that
 		// none holds on to all of it.
 		keep(a)
 		a.Body = Body{format: f, unsafe: a.Body.unsafe, image: a.Body.image,
-			file: &bodyFile{fsys: fsys, path: p, sum: sum, limit: opts.maxSize(), cut: cut, summary: a.Summary}}
+			file: &bodyFile{path: p, sum: sum, limit: opts.maxSize(), cut: cut, summary: a.Summary}}
 	}
 	return a, nil
 }

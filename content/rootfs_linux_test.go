@@ -121,8 +121,8 @@ func TestRootFSDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDone(t, 10*time.Second, "Body.HTML() of a FIFO", func() {
-		if got := a.Body.HTML(); got != "<p>Text.</p>\n" {
-			t.Errorf("HTML() of a body whose file is now a FIFO = %q, want the summary", got)
+		if got, complete := a.Body.Read(content.RootFS(root)); got.HTML() != "<p>Text.</p>\n" || complete {
+			t.Errorf("Read of a body whose file is now a FIFO = %q, complete %t, want the summary", got.HTML(), complete)
 		}
 	}, unblockFIFO(filepath.Join(dir, "real.md")))
 }

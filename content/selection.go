@@ -206,6 +206,16 @@ func (s *Selection) recompute() SelectionChange {
 // Visible returns the visible articles, newest first, in a new slice.
 func (s *Selection) Visible() []*Article { return slices.Clone(s.visible) }
 
+// Article returns the article at path p as the selection holds it (visible
+// or not), if it holds one.
+func (s *Selection) Article(p string) (*Article, bool) {
+	e, ok := s.byPath[p]
+	if !ok {
+		return nil, false
+	}
+	return e.a, true
+}
+
 // Len returns the number of visible articles.
 func (s *Selection) Len() int { return len(s.visible) }
 

@@ -27,7 +27,7 @@ import (
 // A Builder is not safe for concurrent use; the bundles it returns are.
 type Builder struct {
 	site   Site
-	assets fs.FS // the content folder, for media files; nil serves none
+	src    fs.FS // the content folder: bodies not kept and media files; nil: neither
 	items  map[itemKey]*item
 	pages  *pageCache
 
@@ -69,10 +69,12 @@ func keyFor(a *content.Article) itemKey {
 	return itemKey{a.Path, a.Hash, a.ID, a.Published.Unix(), a.Updated.Unix()}
 }
 
-// SetAssets names the content folder the articles come from, so that the
-// media files they reference (their image, images in their body) are
-// enclosed, served and copied. Nil (the default) turns that off.
-func (bl *Builder) SetAssets(fsys fs.FS) { bl.assets = fsys }
+// SetSource names the content folder the articles were read from (such as
+// [content.Folder.FS]): the bodies that are not kept in memory are read from
+// it ([content.Body.Read]), and the media files articles reference (their
+// image, the images in their body) are enclosed, served and copied from it.
+// Nil (the default) renders only the bodies kept in memory, and no media.
+func (bl *Builder) SetSource(fsys fs.FS) { bl.src = fsys }
 
 // NewBuilder checks and normalizes the site settings.
 func NewBuilder(site Site) (*Builder, error) {
@@ -257,7 +259,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		articles: bl.vis,
 		slugs:    bl.slugs,
 		pages:    bl.pages,
-		assetFS:  bl.assets,
+		src:      bl.src,
 	}
 	b.base, b.baseEsc = "/", "/"
 	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
@@ -267,7 +269,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		k := keyFor(a)
 		it, ok := bl.items[k]
 		if !ok {
-			it = newItem(&site, a, bl.assets)
+			it = newItem(&site, a, bl.src)
 			if !it.partial {
 				bl.items[k] = it
 			}

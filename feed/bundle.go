@@ -135,7 +135,7 @@ type Bundle struct {
 	feeds    []*File            // every feed and index file, in write order
 	pages    *pageCache
 	updated  time.Time
-	assetFS  fs.FS  // the content folder, for media files; nil serves none
+	src      fs.FS  // the content folder: bodies not kept and media files; nil: neither
 	base     string // the base URL's path, ending in "/"
 	baseEsc  string // the same, escaped, for Location headers
 }
@@ -199,21 +199,22 @@ func (b *Bundle) Alias(rel string) (string, bool) {
 // (its image and the images, audio and video in its body) that exist in the
 // content folder, deduplicated, in reference order.
 func (b *Bundle) Assets(a *content.Article) []Asset {
-	if b.assetFS == nil {
+	if b.src == nil {
 		return nil
 	}
-	return b.assetsFrom(a, a.Body.HTML())
+	body, _ := a.Body.Read(b.src)
+	return b.assetsFrom(a, body.HTML())
 }
 
 // assetsFrom is Assets with the article's body already rendered (raw).
 func (b *Bundle) assetsFrom(a *content.Article, body string) []Asset {
-	if b.assetFS == nil {
+	if b.src == nil {
 		return nil
 	}
 	var out []Asset
 	seen := make(map[string]bool)
 	for _, ref := range append([]string{a.Image}, mediaRefs(body)...) {
-		if as, ok := assetFor(b.assetFS, a, ref); ok && !seen[as.URLPath] {
+		if as, ok := assetFor(b.src, a, ref); ok && !seen[as.URLPath] {
 			seen[as.URLPath] = true
 			out = append(out, as)
 		}
@@ -224,7 +225,7 @@ func (b *Bundle) assetsFrom(a *content.Article, body string) []Asset {
 // LookupAsset finds the media file served at rel (relative to the base URL,
 // unescaped): "articles/<slug>/<ref>" for an article that references it.
 func (b *Bundle) LookupAsset(rel string) (Asset, bool) {
-	if b.assetFS == nil || MediaType(rel) == "" {
+	if b.src == nil || MediaType(rel) == "" {
 		return Asset{}, false
 	}
 	rest, ok := strings.CutPrefix(rel, "articles/")
@@ -250,7 +251,7 @@ func (b *Bundle) LookupAsset(rel string) (Asset, bool) {
 }
 
 // OpenAsset opens a media file of the content folder.
-func (b *Bundle) OpenAsset(as Asset) (fs.File, error) { return b.assetFS.Open(as.File) }
+func (b *Bundle) OpenAsset(as Asset) (fs.File, error) { return b.src.Open(as.File) }
 
 // HasArticle reports whether slug (unescaped) names an article page, so that
 // "articles/<slug>" can be redirected to "articles/<slug>/".
@@ -275,7 +276,7 @@ func (b *Bundle) Page(a *content.Article) *File {
 	if f := b.pages.get(key); f != nil {
 		return f
 	}
-	it := newItem(&b.site, a, b.assetFS)
+	it := newItem(&b.site, a, b.src)
 	body := renderArticle(&b.site, it)
 	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, it.updated)
 	if !it.partial {

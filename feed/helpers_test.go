@@ -55,13 +55,22 @@ func txtarFS(t testing.TB, archive string) fstest.MapFS {
 	return fsys
 }
 
-// loadArticles loads every article of fsys and selects those visible at testNow.
-// Any load error or selection warning fails the test.
+// loadArticles loads every article of fsys and selects those visible at testNow,
+// with their bodies read into memory (so that a bundle built without a source
+// renders them). Any load error or selection warning fails the test.
 func loadArticles(t testing.TB, fsys fs.FS, opts content.Options) []*content.Article {
 	t.Helper()
 	all, err := content.Load(context.Background(), fsys, opts)
 	if err != nil {
 		t.Fatalf("content.Load() error: %v", err)
+	}
+	for i, a := range all {
+		kept := *a
+		var complete bool
+		if kept.Body, complete = a.Body.Read(fsys); !complete {
+			t.Fatalf("read the body of %s: the file no longer holds it", a.Path)
+		}
+		all[i] = &kept
 	}
 	arts, warns := content.Select(all, testNow)
 	for _, w := range warns {

@@ -35,16 +35,16 @@ type item struct {
 	published, updated time.Time
 }
 
-func newItem(s *Site, a *content.Article, assets fs.FS) *item {
-	body, complete := a.Body.Render()
-	it := newItemFrom(s, a, assets, body)
+func newItem(s *Site, a *content.Article, src fs.FS) *item {
+	body, complete := a.Body.Read(src)
+	it := newItemFrom(s, a, src, body.HTML())
 	it.partial = !complete
 	return it
 }
 
 // newItemFrom is newItem with the article's body already rendered (raw,
 // as [content.Body.HTML] returns it), for a caller that needs it too.
-func newItemFrom(s *Site, a *content.Article, assets fs.FS, body string) *item {
+func newItemFrom(s *Site, a *content.Article, src fs.FS, body string) *item {
 	it := &item{a: a, url: s.URL(ArticlePath(a.EscapedSlug()))}
 	base, err := url.Parse(it.url)
 	if err != nil {
@@ -62,7 +62,7 @@ func newItemFrom(s *Site, a *content.Article, assets fs.FS, body string) *item {
 	it.html = cleanHTML(body, base)
 	it.summary = content.CleanText(a.Summary)
 	it.image = absURL(content.CleanText(a.Image), base)
-	if as, ok := assetFor(assets, a, a.Image); ok {
+	if as, ok := assetFor(src, a, a.Image); ok {
 		it.enclosure = &as
 	}
 	it.link = absURL(content.CleanText(a.Link), base)

@@ -29,7 +29,7 @@ func TestMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bl.SetAssets(fsys)
+	bl.SetSource(fsys)
 	b, err := bl.Build(arts)
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ func TestPartialBodyRenderedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bl.SetSource(os.DirFS(dir))
 	vis := []*content.Article{a}
 	b, err := bl.Next(vis, vis, nil)
 	if err != nil {

@@ -291,8 +291,9 @@ func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers
 				}
 				// The body is rendered once, for the page and its media files.
 				a := arts[i]
-				body := a.Body.HTML()
-				it := newItemFrom(&b.site, a, b.assetFS, body)
+				read, _ := a.Body.Read(b.src)
+				body := read.HTML()
+				it := newItemFrom(&b.site, a, b.src, body)
 				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), it.updated)
 				errs[w] = writePage(f, b.assetsFrom(a, body))
 			}

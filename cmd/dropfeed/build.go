@@ -110,7 +110,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	bl.SetAssets(fsys)
+	bl.SetSource(fsys)
 	b, err := bl.Build(visible)
 	if err != nil {
 		return err

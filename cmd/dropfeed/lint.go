@@ -331,12 +331,13 @@ func lintFile(fsys fs.FS, a *content.Article, unsafeHTML bool) (*source, []diagn
 		return nil, nil
 	}
 	s := readSource(data, a.Format)
-	return s, lintArticle(a, s, unsafeHTML)
+	body, _ := a.Body.Read(fsys)
+	return s, lintArticle(a, body.HTML(), s, unsafeHTML)
 }
 
 // lintArticle returns the warnings about what readers of an article will
 // dislike; s is the article file's text.
-func lintArticle(a *content.Article, s *source, unsafeHTML bool) []diagnostic {
+func lintArticle(a *content.Article, body string, s *source, unsafeHTML bool) []diagnostic {
 	var out []diagnostic
 	warn := func(line, col int, msg string) {
 		out = append(out, diagnostic{Path: a.Path, Line: line, Column: col, Severity: "warning", Message: msg})
@@ -354,7 +355,7 @@ func lintArticle(a *content.Article, s *source, unsafeHTML bool) []diagnostic {
 				utf8.RuneCountInString(p), key))
 		}
 	}
-	if n := renderedImagesWithoutAlt(a.Body.HTML()); n > 0 {
+	if n := renderedImagesWithoutAlt(body); n > 0 {
 		switch a.Format {
 		case content.FormatText:
 			warn(s.imageLine, 0, "the image has no alt text: start the body with a photo caption paragraph, e.g. \"Workers on the bridge. (Photo/Desk)\"")

@@ -243,7 +243,7 @@ type daemon struct {
 	// ready, when set, is called once, after the first successful build.
 	ready func(articles, errors int)
 
-	root    *os.Root
+	root    *content.Folder
 	idx     *content.Index
 	state   *state.Store
 	saved   *feed.Saved        // the feeds the last run rendered, for the first builder
@@ -373,7 +373,7 @@ func (d *daemon) deferred() []string {
 // apply reconciles a batch with the index and rebuilds when articles changed.
 func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 	start := time.Now()
-	fi, err := os.Stat(d.cfg.Content)
+	_, err := os.Stat(d.cfg.Content)
 	if err != nil {
 		// The folder is gone (unmounted share, half-done deploy): keep serving
 		// the last good feeds rather than publish an empty one.
@@ -392,7 +392,7 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 		// The folder was replaced (deleted and made again, or a symlink
 		// flipped) before the watcher said so: the open root still reads the
 		// old one, where every path is gone. Rescan the new one instead.
-		if rfi, err := d.root.Stat("."); err != nil || !os.SameFile(fi, rfi) {
+		if replaced, err := d.root.Check(); err != nil || replaced {
 			d.log.Info("content folder replaced; rescanning", "path", d.cfg.Content)
 			b = watch.Batch{Rescan: true}
 		}
@@ -494,16 +494,14 @@ func (d *daemon) changed(ch content.Changes) (removed []string, changed []*conte
 
 // reopen opens (again) the content folder, confined to itself.
 func (d *daemon) reopen() error {
-	root, err := os.OpenRoot(d.cfg.Content)
-	if err != nil {
+	if d.root == nil {
+		d.root = content.NewFolder(d.cfg.Content)
+	}
+	if err := d.root.Reopen(); err != nil {
 		return err
 	}
-	if d.root != nil {
-		d.root.Close()
-	}
-	d.root = root
 	if d.idx == nil {
-		d.idx = content.NewIndex(content.RootFS(root), d.opts)
+		d.idx = content.NewIndex(d.root.FS(), d.opts)
 		d.idx.SetReadiness(&content.Readiness{MaxDefer: maxDefer})
 		// The articles the previous run parsed, so that files that did not
 		// change since are not read and parsed again.
@@ -516,8 +514,6 @@ func (d *daemon) reopen() error {
 		if err != nil || bad > 0 {
 			d.log.Warn("some cached articles could not be read; their files are parsed again", "count", bad, "err", err)
 		}
-	} else {
-		d.idx.SetFS(content.RootFS(root))
 	}
 	return nil
 }
@@ -537,11 +533,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		if err != nil {
 			d.log.Error("update state; ids and dates of new files may not persist", "err", err)
 		}
-		// Reading every record and cached article mapped the whole state
-		// file in; let it go.
-		if err := d.state.Remap(); err != nil {
-			d.log.Error("reopen state; ids and dates of new files will not persist", "err", err)
-		}
+
 		d.sel = content.NewSelection()
 		sc = d.sel.Update(nil, all, now)
 	} else {
@@ -572,7 +564,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		d.builder = bl
 	}
 	if d.root != nil {
-		d.builder.SetAssets(d.root.FS())
+		d.builder.SetSource(d.root.FS())
 	}
 	b, err := d.builder.Next(visible, sc.Entered, sc.Left)
 	if err != nil {

@@ -69,28 +69,6 @@ func TestCachePersists(t *testing.T) {
 	}
 }
 
-// TestRemap: after Remap the store keeps its records and goes on writing.
-func TestRemap(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "state.db")
-	s := open(t, db)
-	first := apply(t, s, t0, parse(t, "a.txt", undated, t0))
-	if err := s.Remap(); err != nil {
-		t.Fatal(err)
-	}
-	b := parse(t, "b.txt", "Another one\n\nThe body.\n\nSource: Desk\n", t0.Add(time.Hour))
-	if _, err := s.Update(nil, []*content.Article{b}, t0.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s = open(t, db)
-	if s.Len() != 2 {
-		t.Fatalf("%d records after a remap and a restart, want 2", s.Len())
-	}
-	if r, _ := s.Get("a.txt"); r.ID != first["a.txt"].ID {
-		t.Errorf("a.txt: id %q, want %q", r.ID, first["a.txt"].ID)
-	}
-}
-
 // TestStampSharesUnchanged: an article the records change nothing of is
 // returned as it is, not copied; one they change is copied, the input kept.
 func TestStampSharesUnchanged(t *testing.T) {

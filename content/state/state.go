@@ -15,6 +15,19 @@
 // time (the file is locked, with a timeout); readers ([Options.ReadOnly]) may
 // share it.
 //
+// # A daemon and its readers
+//
+// A long-running writer ([Options.Daemon], "dropfeed serve") marks the file
+// as its own with a lock file beside it for as long as it runs, and holds
+// the state file itself only while it writes: it keeps every record in
+// memory, so it never needs to read the file again. Meanwhile another
+// program ("dropfeed build", "dropfeed check") reads a consistent snapshot
+// of the file ([Options.ReadOnly]), with the ids and dates the daemon
+// publishes, and does not write: [Open] of a writer fails with
+// [ErrDaemonRunning] while a daemon runs. A write of the daemon that finds
+// the file held by a reader (or by a writer that began before it) is kept in
+// memory and written with the next one.
+//
 // Package state imports content and bbolt, nothing else of dropfeed.
 package state
 
@@ -39,6 +52,10 @@ import (
 // ErrLocked means another process holds the state file open for writing.
 var ErrLocked = errors.New("state: file in use by another dropfeed")
 
+// ErrDaemonRunning means a daemon ([Options.Daemon]) keeps the state file:
+// open it [Options.ReadOnly] to read what it publishes.
+var ErrDaemonRunning = errors.New("state: kept by a running dropfeed serve")
+
 // DefaultDir and DefaultFile name the state file's default location, beside
 // the config file: .dropfeed/state.db.
 const (
@@ -61,9 +78,14 @@ var (
 
 // Options configure [Open]. The zero value opens for writing with a one-second lock timeout.
 type Options struct {
-	// ReadOnly opens the file without writing to it (for "check"); a missing
-	// file then gives an empty store.
+	// ReadOnly opens the file without writing to it (for "check", or
+	// "build" while "serve" runs); a missing file then gives an empty store.
+	// Records are stamped in memory as a writer would stamp them.
 	ReadOnly bool
+	// Daemon opens the file for a long-running writer: it takes the daemon
+	// lock beside the file, and holds the file only while it writes (see the
+	// package documentation). [Store.Release] lets it go after the start.
+	Daemon bool
 	// Timeout bounds the wait for the file lock; zero means one second.
 	Timeout time.Duration
 	// FirstSeen, when not nil, gives the first-seen time of a file the store
@@ -88,10 +110,15 @@ type Record struct {
 
 // Store is an open state file. It is not safe for concurrent use.
 type Store struct {
-	db       *bolt.DB // nil for an empty read-only store
+	db       *bolt.DB // nil for an empty read-only store, and between a daemon's writes
+	path     string
 	readOnly bool
-	recs     map[string]*Record // by path
-	opts     Options
+	daemon   *daemonLock // held while a daemon runs; nil otherwise
+	// unsaved holds what a write could not save (the file was held by a
+	// reader): records by path, nil for a deletion. The next save writes it.
+	unsaved map[string]*Record
+	recs    map[string]*Record // by path
+	opts    Options
 	// gone lists the paths of the records of files gone, by hash, sorted,
 	// for finding a renamed file's record; ids lists the paths of the
 	// records that hold each id.
@@ -110,7 +137,10 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	s = &Store{readOnly: opts.ReadOnly, recs: make(map[string]*Record), opts: opts,
+	if opts.ReadOnly {
+		opts.Daemon = false
+	}
+	s = &Store{path: path, readOnly: opts.ReadOnly, recs: make(map[string]*Record), opts: opts,
 		gone: make(map[string][]string), ids: make(map[string][]string)}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -118,6 +148,18 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, "", fmt.Errorf("create state folder: %w", err)
+	}
+	if !opts.ReadOnly {
+		l, err := takeDaemonLock(path, opts.Daemon)
+		if err != nil {
+			return nil, "", err
+		}
+		s.daemon = l
+		defer func() {
+			if err != nil {
+				s.daemon.release()
+			}
+		}()
 	}
 	db, err := bolt.Open(path, 0o644, boltOptions(opts.Timeout, opts.ReadOnly))
 	if errors.Is(err, berrors.ErrTimeout) {
@@ -158,26 +200,24 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 // default) would only double the file.
 const fillPercent = 0.9
 
-// Remap closes and opens the file again, so that the pages a full read of
-// it touched (at start, every record and cache entry) are no longer mapped
-// into the process: they would count as its resident memory for as long as
-// it runs. The records stay in memory.
-func (s *Store) Remap() error {
-	if s.db == nil || s.readOnly {
+// Release closes the file of a daemon or a reader once the start has read
+// what it needs ([Store.ReadCache]): a daemon opens it again for each write,
+// and a reader reads nothing more; the records stay in memory. It also lets
+// go of the pages the start touched (every record and cache entry), which
+// would otherwise count as the process's resident memory for as long as it
+// runs. It does nothing for other writers, which hold the file until Close.
+func (s *Store) Release() error {
+	if s.db == nil || !(s.readOnly || s.daemon.held()) {
 		return nil
 	}
-	path := s.db.Path()
-	if err := s.db.Close(); err != nil {
-		return err
-	}
-	db, err := bolt.Open(path, 0o644, boltOptions(s.opts.Timeout, false))
-	if err != nil {
-		s.db = nil // records are kept, but nothing more is written
-		return fmt.Errorf("open state %s again: %w", path, err)
-	}
-	s.db = db
-	return nil
+	err := s.db.Close()
+	s.db = nil
+	return err
 }
+
+// saveTimeout bounds a daemon's wait for its state file when it writes: a
+// reader holds it for as long as its start takes to read it.
+var saveTimeout = 10 * time.Second
 
 // boltOptions are the options of every open: a hash map freelist, which
 // stays fast as the file's free pages grow in number.
@@ -215,12 +255,19 @@ func (s *Store) load(db *bolt.DB) error {
 	return err
 }
 
-// Close closes the file.
+// Close closes the file (a daemon's last unsaved writes are tried once
+// more) and lets go of the daemon lock.
 func (s *Store) Close() error {
-	if s.db == nil {
-		return nil
+	var err error
+	if s.daemon.held() && len(s.unsaved) > 0 {
+		err = s.save(nil, nil)
 	}
-	return s.db.Close()
+	if s.db != nil {
+		err = errors.Join(err, s.db.Close())
+		s.db = nil
+	}
+	s.daemon.release()
+	return err
 }
 
 // Len returns the number of records, gone files included.
@@ -442,9 +489,41 @@ func stamp(a *content.Article, r *Record) *content.Article {
 }
 
 func (s *Store) save(dirty map[string]*Record, removed []string) error {
-	if s.readOnly || s.db == nil || (len(dirty) == 0 && len(removed) == 0 && len(s.queued) == 0 && s.newKey == "") {
-		return nil
+	if s.readOnly || (len(dirty) == 0 && len(removed) == 0 && len(s.unsaved) == 0 && len(s.queued) == 0 && s.newKey == "") {
+		return s.Release()
 	}
+	if len(s.unsaved) > 0 {
+		// What an earlier write could not save, unless this one supersedes it.
+		if dirty == nil {
+			dirty = make(map[string]*Record)
+		}
+		for p, r := range s.unsaved {
+			if _, ok := dirty[p]; ok || slices.Contains(removed, p) {
+				continue
+			}
+			if r == nil {
+				removed = append(removed, p)
+			} else {
+				dirty[p] = r
+			}
+		}
+		s.unsaved = nil
+	}
+	if s.db == nil {
+		if !s.daemon.held() {
+			return nil // a writer whose file could not be opened again: records kept in memory only
+		}
+		db, err := bolt.Open(s.path, 0o644, boltOptions(saveTimeout, false))
+		if err != nil {
+			s.keepUnsaved(dirty, removed)
+			if errors.Is(err, berrors.ErrTimeout) {
+				err = ErrLocked
+			}
+			return fmt.Errorf("open state %s: %w", s.path, err)
+		}
+		s.db = db
+	}
+	defer func() { _ = s.Release() }()
 	type op struct {
 		bucket, key, val []byte // val nil: delete
 	}
@@ -471,6 +550,7 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 			ops = append(ops, op{parsedBucket, []byte(p), s.queued[p]}) // nil deletes
 		}
 	}
+	queued := s.queued
 	s.queued = nil
 	// A first run over a large folder writes every record and cache entry:
 	// in transactions of saveBatch each, because bbolt copies all of a
@@ -518,6 +598,14 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 			return nil
 		})
 		if err != nil {
+			// This chunk and what follows are written with the next save;
+			// the chunks before it are on disk.
+			s.keepUnsaved(dirty, removed)
+			for p, e := range queued {
+				if _, newer := s.queued[p]; !newer {
+					s.Cache(p, e)
+				}
+			}
 			return err
 		}
 		if first && reset != "" {
@@ -525,6 +613,20 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 		}
 	}
 	return nil
+}
+
+// keepUnsaved keeps records and deletions a save could not write for the
+// next save (writing again what did get written costs nothing but time).
+func (s *Store) keepUnsaved(dirty map[string]*Record, removed []string) {
+	if s.unsaved == nil {
+		s.unsaved = make(map[string]*Record, len(dirty)+len(removed))
+	}
+	for _, p := range removed {
+		s.unsaved[p] = nil
+	}
+	for p, r := range dirty {
+		s.unsaved[p] = r
+	}
 }
 
 // saveBatch is the most writes one transaction of save makes.
