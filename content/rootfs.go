@@ -42,18 +42,7 @@ func ValidName(name string) bool {
 	return true
 }
 
-// reopen opens the folder rfs reads again, by the name it was opened with:
-// serve opens it again when it was replaced, and a body read later may find
-// its file only there.
-func (rfs *rootFS) reopen() (*rootFS, error) {
-	r, err := os.OpenRoot(rfs.root.Name())
-	if err != nil {
-		return nil, err
-	}
-	return &rootFS{root: r}, nil
-}
-
-// close closes what reopen opened.
+// close closes the folder and the descriptor of its quicker opens.
 func (rfs *rootFS) close() {
 	rfs.fast.close()
 	rfs.root.Close()

@@ -26,10 +26,10 @@ import (
 //
 // A Builder is not safe for concurrent use; the bundles it returns are.
 type Builder struct {
-	site   Site
-	src    fs.FS // the content folder: bodies not kept and media files; nil: neither
-	items  map[itemKey]*item
-	pages  *pageCache
+	site  Site
+	src   fs.FS // the content folder: bodies not kept and media files; nil: neither
+	items map[itemKey]*item
+	pages *pageCache
 
 	primed bool               // the fields below hold the previous build
 	vis    []*content.Article // the previous build's articles, newest first
