@@ -56,7 +56,9 @@ func openRootFS(dir string) (*rootFS, error) {
 		return nil, fmt.Errorf("open content folder: %s is not a folder", dir)
 	}
 	r, err := os.OpenRoot(dir)
-	if err != nil {
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("read content folder: %w", err)
+	} else if err != nil {
 		return nil, fmt.Errorf("open content folder: %w", err)
 	}
 	rfs := &rootFS{root: r}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -405,5 +406,47 @@ func TestIndexRescanRootGone(t *testing.T) {
 	}
 	if got := articlePaths(x.Articles()); !slices.Equal(got, before) {
 		t.Errorf("after Rescan(root gone) Articles() = %q, want the index unchanged: %q", got, before)
+	}
+}
+
+// TestIndexOnRead: an update tells how many files it will read, then each
+// one read; files whose stat tuple is known are not read again, except
+// those that failed.
+func TestIndexOnRead(t *testing.T) {
+	fsys := treeFS(t, indexTree, mtime)
+	x := content.NewIndex(fsys, testOptions())
+	var mu sync.Mutex
+	var total, calls, last int
+	x.OnRead(func(done, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done == 0 {
+			total = n
+			return
+		}
+		calls++
+		last = max(last, done)
+		if n != total {
+			t.Errorf("OnRead(%d, %d) after a total of %d", done, n, total)
+		}
+	})
+	if _, err := x.Rescan(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for p := range fsys {
+		if content.FormatOf(p) != 0 && !content.Ignored(p, false, nil) {
+			files++
+		}
+	}
+	if total != files || calls != files || last != files {
+		t.Errorf("first scan: total %d, %d calls, last done %d; want %d each", total, calls, last, files)
+	}
+	total, calls = 0, 0
+	if _, err := x.Rescan(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := x.ErrorCount(); n == 0 || total != n || calls != n {
+		t.Errorf("a rescan of unchanged files: total %d, %d calls; want %d each (the files that fail)", total, calls, n)
 	}
 }

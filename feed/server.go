@@ -29,11 +29,10 @@ const DefaultMaxAge = 60 * time.Second
 // the bundle atomically; requests in flight finish with the bundle they began
 // with. Paths are served under the base URL's path.
 type Server struct {
-	cur             atomic.Pointer[served]
-	swapMu          sync.Mutex // serializes Swap, so generations follow the order of the swaps
-	cacheControl    string
-	cacheControlHdr []string
-	log             *slog.Logger
+	cur          atomic.Pointer[served]
+	swapMu       sync.Mutex               // serializes Swap, so generations follow the order of the swaps
+	cacheControl atomic.Pointer[[]string] // the Cache-Control header value, shared by every response
+	log          *slog.Logger
 }
 
 // served is a bundle with its generation number, published together so a
@@ -51,16 +50,21 @@ func NewServer(cfg ServerConfig) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	switch {
-	case cfg.MaxAge < 0:
-		s.cacheControl = "no-cache"
-	case cfg.MaxAge == 0:
-		s.cacheControl = "public, max-age=" + strconv.Itoa(int(DefaultMaxAge/time.Second))
-	default:
-		s.cacheControl = "public, max-age=" + strconv.Itoa(int(cfg.MaxAge/time.Second))
-	}
-	s.cacheControlHdr = []string{s.cacheControl}
+	s.SetMaxAge(cfg.MaxAge)
 	return s
+}
+
+// SetMaxAge sets the Cache-Control max-age of the responses that follow, as
+// [ServerConfig.MaxAge] does.
+func (s *Server) SetMaxAge(maxAge time.Duration) {
+	cc := "no-cache"
+	switch {
+	case maxAge == 0:
+		cc = "public, max-age=" + strconv.Itoa(int(DefaultMaxAge/time.Second))
+	case maxAge > 0:
+		cc = "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+	}
+	s.cacheControl.Store(&[]string{cc})
 }
 
 // Swap makes b the served bundle and returns the new generation number.
@@ -158,7 +162,7 @@ var (
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 	h := w.Header()
 	fh := f.headers()
-	h["Cache-Control"] = s.cacheControlHdr
+	h["Cache-Control"] = *s.cacheControl.Load()
 	h["Vary"] = hdrVary
 	h["Last-Modified"] = fh.lastMod
 	if fh.link != nil {
@@ -294,7 +298,7 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, a
 	}
 	h := w.Header()
 	h.Set("Content-Type", as.Type)
-	h.Set("Cache-Control", s.cacheControl)
+	h["Cache-Control"] = *s.cacheControl.Load()
 	h.Set("ETag", fmt.Sprintf(`"m%x-%x"`, fi.Size(), fi.ModTime().UnixNano()))
 	http.ServeContent(w, r, "", fi.ModTime(), rs)
 }

@@ -26,6 +26,7 @@ type collector struct {
 	root    string
 	outside string // a directory next to root, on the same file system
 
+	w       *Watcher
 	mu      sync.Mutex
 	batches []Batch
 	watcher fsnotifySource // the production source Run created
@@ -60,6 +61,7 @@ func startRealAt(t *testing.T, base, root string, cfg Config) *collector {
 	if err != nil {
 		t.Fatalf("New(%+v) = %v", cfg, err)
 	}
+	c.w = w
 	w.newSource = func() (source, error) {
 		s, err := newFSNotifySource()
 		if err == nil {
@@ -454,4 +456,33 @@ func TestRealPoll(t *testing.T) {
 	if c.watcher.w != nil {
 		t.Errorf("poll mode created an inotify watcher")
 	}
+}
+
+// TestRealRenew: after the Ignore function's answers change, Renew makes the
+// watcher watch a folder it ignored (and stop watching one it now ignores)
+// and ask for a rescan, without waiting for the periodic one.
+func TestRealRenew(t *testing.T) {
+	var ignored sync.Map // folder name -> true
+	ignored.Store("drafts", true)
+	cfg := Config{Mode: ModeEvents, Rescan: -1, Ignore: func(rel string, isDir bool) bool {
+		first, _, _ := strings.Cut(rel, "/")
+		_, ok := ignored.Load(first)
+		return ok
+	}}
+	c := startReal(t, cfg, "drafts/", "news/")
+	m := c.mark()
+	mkfiles(t, c.root, "drafts/a.md")
+	c.sentinel(m)
+	c.checkNever(m, "drafts")
+
+	ignored.Delete("drafts")
+	ignored.Store("news", true)
+	m = c.mark()
+	c.w.Renew()
+	c.waitFor("the Rescan after Renew", func() bool { return c.rescans(m) > 0 })
+	m = c.mark()
+	mkfiles(t, c.root, "drafts/b.md", "news/c.md")
+	c.waitPaths(m, "drafts/b.md")
+	c.sentinel(m)
+	c.checkNever(m, "news")
 }

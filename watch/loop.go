@@ -381,6 +381,19 @@ func (l *loop) onRescanTick() {
 	l.renewing = false
 }
 
+// onRenew renews every watch now, as the periodic rescan does; in poll
+// mode, where there are no watches, it asks for a rescan. A missing root
+// is rescanned when it comes back anyway.
+func (l *loop) onRenew() {
+	switch {
+	case l.lost || !l.seen:
+	case l.mode == ModePoll:
+		l.markRescan()
+	default:
+		l.onRescanTick()
+	}
+}
+
 func (l *loop) onRootTick() { l.checkRoot(false) }
 
 // mark records a changed path.

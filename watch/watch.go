@@ -33,6 +33,7 @@ type Watcher struct {
 	rootAbs string // absolute, cleaned, not resolved
 	log     *slog.Logger
 	started atomic.Bool
+	renew   chan struct{} // Renew's requests; one pending is enough
 
 	// Seams for tests; New sets the production ones.
 	newSource func() (source, error)
@@ -64,7 +65,21 @@ func New(cfg Config) (*Watcher, error) {
 		log:       logger.With("component", "watch"),
 		newSource: newFSNotifySource,
 		remoteFS:  remoteFS,
+		renew:     make(chan struct{}, 1),
 	}, nil
+}
+
+// Renew asks the running watcher to do at once what its periodic safety
+// rescan does: list the tree's folders again, watching those that
+// [Config.Ignore] no longer ignores and no longer watching those it now
+// does, then send a Rescan batch. Call it after the Ignore function changed
+// its answers (a reloaded configuration). It never blocks and is safe from
+// any goroutine; requests made while one is pending are one request.
+func (w *Watcher) Renew() {
+	select {
+	case w.renew <- struct{}{}:
+	default:
+	}
 }
 
 // Run watches the tree until ctx is done and sends batches on out. It
@@ -135,6 +150,8 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			l.onPoll()
 		case <-l.rescanC:
 			l.onRescanTick()
+		case <-w.renew:
+			l.onRenew()
 		case <-l.rootC:
 			l.onRootTick()
 		}

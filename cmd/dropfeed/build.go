@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/feed"
 )
 
@@ -45,73 +46,44 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
 	}
 	start := time.Now()
-	root, fsys, err := openContent(cfg.Content)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
 	// A progress bar on a terminal, for builds that take more than a second.
 	prog := startProgress(stderr, !lf.json() && isTerminal(stderr), progressDelay)
 	defer prog.finish()
+	cc := cfg.catalogConfig(ctx, catalog.Batch, cfg.BaseURL)
 	if prog.enabled {
-		prog.setPhase("scanning", 0)
-		total := countFiles(fsys, cfg.Ignore)
-		prog.setPhase("parsing", total)
-		fsys = countingFS{fsys: fsys, p: prog}
+		prog.setPhase("parsing", 0)
+		cc.OnRead = prog.read
 	}
-	x := content.NewIndex(fsys, cfg.contentOptions(cfg.BaseURL))
-	changes, err := x.Rescan(ctx)
+	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
-		return fmt.Errorf("read content folder: %w", err)
+		return err
+	}
+	defer cat.Close()
+	delta, err := cat.Rescan(ctx)
+	if err != nil {
+		return err
 	}
 	prog.setPhase("building", 0)
 	var nerr int
 	if lf.json() {
-		nerr = logErrors(log, changes.Errors)
+		nerr = logErrors(log, delta.Errors)
 	} else {
-		nerr = reportErrors(prog, changes.Errors)
+		nerr = reportErrors(prog, delta.Errors)
 	}
-	// What was repaired to publish an article (control characters removed,
-	// Windows-1252 decoded) is worth a warning too.
-	for _, a := range x.Articles() {
-		for _, w := range a.Warnings {
-			if lf.json() {
-				log.Warn(w.Msg, "path", w.Path, "line", w.Line)
-			} else {
-				fmt.Fprintf(prog, "%s: warning: %s\n", location(w.Path, w.Line), w.Msg)
-			}
-		}
-	}
-	st, err := openState(ctx, cfg, false, func(w string) {
+	for _, w := range delta.Warnings {
 		if lf.json() {
-			log.Warn(w)
+			log.Warn(w.Msg, "path", w.Path, "line", w.Line)
 		} else {
-			fmt.Fprintf(prog, "warning: %s\n", w)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	now := time.Now()
-	arts, err := st.Apply(x.Articles(), now)
-	if err != nil {
-		return fmt.Errorf("update state: %w", err)
-	}
-	visible, warns := content.Select(arts, now)
-	for _, w := range warns {
-		if lf.json() {
-			log.Warn(w.Msg, "path", w.Path)
-		} else {
-			fmt.Fprintf(prog, "%s: warning: %s\n", w.Path, w.Msg)
+			fmt.Fprintf(prog, "%s\n", diagWarning(w))
 		}
 	}
 	bl, err := feed.NewBuilder(cfg.site(cfg.BaseURL))
 	if err != nil {
 		return err
 	}
-	bl.SetSource(fsys)
-	b, err := bl.Build(visible)
+	bl.SetSource(cat.FS())
+	visible := cat.Visible()
+	b, err := bl.Next(visible, delta.Entered, delta.Left)
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,9 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/dropfeed/dropfeed/content"
-	"github.com/dropfeed/dropfeed/content/state"
+	"github.com/dropfeed/dropfeed/content/catalog"
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -31,58 +30,39 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("%w: -format: %q is not text or json", errUsage, *format)
 	}
-	root, fsys, err := openContent(cfg.Content)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
 	base := cfg.BaseURL
 	if base == "" {
 		base = "http://localhost/"
 	}
-	x := content.NewIndex(fsys, cfg.contentOptions(base))
-	changes, err := x.Rescan(ctx)
+	cat, err := catalog.Open(ctx, cfg.catalogConfig(ctx, catalog.ReadOnly, base))
 	if err != nil {
-		return fmt.Errorf("read content folder: %w", err)
+		return err
+	}
+	defer cat.Close()
+	delta, err := cat.Rescan(ctx)
+	if err != nil {
+		return err
 	}
 	rep := &checkReport{Content: cfg.Content}
 	if abs, err := filepath.Abs(cfg.Content); err == nil {
 		rep.Content = abs
 	}
-	for _, err := range changes.Errors {
+	for _, err := range delta.Errors {
 		rep.addErr(err)
 	}
-	arts := x.Articles()
-	st, err := openState(ctx, cfg, true, func(w string) { rep.add(diagnostic{Severity: "warning", Message: w}) })
-	switch {
-	case errors.Is(err, state.ErrLocked):
-		// A running serve holds the state: check the files as they are,
-		// with the ids and dates they give themselves.
-		fmt.Fprintf(stderr, "note: %s is in use by a running dropfeed; checking without it\n", cfg.State)
-	case err != nil:
-		return err
-	default:
-		defer st.Close()
-		if arts, err = st.Apply(arts, time.Now()); err != nil {
-			return fmt.Errorf("read state: %w", err)
-		}
-	}
+	arts := cat.Articles()
 	sources := make(map[string]*source)
 	for _, a := range arts {
-		for _, w := range a.Warnings {
-			rep.add(diagnostic{Path: w.Path, Line: w.Line, Severity: "warning", Message: w.Msg})
-		}
-		src, diags := lintFile(fsys, a, cfg.UnsafeHTML)
+		src, diags := lintFile(cat.FS(), a, cfg.UnsafeHTML)
 		sources[a.Path] = src
 		for _, d := range diags {
 			rep.add(d)
 		}
 	}
-	_, warns := content.Select(arts, time.Now())
-	for _, w := range warns {
+	for _, w := range delta.Warnings {
 		rep.add(selectWarning(w, func(p string) *source { return sources[p] }))
 	}
-	rep.Files, rep.Articles = x.Len(), len(arts)
+	rep.Files, rep.Articles = cat.Files(), len(arts)
 	rep.sort()
 	if err := rep.write(stdout, *format); err != nil {
 		return err
@@ -100,6 +80,15 @@ func diagLine(err error, severity string) string {
 		return location(pe.Path, pe.Line) + ": " + severity + ": " + pe.Err.Error()
 	}
 	return severity + ": " + err.Error()
+}
+
+// diagWarning formats a warning as "path:line: warning: message", or
+// "warning: message" for one about the site as a whole.
+func diagWarning(w content.Warning) string {
+	if w.Path == "" {
+		return "warning: " + w.Msg
+	}
+	return location(w.Path, w.Line) + ": warning: " + w.Msg
 }
 
 func location(path string, line int) string {

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	_ "time/tzdata" // time zones do not depend on the host
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/content/state"
 	"github.com/dropfeed/dropfeed/feed"
 	yaml "go.yaml.in/yaml/v3"
@@ -270,27 +270,6 @@ func (c *Config) site(baseURL string) feed.Site {
 	}
 }
 
-// openContent opens the content folder confined to itself: links that point
-// outside it cannot be followed.
-func openContent(dir string) (*os.Root, fs.FS, error) {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open content folder: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, nil, fmt.Errorf("open content folder: %s is not a folder", dir)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open content folder: %w", err)
-	}
-	if _, err := fs.ReadDir(content.RootFS(root), "."); err != nil {
-		root.Close()
-		return nil, nil, fmt.Errorf("read content folder: %w", err)
-	}
-	return root, content.RootFS(root), nil
-}
-
 // baseURLFor returns the base URL serve uses: the configured one, else
 // http://<listen address>/.
 func baseURLFor(cfg *Config, addr net.Addr) string {
@@ -317,14 +296,10 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// openState opens the state store. Warnings (a corrupt file set aside) go to warn.
-func openState(ctx context.Context, cfg *Config, readOnly bool, warn func(string)) (*state.Store, error) {
-	st, w, err := state.Open(cfg.State, state.Options{ReadOnly: readOnly, FirstSeen: state.GitFirstSeen(ctx, cfg.Content)})
-	if err != nil {
-		return nil, err
-	}
-	if w != "" {
-		warn(w)
-	}
-	return st, nil
+// catalogConfig returns the catalog settings of a command: the content
+// folder, its parse options under the base URL, and the state file, whose
+// first-seen dates come from git when the folder is in a work tree.
+func (c *Config) catalogConfig(ctx context.Context, mode catalog.Mode, baseURL string) catalog.Config {
+	return catalog.Config{Dir: c.Content, Options: c.contentOptions(baseURL), State: c.State, Mode: mode,
+		FirstSeen: state.GitFirstSeen(ctx, c.Content)}
 }

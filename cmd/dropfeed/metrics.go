@@ -2,9 +2,11 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dropfeed/dropfeed/feed"
@@ -23,6 +25,9 @@ type metrics struct {
 	duration    prometheus.Histogram
 	lastSuccess prometheus.Gauge
 	requests    *prometheus.CounterVec
+	// basePath is the path the site is served under ("/" or "/news/"),
+	// which the route labels are found beneath; a reload may move it.
+	basePath atomic.Pointer[string]
 }
 
 // The route label values: requests are counted by route, never by raw path,
@@ -38,7 +43,8 @@ const (
 	routeOther   = "other"
 )
 
-func newMetrics() *metrics {
+// newMetrics returns the metrics of a site served under the base URL base.
+func newMetrics(base string) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		articles: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -72,8 +78,24 @@ func newMetrics() *metrics {
 		// the default go_* metrics: a leak shows there without forcing a GC.
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.setBase(base)
 	return m
 }
+
+// setBase sets the base URL the site is served under.
+func (m *metrics) setBase(base string) {
+	if m == nil {
+		return
+	}
+	p := "/"
+	if u, err := url.Parse(base); err == nil && u.Path != "" {
+		p = u.Path
+	}
+	m.basePath.Store(&p)
+}
+
+// base returns the path the site is served under.
+func (m *metrics) base() string { return *m.basePath.Load() }
 
 // handler serves the metrics in the Prometheus text format.
 func (m *metrics) handler() http.Handler {
@@ -109,9 +131,8 @@ func (m *metrics) setParseErrors(n int) {
 	m.parseErrors.Set(float64(n))
 }
 
-// instrument counts the requests h answers by route and status code. base is
-// the path the site is served under ("/" or "/news/").
-func (m *metrics) instrument(h http.Handler, base string) http.Handler {
+// instrument counts the requests h answers by route and status code.
+func (m *metrics) instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
@@ -119,7 +140,7 @@ func (m *metrics) instrument(h http.Handler, base string) http.Handler {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		m.requests.WithLabelValues(route(r.URL.Path, base), strconv.Itoa(code)).Inc()
+		m.requests.WithLabelValues(route(r.URL.Path, m.base()), strconv.Itoa(code)).Inc()
 	})
 }
 

@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/dropfeed/dropfeed/content"
 	"golang.org/x/term"
 )
 
@@ -91,8 +89,14 @@ func (p *progress) setPhase(name string, total int64) {
 	p.phase.Store(&name)
 }
 
-// add counts n steps of the current phase as done.
-func (p *progress) add(n int64) { p.done.Add(n) }
+// read is told how reading goes (see content.Index.OnRead): done files of
+// total. It is called from several goroutines at once.
+func (p *progress) read(done, total int) {
+	p.total.Store(int64(total))
+	if d := int64(done); d > p.done.Load() {
+		p.done.Store(d)
+	}
+}
 
 // line renders the status line, without control characters.
 func (p *progress) line() string {
@@ -141,46 +145,3 @@ func (p *progress) finish() {
 	defer p.mu.Unlock()
 	p.erase()
 }
-
-// countFiles counts the article files under the content folder that the
-// index will read, for the parsing bar's total.
-func countFiles(fsys fs.FS, ignore []string) int64 {
-	var n int64
-	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return nil
-		}
-		if content.Ignored(p, d.IsDir(), ignore) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.IsDir() && content.FormatOf(p) != 0 {
-			n++
-		}
-		return nil
-	})
-	return n
-}
-
-// countingFS is fsys with every Open of an article file counted as one step
-// of a progress. It forwards the optional interfaces, so whoever reads
-// through it sees the same file system (links included).
-type countingFS struct {
-	fsys fs.FS
-	p    *progress
-}
-
-func (c countingFS) Open(name string) (fs.File, error) {
-	f, err := c.fsys.Open(name)
-	if err == nil && content.FormatOf(name) != 0 {
-		c.p.add(1)
-	}
-	return f, err
-}
-
-func (c countingFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(c.fsys, name) }
-func (c countingFS) Stat(name string) (fs.FileInfo, error)      { return fs.Stat(c.fsys, name) }
-func (c countingFS) Lstat(name string) (fs.FileInfo, error)     { return fs.Lstat(c.fsys, name) }
-func (c countingFS) ReadLink(name string) (string, error)       { return fs.ReadLink(c.fsys, name) }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"testing/synctest"
 	"time"
 )
@@ -54,8 +53,8 @@ func TestProgress(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var out lockedBuffer
 				p := startProgress(&out, tc.enabled, progressDelay)
-				p.setPhase("parsing", 10)
-				p.add(4)
+				p.setPhase("parsing", 0)
+				p.read(4, 10)
 				time.Sleep(tc.run / 2)
 				if tc.diag != "" {
 					io.WriteString(p, tc.diag)
@@ -99,7 +98,7 @@ func TestProgressLine(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := startProgress(io.Discard, false, progressDelay)
 				p.setPhase(tc.phase, tc.total)
-				p.add(tc.done)
+				p.done.Store(tc.done)
 				time.Sleep(2500 * time.Millisecond)
 				if got := p.line(); got != tc.want {
 					t.Errorf("line() = %q, want %q", got, tc.want)
@@ -140,35 +139,5 @@ func TestIsTerminal(t *testing.T) {
 				t.Errorf("isTerminal(%s) = %v, want %v", tc.name, got, tc.want)
 			}
 		})
-	}
-}
-
-// TestCountingFS: the wrapper the progress bar reads through is a correct
-// file system, and counts each article file opened.
-func TestCountingFS(t *testing.T) {
-	fsys := fstest.MapFS{
-		"a.md":         {Data: []byte("# A\n")},
-		"news/b.txt":   {Data: []byte("B\n")},
-		"news/pic.png": {Data: []byte("png")},
-		"_drafts/c.md": {Data: []byte("# C\n")},
-	}
-	p := startProgress(io.Discard, false, progressDelay)
-	c := countingFS{fsys: fsys, p: p}
-	if err := fstest.TestFS(c, "a.md", "news/b.txt", "news/pic.png"); err != nil {
-		t.Fatal(err)
-	}
-	p.setPhase("parsing", 0)
-	for _, name := range []string{"a.md", "news/b.txt", "news/pic.png"} {
-		f, err := c.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	if got := p.done.Load(); got != 2 {
-		t.Errorf("counted %d article files opened, want 2", got)
-	}
-	if got := countFiles(fsys, nil); got != 2 {
-		t.Errorf("countFiles = %d, want 2 (the _drafts folder is ignored)", got)
 	}
 }

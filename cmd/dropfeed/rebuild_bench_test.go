@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/dropfeed/dropfeed/bench/corpus"
-	"github.com/dropfeed/dropfeed/content/state"
+	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/feed"
-	"github.com/dropfeed/dropfeed/watch"
 )
 
 // BenchmarkRebuildOne measures the daemon's whole path for one changed file
@@ -35,16 +34,17 @@ func BenchmarkRebuildOne(b *testing.B) {
 			if err := cfg.Validate(); err != nil {
 				b.Fatal(err)
 			}
-			st, _, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
+			cfg.State = filepath.Join(b.TempDir(), "state.db")
+			base := "https://news.example.com/"
+			ctx := context.Background()
+			cat, err := catalog.Open(ctx, cfg.catalogConfig(ctx, catalog.Daemon, base))
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer st.Close()
-			base := "https://news.example.com/"
-			d := &daemon{cfg: &cfg, site: cfg.site(base), opts: cfg.contentOptions(base),
-				srv: feed.NewServer(feed.ServerConfig{}), log: slog.New(slog.DiscardHandler), state: st}
-			ctx := context.Background()
-			d.apply(ctx, watch.Batch{Rescan: true}, "start")
+			defer cat.Close()
+			d := &daemon{cfg: &cfg, site: cfg.site(base), cat: cat,
+				srv: feed.NewServer(feed.ServerConfig{}), log: slog.New(slog.DiscardHandler)}
+			d.step(ctx, "start", cat.Rescan)
 			if d.srv.Bundle() == nil {
 				b.Fatal("no first build")
 			}
@@ -57,7 +57,7 @@ func BenchmarkRebuildOne(b *testing.B) {
 					b.Fatal(err)
 				}
 				gen := d.srv.Generation()
-				d.apply(ctx, watch.Batch{Paths: []string{"zz-bench.md"}}, "")
+				d.step(ctx, "change", func(ctx context.Context) (catalog.Delta, error) { return cat.Update(ctx, []string{"zz-bench.md"}) })
 				if d.srv.Generation() == gen {
 					b.Fatal("no rebuild")
 				}
