@@ -75,6 +75,17 @@ type Article struct {
 	ModTime time.Time
 	// Size is the file's size in bytes.
 	Size int64
+	// Media lists the media files of the content folder (slash paths
+	// relative to its root) that the article may reference by a relative
+	// URL — its image, images, audio and video in its body — whether they
+	// exist or not: a superset, found in the file's text.
+	Media []string
+	// MediaStamp identifies the state on disk of the Media files (which
+	// exist, their sizes and modification times), so that an article whose
+	// media changed counts as a new version of it; zero when none exists or
+	// nobody looked. [Parse] leaves it zero: whoever watches the folder sets
+	// it (see package catalog).
+	MediaStamp uint64
 
 	Warnings []Warning
 }

@@ -18,7 +18,7 @@ import (
 
 // cacheVersion changes whenever the encoding or what Parse makes of a file
 // changes: entries of another version are not used.
-const cacheVersion = 2
+const cacheVersion = 3
 
 // CacheKey names everything a cached entry depends on: the encoding, the
 // program that wrote it and the parse options. Entries made under another
@@ -90,6 +90,7 @@ func appendEntry(b []byte, st statKey, a *Article) []byte {
 	}
 	b = appendStrings(b, a.Authors)
 	b = appendStrings(b, a.Tags)
+	b = appendStrings(b, a.Media)
 	var flags uint64
 	for i, f := range []bool{a.ExplicitID, a.Draft, a.Dated, a.FullContent != nil, a.FullContent != nil && *a.FullContent, a.Body.unsafe} {
 		if f {
@@ -227,7 +228,7 @@ func decodeEntry(b []byte) (statKey, *Article, error) {
 	for _, s := range []*string{&a.Path, &a.Slug, &a.ID, &a.Title, &a.Summary, &a.Image, &a.Link, &a.Source, &a.Hash} {
 		*s = r.string()
 	}
-	a.Authors, a.Tags = r.strings(), r.strings()
+	a.Authors, a.Tags, a.Media = r.strings(), r.strings(), r.strings()
 	flags := r.uvarint()
 	bit := func(i int) bool { return flags&(1<<i) != 0 }
 	a.ExplicitID, a.Draft, a.Dated = bit(0), bit(1), bit(2)

@@ -17,6 +17,12 @@ import (
 // patterns, and anything inside a folder that is ignored. For files, names
 // without an article extension are ignored too.
 func Ignored(rel string, isDir bool, patterns []string) bool {
+	return ignored(rel, isDir, patterns, FormatOf)
+}
+
+// ignored is [Ignored] with the rule that keeps a file: kind returns 0 for a
+// name that is not of the kind wanted (an article, a media file).
+func ignored[T comparable](rel string, isDir bool, patterns []string, kind func(string) T) bool {
 	if rel == "." || rel == "" {
 		return false
 	}
@@ -28,16 +34,16 @@ func Ignored(rel string, isDir bool, patterns []string) bool {
 	// What is inside an ignored folder is ignored too, so that paths given
 	// one at a time ([Index.Update], a watcher) agree with a walk of the tree.
 	for i := 0; i < len(rel); i++ {
-		if rel[i] == '/' && ignoredName(rel[:i], true, patterns) {
+		if rel[i] == '/' && ignoredName(rel[:i], true, patterns, kind) {
 			return true
 		}
 	}
-	return ignoredName(rel, isDir, patterns)
+	return ignoredName(rel, isDir, patterns, kind)
 }
 
 // ignoredName applies the patterns, the folder names and the file name rules
 // to rel itself.
-func ignoredName(rel string, isDir bool, patterns []string) bool {
+func ignoredName[T comparable](rel string, isDir bool, patterns []string, kind func(string) T) bool {
 	base := path.Base(rel)
 	for _, p := range patterns {
 		if ok, _ := path.Match(p, rel); ok {
@@ -58,7 +64,8 @@ func ignoredName(rel string, isDir bool, patterns []string) bool {
 	if tempName(base) {
 		return true
 	}
-	return FormatOf(base) == 0
+	var none T
+	return kind(base) == none
 }
 
 // tempName reports editor, tool and download temp file names.

@@ -81,6 +81,7 @@ func parse(p string, data []byte, modTime time.Time, opts Options, lazy bool) (*
 	a.Summary = cutSummaryKeep(CleanText(m.summary))
 	a.Image, a.Link, a.Draft = m.image, m.link, m.draft
 	a.FullContent = m.fullContent
+	a.Media = mediaRefs(p, s)
 	if f == FormatText {
 		a.Source = body.source
 		body.image = m.image

@@ -63,10 +63,11 @@ type group struct {
 type itemKey struct {
 	path, hash, id     string
 	published, updated int64
+	media              uint64 // the media files it references, as they are on disk
 }
 
 func keyFor(a *content.Article) itemKey {
-	return itemKey{a.Path, a.Hash, a.ID, a.Published.Unix(), a.Updated.Unix()}
+	return itemKey{a.Path, a.Hash, a.ID, a.Published.Unix(), a.Updated.Unix(), a.MediaStamp}
 }
 
 // SetSource names the content folder the articles were read from (such as
@@ -436,7 +437,7 @@ func (sp *feedSpec) signature() string {
 	for _, a := range sp.arts {
 		k := keyFor(a)
 		sb.WriteString(k.path + "\x00" + k.hash + "\x00" + k.id + "\x00")
-		sb.WriteString(strconv.FormatInt(k.published, 36) + "." + strconv.FormatInt(k.updated, 36) + "\x00")
+		sb.WriteString(strconv.FormatInt(k.published, 36) + "." + strconv.FormatInt(k.updated, 36) + "." + strconv.FormatUint(k.media, 36) + "\x00")
 	}
 	return sb.String()
 }

@@ -272,7 +272,7 @@ func (b *Bundle) article(slug string) (*content.Article, bool) {
 // Page returns the rendered page of an article, from the cache when it can.
 func (b *Bundle) Page(a *content.Article) *File {
 	k := keyFor(a)
-	key := fmt.Sprint(k.path, "\x00", k.hash, "\x00", k.id, "\x00", k.published, "\x00", k.updated)
+	key := fmt.Sprint(k.path, "\x00", k.hash, "\x00", k.id, "\x00", k.published, "\x00", k.updated, "\x00", k.media)
 	if f := b.pages.get(key); f != nil {
 		return f
 	}

@@ -12,20 +12,9 @@ import (
 	"github.com/dropfeed/dropfeed/content"
 )
 
-// mediaTypes are the files dropfeed copies from the content folder and
-// serves, by extension: images, audio and video. Nothing else in the content
-// folder is ever served (sources, dotfiles and SVG, which can carry script,
-// stay private).
-var mediaTypes = map[string]string{
-	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-	".webp": "image/webp", ".avif": "image/avif",
-	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
-	".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
-}
-
 // MediaType returns the content type of a media file name, or "" when
-// dropfeed does not serve files of that kind.
-func MediaType(name string) string { return mediaTypes[strings.ToLower(path.Ext(name))] }
+// dropfeed does not serve files of that kind (see [content.MediaType]).
+func MediaType(name string) string { return content.MediaType(name) }
 
 // Asset is a media file of the content folder that an article references by
 // a relative path: it is served, and copied to the static output, at URLPath.

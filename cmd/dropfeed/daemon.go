@@ -98,7 +98,11 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 	}()
 	d.ignore.Store(&d.cfg.Ignore)
-	d.watch.Ignore = func(rel string, isDir bool) bool { return content.Ignored(rel, isDir, *d.ignore.Load()) }
+	// Articles, and the media files they may reference.
+	d.watch.Ignore = func(rel string, isDir bool) bool {
+		p := *d.ignore.Load()
+		return content.Ignored(rel, isDir, p) && (isDir || content.IgnoredMedia(rel, false, p))
+	}
 	d.watch.Logger = d.log
 	if d.w, err = watch.New(d.watch); err != nil {
 		return fmt.Errorf("watch content folder: %w", err)

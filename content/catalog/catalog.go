@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -75,6 +76,7 @@ type Catalog struct {
 	idx    *content.Index
 	st     *state.Store // nil without a state file
 	sel    *content.Selection
+	media  *media // the media files the articles reference; nil until the first update
 	// notes are site-wide warnings to hand out with the next delta: the
 	// state file set aside, or read as a snapshot.
 	notes []content.Warning
@@ -172,7 +174,7 @@ func (c *Catalog) reset() {
 	if c.cfg.OnRead != nil {
 		c.idx.OnRead(c.cfg.OnRead)
 	}
-	c.sel = nil
+	c.sel, c.media = nil, nil
 	if c.st == nil {
 		return
 	}
@@ -246,13 +248,16 @@ func (c *Catalog) update(ctx context.Context, paths []string, rescan bool) (Delt
 	for _, p := range ch.Overdue {
 		d.Warnings = append(d.Warnings, content.Warning{Path: p, Msg: fmt.Sprintf("the file still looked unfinished after %s; published as it is", c.maxDefer())})
 	}
-	c.publish(&d, ch)
+	c.publish(&d, ch, paths, rescan)
 	return d, nil
 }
 
-// publish stamps what changed with the state and updates the selection.
-func (c *Catalog) publish(d *Delta, ch content.Changes) {
+// publish stamps what changed with the state and the media it references,
+// and updates the selection. paths are what the update was given (rescan:
+// every path), for the media files among them.
+func (c *Catalog) publish(d *Delta, ch content.Changes, paths []string, rescan bool) {
 	now := c.cfg.Now()
+	fsys := c.folder.FS()
 	c.cache(ch)
 	var stamped []*content.Article
 	var removed []string
@@ -261,11 +266,40 @@ func (c *Catalog) publish(d *Delta, ch content.Changes) {
 		// The first update (or the first after Reconfigure): every article.
 		d.First = true
 		stamped, err = c.stamp(nil, c.idx.Articles(), true, now)
+		c.media = newMedia()
+		for i, a := range stamped {
+			c.media.track(a.Path, nil, a)
+			stamped[i] = c.media.withStamp(fsys, a)
+		}
 		c.sel = content.NewSelection()
 	} else {
+		// The media files that changed, first: the articles changed in
+		// this update are stamped with them as they are now.
+		byMedia := c.media.changedMedia(fsys, paths, rescan)
 		var changed []*content.Article
 		removed, changed = c.changed(ch)
 		stamped, err = c.stamp(removed, changed, false, now)
+		done := make(map[string]bool, len(removed)+len(stamped))
+		for _, p := range removed {
+			old, _ := c.sel.Article(p)
+			c.media.track(p, old, nil)
+			done[p] = true
+		}
+		for i, a := range stamped {
+			old, _ := c.sel.Article(a.Path)
+			c.media.track(a.Path, old, a)
+			stamped[i] = c.media.withStamp(fsys, a)
+			done[a.Path] = true
+		}
+		for _, p := range byMedia {
+			if cur, ok := c.sel.Article(p); ok && !done[p] {
+				if next := c.media.withStamp(fsys, cur); next != cur {
+					stamped = append(stamped, next)
+					d.Changed = append(d.Changed, p)
+				}
+			}
+		}
+		slices.Sort(d.Changed)
 	}
 	if err != nil {
 		d.Warnings = append(d.Warnings, content.Warning{Msg: fmt.Sprintf("update state: %v; the ids and dates of new files may not persist", err)})
