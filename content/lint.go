@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -91,6 +92,17 @@ func Lint(a *Article, src []byte, opts Options, sel []Warning) []Warning {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	return out
+}
+
+// LintFile is [Lint] of the file a was parsed from, read from fsys as
+// [ParseFile] reads it (a regular file, at most opts.MaxSize bytes). A file
+// that cannot be read gives sel as given.
+func LintFile(fsys fs.FS, a *Article, opts Options, sel []Warning) []Warning {
+	src, _, err := readArticle(fsys, a.Path, opts.maxSize())
+	if err != nil {
+		src = nil
+	}
+	return Lint(a, src, opts, sel)
 }
 
 // lintable reports whether src holds the bytes a was parsed from.

@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
 )
 
@@ -53,6 +52,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// A progress bar on a terminal, for builds that take more than a second.
 	prog := startProgress(stderr, !lf.json() && isTerminal(stderr), progressDelay)
 	defer prog.finish()
+	// Diagnostics are log records, or lines the progress bar makes room for.
+	rep := diag.NewText(prog, diag.DefaultLimit)
+	if lf.json() {
+		rep = diag.NewLog(log, diag.DefaultLimit)
+	}
 	if prog.enabled {
 		prog.setPhase("scanning", 0)
 		total := countFiles(fsys, cfg.Ignore)
@@ -65,30 +69,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("read content folder: %w", err)
 	}
 	prog.setPhase("building", 0)
-	var nerr int
-	if lf.json() {
-		nerr = logErrors(log, changes.Errors)
-	} else {
-		nerr = reportErrors(prog, changes.Errors)
-	}
-	// What was repaired to publish an article (control characters removed,
-	// Windows-1252 decoded) is worth a warning too.
+	// Every error, and the first few warnings of each kind: what was
+	// repaired to publish an article (control characters removed,
+	// Windows-1252 decoded) and plain text without a date among them.
+	batch := diag.FromErrors(changes.Errors)
 	for _, a := range x.Articles() {
-		for _, w := range a.Warnings {
-			if lf.json() {
-				log.Warn(w.Msg, "path", w.Path, "line", w.Line)
-			} else {
-				fmt.Fprintf(prog, "%s: warning: %s\n", location(w.Path, w.Line), w.Msg)
-			}
-		}
+		batch = append(batch, diag.FromWarnings(a.Warnings)...)
 	}
-	st, err := openState(ctx, cfg, false, func(w string) {
-		if lf.json() {
-			log.Warn(w)
-		} else {
-			fmt.Fprintf(prog, "warning: %s\n", w)
-		}
-	})
+	nerr := rep.Report(batch).Errors
+	st, err := openState(ctx, cfg, false, func(w string) { rep.Report([]diag.Diagnostic{diag.Site(diag.Warning, w)}) })
 	if err != nil {
 		return err
 	}
@@ -99,13 +88,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("update state: %w", err)
 	}
 	visible, warns := content.Select(arts, now)
-	for _, w := range warns {
-		if lf.json() {
-			log.Warn(w.Msg, "path", w.Path)
-		} else {
-			fmt.Fprintf(prog, "%s: warning: %s\n", w.Path, w.Msg)
-		}
-	}
+	rep.Report(diag.FromWarnings(warns))
 	bl, err := feed.NewBuilder(cfg.site(cfg.BaseURL))
 	if err != nil {
 		return err
@@ -132,40 +115,4 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errSilentFail
 	}
 	return nil
-}
-
-// reportErrors prints each per-file error as "path:line: error: message" (a
-// skipped empty file as a warning) and returns the number of errors.
-func reportErrors(w io.Writer, errs []error) int {
-	n := 0
-	for _, err := range errs {
-		if content.IsWarning(err) {
-			fmt.Fprintf(w, "%s\n", diagLine(err, "warning"))
-			continue
-		}
-		n++
-		fmt.Fprintf(w, "%s\n", diagLine(err, "error"))
-	}
-	return n
-}
-
-// logErrors logs each per-file error (a skipped empty file as a warning) and
-// returns the number of errors.
-func logErrors(log *slog.Logger, errs []error) int {
-	n := 0
-	for _, err := range errs {
-		path, line, msg := "", 0, err.Error()
-		var pe *content.ParseError
-		if errors.As(err, &pe) {
-			path, line, msg = pe.Path, pe.Line, pe.Err.Error()
-		}
-		level := slog.LevelError
-		if content.IsWarning(err) {
-			level = slog.LevelWarn
-		} else {
-			n++
-		}
-		log.Log(context.Background(), level, msg, "path", path, "line", line)
-	}
-	return n
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/content/state"
 )
 
@@ -40,20 +40,19 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if base == "" {
 		base = "http://localhost/"
 	}
-	x := content.NewIndex(fsys, cfg.contentOptions(base))
+	opts := cfg.contentOptions(base)
+	x := content.NewIndex(fsys, opts)
 	changes, err := x.Rescan(ctx)
 	if err != nil {
 		return fmt.Errorf("read content folder: %w", err)
 	}
-	rep := &checkReport{Content: cfg.Content}
+	doc := &diag.Document{Content: cfg.Content}
 	if abs, err := filepath.Abs(cfg.Content); err == nil {
-		rep.Content = abs
+		doc.Content = abs
 	}
-	for _, err := range changes.Errors {
-		rep.addErr(err)
-	}
+	doc.Add(diag.FromErrors(changes.Errors)...)
 	arts := x.Articles()
-	st, err := openState(ctx, cfg, true, func(w string) { rep.add(diagnostic{Severity: "warning", Message: w}) })
+	st, err := openState(ctx, cfg, true, func(w string) { doc.Add(diag.Site(diag.Warning, w)) })
 	switch {
 	case errors.Is(err, state.ErrLocked):
 		// A running serve holds the state: check the files as they are,
@@ -67,44 +66,27 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("read state: %w", err)
 		}
 	}
-	sources := make(map[string]*source)
+	_, dups := content.Select(arts, time.Now())
+	byPath := make(map[string][]content.Warning, len(dups))
+	for _, w := range dups {
+		byPath[w.Path] = append(byPath[w.Path], w)
+	}
 	for _, a := range arts {
-		for _, w := range a.Warnings {
-			rep.add(diagnostic{Path: w.Path, Line: w.Line, Severity: "warning", Message: w.Msg})
-		}
-		src, diags := lintFile(fsys, a, cfg.UnsafeHTML)
-		sources[a.Path] = src
-		for _, d := range diags {
-			rep.add(d)
-		}
+		doc.Add(diag.FromWarnings(a.Warnings)...)
+		// A file gone or changed since it was parsed is not linted: the
+		// next check sees it.
+		doc.Add(diag.FromWarnings(content.LintFile(fsys, a, opts, byPath[a.Path]))...)
 	}
-	_, warns := content.Select(arts, time.Now())
-	for _, w := range warns {
-		rep.add(selectWarning(w, func(p string) *source { return sources[p] }))
+	doc.Files, doc.Articles = x.Len(), len(arts)
+	write := doc.WriteText
+	if *format == "json" {
+		write = doc.WriteJSON
 	}
-	rep.Files, rep.Articles = x.Len(), len(arts)
-	rep.sort()
-	if err := rep.write(stdout, *format); err != nil {
+	if err := write(stdout); err != nil {
 		return err
 	}
-	if rep.Errors > 0 || (strict && rep.Warnings > 0) {
+	if doc.Errors > 0 || (strict && doc.Warnings > 0) {
 		return errSilentFail
 	}
 	return nil
-}
-
-// diagLine formats an error as "path:line: severity: message".
-func diagLine(err error, severity string) string {
-	var pe *content.ParseError
-	if errors.As(err, &pe) {
-		return location(pe.Path, pe.Line) + ": " + severity + ": " + pe.Err.Error()
-	}
-	return severity + ": " + err.Error()
-}
-
-func location(path string, line int) string {
-	if line > 0 {
-		return path + ":" + strconv.Itoa(line)
-	}
-	return path
 }
