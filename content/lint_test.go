@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -194,5 +195,29 @@ func TestWarningCodes(t *testing.T) {
 				t.Errorf("Parse(%q).Warnings = %+v, want one of code %q", tc.src, a.Warnings, tc.code)
 			}
 		})
+	}
+}
+
+// TestLintFile: LintFile reads the article's file as parsing does; a file
+// that is gone or no longer regular gives the warnings as given.
+func TestLintFile(t *testing.T) {
+	src := "---\ntitle: T\nid: a\n---\n\n![](a.png)\n"
+	fsys := fstest.MapFS{"a.md": {Data: []byte(src), ModTime: mtime}}
+	a, err := content.ParseFile(fsys, "a.md", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := []content.Warning{{Path: "a.md", Code: content.WarnDuplicateID, Msg: "duplicate id a"}}
+	got := content.LintFile(fsys, a, testOptions(), dup)
+	if len(got) != 2 || got[0].Line != 3 || got[1].Line != 6 || got[1].Column != 1 {
+		t.Errorf("LintFile = %v, want the duplicate at line 3 and the image at 6:1", got)
+	}
+	for name, fsys := range map[string]fstest.MapFS{
+		"gone":      {},
+		"directory": {"a.md/x": {Data: []byte(src)}},
+	} {
+		if got := content.LintFile(fsys, a, testOptions(), dup); !slices.Equal(got, dup) {
+			t.Errorf("LintFile(%s) = %v, want %v", name, got, dup)
+		}
 	}
 }
