@@ -98,6 +98,9 @@ func Lint(a *Article, src []byte, opts Options, sel []Warning) []Warning {
 // [ParseFile] reads it (a regular file, at most opts.MaxSize bytes). A file
 // that cannot be read gives sel as given.
 func LintFile(fsys fs.FS, a *Article, opts Options, sel []Warning) []Warning {
+	if a == nil {
+		return slices.Clone(sel)
+	}
 	src, _, err := readArticle(fsys, a.Path, opts.maxSize())
 	if err != nil {
 		src = nil
