@@ -107,6 +107,8 @@ func appendEntry(b []byte, st statKey, a *Article) []byte {
 	for _, w := range a.Warnings {
 		b = appendString(b, w.Path)
 		b = binary.AppendVarint(b, int64(w.Line))
+		b = binary.AppendVarint(b, int64(w.Column))
+		b = appendString(b, w.Code)
 		b = appendString(b, w.Msg)
 	}
 	// The body: only what reads it again from its file.
@@ -246,7 +248,7 @@ func decodeEntry(b []byte) (statKey, *Article, error) {
 	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
 		a.Warnings = make([]Warning, n)
 		for i := range a.Warnings {
-			a.Warnings[i] = Warning{Path: r.string(), Line: int(r.varint()), Msg: r.string()}
+			a.Warnings[i] = Warning{Path: r.string(), Line: int(r.varint()), Column: int(r.varint()), Code: r.string(), Msg: r.string()}
 		}
 	} else if n > 0 {
 		r.err = errEntry

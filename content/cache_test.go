@@ -100,6 +100,9 @@ func TestCacheRoundTrip(t *testing.T) {
 	if n := reflect.TypeFor[content.Article]().NumField(); n != 24 {
 		t.Fatalf("Article has %d fields: update the cache encoding (content/cache.go) and this count", n)
 	}
+	if n := reflect.TypeFor[content.Warning]().NumField(); n != 5 {
+		t.Fatalf("Warning has %d fields: update the cache encoding (content/cache.go) and this count", n)
+	}
 	dir := cacheTree(t, 400)
 	opts := content.DefaultOptions()
 	src := scanned(t, os.DirFS(dir), opts)

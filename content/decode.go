@@ -55,7 +55,7 @@ func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 			return "", nil, errAt(path, line, fmt.Errorf("%w: decode Windows-1252: %v", ErrBinary, err))
 		}
 		s = string(dec)
-		warns = append(warns, Warning{Path: path, Line: line, Msg: "not valid UTF-8; decoded as Windows-1252"})
+		warns = append(warns, Warning{Path: path, Line: line, Code: WarnNotUTF8, Msg: "not valid UTF-8; decoded as Windows-1252"})
 	}
 	if !valid || !legal && strings.Contains(s, "\r") {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -65,7 +65,7 @@ func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 	if !legal {
 		if clean, line, n := stripControls(s); n > 0 {
 			s = clean
-			warns = append(warns, Warning{Path: path, Line: line, Msg: fmt.Sprintf("removed %d control character(s)", n)})
+			warns = append(warns, Warning{Path: path, Line: line, Code: WarnControlChars, Msg: fmt.Sprintf("removed %d control character(s)", n)})
 		}
 	}
 	if !inert && !norm.NFC.IsNormalString(s) {

@@ -17,7 +17,9 @@
 // where known, its line; callers branch on the wrapped sentinels ([ErrNoTitle],
 // [ErrEmpty], ...) with [errors.Is]. Loading keeps going past bad files.
 // Problems that do not stop a file from being published are [Warning] values on
-// the article.
+// the article, each with a code naming its kind. [Lint] finds, on demand, what
+// readers will dislike (a very long title, a long first paragraph and no
+// summary, images without alt text), at the positions the parsers record.
 //
 // Package content imports nothing else of dropfeed.
 package content

@@ -52,14 +52,48 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // Warning is a problem that does not keep an article out of the feeds.
 type Warning struct {
-	Path string // slash-separated, relative to the content root
-	Line int    // 1-based; 0 when no line applies
+	Path   string // slash-separated, relative to the content root
+	Line   int    // 1-based; 0 when no line applies
+	Column int    // 1-based byte column in the line of the UTF-8 text; 0 when none applies
+	// Code is the kind of problem: one of the Warn constants. Unlike Msg,
+	// which holds numbers and names, it is the same for every warning of
+	// its kind, so reporters group on it and tools may filter on it.
+	Code string
 	Msg  string
 }
 
-// String formats the warning as "path:line: message" (or "path: message").
+// The codes of [Warning.Code].
+const (
+	// WarnNoDate: a plain-text file has no Date: header, so its publication
+	// date follows the file's modification time.
+	WarnNoDate = "no-date"
+	// WarnNotUTF8: the file is not valid UTF-8 and was decoded as Windows-1252.
+	WarnNotUTF8 = "not-utf8"
+	// WarnControlChars: control characters a feed cannot carry were removed.
+	WarnControlChars = "control-characters"
+	// WarnEmpty: an empty file was skipped (a [*ParseError] wrapping
+	// [ErrEmpty], which [IsWarning] reports as a warning).
+	WarnEmpty = "empty-file"
+	// WarnDuplicateID: [Select] left an article out because another has its id.
+	WarnDuplicateID = "duplicate-id"
+	// WarnDuplicateURL: [Select] left an article out because another has its URL path.
+	WarnDuplicateURL = "duplicate-url"
+	// WarnLongTitle ([Lint]): a title longer than feed readers show in their lists.
+	WarnLongTitle = "long-title"
+	// WarnLongParagraph ([Lint]): a long first paragraph and no summary, so
+	// feed readers show the paragraph cut off.
+	WarnLongParagraph = "long-first-paragraph"
+	// WarnNoAltText ([Lint]): an image without alt text.
+	WarnNoAltText = "image-without-alt"
+)
+
+// String formats the warning as "path:line:column: message", leaving out
+// the column and line when they are 0.
 func (w Warning) String() string {
-	if w.Line > 0 {
+	switch {
+	case w.Line > 0 && w.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", w.Path, w.Line, w.Column, w.Msg)
+	case w.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", w.Path, w.Line, w.Msg)
 	}
 	return fmt.Sprintf("%s: %s", w.Path, w.Msg)

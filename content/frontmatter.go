@@ -166,24 +166,27 @@ func decodeFrontMatterWith(path, fm string, fmLine int, simple bool) (*meta, err
 			if m.summary == "" || strings.ToLower(k.Value) == "summary" {
 				m.summary = s
 			}
+			if s != "" {
+				m.summaryLine = line
+			}
 		case "image":
 			s, ok := scalar(v)
 			if !ok {
 				return nil, bad("a URL")
 			}
-			m.image = s
+			m.image, m.imageLine = s, line
 		case "id", "guid":
 			s, ok := scalar(v)
 			if !ok {
 				return nil, bad("a string")
 			}
-			m.id = s
+			m.id, m.idLine = s, line
 		case "slug":
 			s, ok := scalar(v)
 			if !ok || s != strings.TrimSpace(v.Value) || strings.ContainsAny(s, "/\\") || s == "." || s == ".." {
 				return nil, bad("a name without '/' or control characters (and not '.' or '..')")
 			}
-			m.slug = s
+			m.slug, m.slugLine = s, line
 		case "link":
 			s, ok := scalar(v)
 			if !ok {

@@ -53,7 +53,22 @@ func checkParse(t *testing.T, p string, data []byte) (*content.Article, error) {
 	if err != nil || b.Title != a.Title || b.ID != a.ID || b.Body.HTML() != a.Body.HTML() || b.Summary != a.Summary {
 		t.Fatalf("Parse(%q) twice gave different results", data)
 	}
+	checkLint(t, a, data)
 	return a, nil
+}
+
+// checkLint checks that Lint, on what parses, points within the file.
+func checkLint(t *testing.T, a *content.Article, data []byte) {
+	t.Helper()
+	for _, unsafe := range []bool{false, true} {
+		opts := fuzzOptions()
+		opts.UnsafeHTML = unsafe
+		for _, w := range content.Lint(a, data, opts, nil) {
+			if w.Path != a.Path || w.Code == "" || w.Msg == "" || w.Line < 0 || w.Line > lineCount(data) || w.Column < 0 || w.Column > len(data)+1 {
+				t.Fatalf("Lint(%q) = %+v: not a warning within the file", data, w)
+			}
+		}
+	}
 }
 
 func FuzzParseText(f *testing.F) {
@@ -98,6 +113,7 @@ func FuzzParseMarkdown(f *testing.F) {
 		"```\n# no\n```\n# Yes\n",
 		"---\ntitle: \"\\x01\\u0000\"\nslug: \"a\\tb\"\n---\n",
 		"<script>x</script>\n\n# T\n",
+		"# T ![](t.png)\n\n> <div>\n> <img\n>  src=x>\n\n![][r]\n\n[r]: a.png\n",
 		"---\n? [a]\n: b\n---\n",
 	} {
 		f.Add([]byte(s))

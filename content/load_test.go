@@ -366,6 +366,9 @@ func TestParseErrorText(t *testing.T) {
 	if got, want := w.String(), "a.txt:2: removed 1 control character(s)"; got != want {
 		t.Errorf("Warning.String() = %q, want %q", got, want)
 	}
+	if got, want := (content.Warning{Path: "a.md", Line: 2, Column: 5, Msg: "m"}).String(), "a.md:2:5: m"; got != want {
+		t.Errorf("Warning.String() = %q, want %q", got, want)
+	}
 	if got, want := (content.Warning{Path: "a.txt", Msg: "m"}).String(), "a.txt: m"; got != want {
 		t.Errorf("Warning.String() = %q, want %q", got, want)
 	}

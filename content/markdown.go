@@ -73,20 +73,29 @@ func scanMarkdown(body string, wantTitle bool) (title string, cut [2]int, summar
 // firstParagraph returns the summary made of the first paragraph under doc
 // that has text.
 func firstParagraph(doc ast.Node, src []byte) (summary string, found bool) {
+	if p, text := firstParagraphNode(doc, src); p != nil {
+		return cutSummary(text), true
+	}
+	return "", false
+}
+
+// firstParagraphNode returns the first paragraph under doc that has text,
+// and that text (see [inlineText]); nil when there is none.
+func firstParagraphNode(doc ast.Node, src []byte) (para *ast.Paragraph, text string) {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		if p, ok := n.(*ast.Paragraph); ok {
 			if s := inlineText(p, src); s != "" {
-				summary, found = cutSummary(s), true
+				para, text = p, s
 				return ast.WalkStop, nil
 			}
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil
 	})
-	return summary, found
+	return para, text
 }
 
 // summaryFromStart finds the first paragraph's summary by parsing only the

@@ -121,7 +121,7 @@ func parse(p string, data []byte, modTime time.Time, opts Options, lazy bool) (*
 		} else {
 			a.Published = modTime.Truncate(time.Second)
 			if f == FormatText {
-				a.Warnings = append(a.Warnings, Warning{Path: p, Line: m.titleLine, Msg: "no Date: header; the publication date follows the file's modification time"})
+				a.Warnings = append(a.Warnings, Warning{Path: p, Line: m.titleLine, Code: WarnNoDate, Msg: "no Date: header; the publication date follows the file's modification time"})
 			}
 		}
 	}
@@ -175,10 +175,12 @@ func parseMarkdown(p, s string, opts *Options) (m *meta, b Body, cut [2]int, err
 	if err := checkMarkdown(p, body, bodyLine, opts.maxMarkdownSize()); err != nil {
 		return nil, Body{}, cut, err
 	}
+	m.bodyLine = bodyLine
 	if m.titleText == "" || m.summary == "" {
 		title, c, summary := scanMarkdown(body, m.titleText == "")
 		if title != "" {
 			m.titleText, cut = title, c
+			m.titleLine = bodyLine + strings.Count(body[:c[0]], "\n")
 			body = body[:c[0]] + body[c[1]:]
 		}
 		if m.summary == "" {

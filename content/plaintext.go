@@ -36,6 +36,12 @@ type meta struct {
 	image, link           string
 	draft                 bool
 	fullContent           *bool // nil: the site decides
+
+	// Where things are, for [Lint]: 1-based file lines, 0 when absent.
+	idLine, slugLine, imageLine int
+	summaryLine                 int    // a summary given with a value
+	bodyLine                    int    // Markdown: the body's first line
+	paraLines                   [2]int // plain text: the first two body paragraphs
 }
 
 // parseText parses a decoded plain-text article.
@@ -74,11 +80,14 @@ func parseText(path, s string) (*meta, Body, error) {
 				}
 			}
 		case "id":
-			m.id = v
+			m.id, m.idLine = v, ln
 		case "summary":
 			m.summary = v
+			if v != "" {
+				m.summaryLine = ln
+			}
 		case "image":
-			m.image = v
+			m.image, m.imageLine = v, ln
 		case "link":
 			m.link = v
 		case "draft":
@@ -111,11 +120,14 @@ func parseText(path, s string) (*meta, Body, error) {
 			cur = cur[:0]
 		}
 	}
-	for _, l := range lines[min(i, len(lines)):] {
-		t := strings.TrimSpace(l)
+	for j := min(i, len(lines)); j < len(lines); j++ {
+		t := strings.TrimSpace(lines[j])
 		if t == "" {
 			flush()
 			continue
+		}
+		if len(cur) == 0 && len(paras) < len(m.paraLines) {
+			m.paraLines[len(paras)] = j + 1
 		}
 		cur = append(cur, collapseSpace(t))
 	}

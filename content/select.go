@@ -32,11 +32,11 @@ func pickUnique(byPath []*Article) ([]*Article, []Warning) {
 	out := make([]*Article, 0, len(byPath))
 	for _, a := range byPath {
 		if first, dup := seen[a.ID]; dup {
-			warns = append(warns, Warning{Path: a.Path, Msg: "duplicate id " + a.ID + " (also " + first.Path + "); left out"})
+			warns = append(warns, Warning{Path: a.Path, Code: WarnDuplicateID, Msg: "duplicate id " + a.ID + " (also " + first.Path + "); left out"})
 			continue
 		}
 		if first, dup := slugs[a.Slug]; dup {
-			warns = append(warns, Warning{Path: a.Path, Msg: "duplicate URL path articles/" + a.Slug + "/ (also " + first.Path + "); left out"})
+			warns = append(warns, Warning{Path: a.Path, Code: WarnDuplicateURL, Msg: "duplicate URL path articles/" + a.Slug + "/ (also " + first.Path + "); left out"})
 			continue
 		}
 		seen[a.ID] = a

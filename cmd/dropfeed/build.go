@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
-	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
+	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
 )
 
@@ -49,6 +47,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// A progress bar on a terminal, for builds that take more than a second.
 	prog := startProgress(stderr, !lf.json() && isTerminal(stderr), progressDelay)
 	defer prog.finish()
+	// Diagnostics are log records, or lines the progress bar makes room for.
+	rep := diag.NewText(prog, diag.DefaultLimit)
+	if lf.json() {
+		rep = diag.NewLog(log, diag.DefaultLimit)
+	}
 	cc := cfg.catalogConfig(ctx, catalog.Batch, cfg.BaseURL)
 	if prog.enabled {
 		prog.setPhase("parsing", 0)
@@ -64,19 +67,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	prog.setPhase("building", 0)
-	var nerr int
-	if lf.json() {
-		nerr = logErrors(log, delta.Errors)
-	} else {
-		nerr = reportErrors(prog, delta.Errors)
-	}
-	for _, w := range delta.Warnings {
-		if lf.json() {
-			log.Warn(w.Msg, "path", w.Path, "line", w.Line)
-		} else {
-			fmt.Fprintf(prog, "%s\n", diagWarning(w))
-		}
-	}
+	// Every error, and the first few warnings of each kind: what was
+	// repaired to publish an article (control characters removed,
+	// Windows-1252 decoded), plain text without a date, duplicates.
+	nerr := rep.Report(append(diag.FromErrors(delta.Errors), diag.FromWarnings(delta.Warnings)...)).Errors
 	bl, err := feed.NewBuilder(cfg.site(cfg.BaseURL))
 	if err != nil {
 		return err
@@ -104,40 +98,4 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errSilentFail
 	}
 	return nil
-}
-
-// reportErrors prints each per-file error as "path:line: error: message" (a
-// skipped empty file as a warning) and returns the number of errors.
-func reportErrors(w io.Writer, errs []error) int {
-	n := 0
-	for _, err := range errs {
-		if content.IsWarning(err) {
-			fmt.Fprintf(w, "%s\n", diagLine(err, "warning"))
-			continue
-		}
-		n++
-		fmt.Fprintf(w, "%s\n", diagLine(err, "error"))
-	}
-	return n
-}
-
-// logErrors logs each per-file error (a skipped empty file as a warning) and
-// returns the number of errors.
-func logErrors(log *slog.Logger, errs []error) int {
-	n := 0
-	for _, err := range errs {
-		path, line, msg := "", 0, err.Error()
-		var pe *content.ParseError
-		if errors.As(err, &pe) {
-			path, line, msg = pe.Path, pe.Line, pe.Err.Error()
-		}
-		level := slog.LevelError
-		if content.IsWarning(err) {
-			level = slog.LevelWarn
-		} else {
-			n++
-		}
-		log.Log(context.Background(), level, msg, "path", path, "line", line)
-	}
-	return n
 }

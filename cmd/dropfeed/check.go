@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
+	"github.com/dropfeed/dropfeed/content/diag"
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,7 +33,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if base == "" {
 		base = "http://localhost/"
 	}
-	cat, err := catalog.Open(ctx, cfg.catalogConfig(ctx, catalog.ReadOnly, base))
+	cc := cfg.catalogConfig(ctx, catalog.ReadOnly, base)
+	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
 		return err
 	}
@@ -43,57 +43,37 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rep := &checkReport{Content: cfg.Content}
+	doc := &diag.Document{Content: cfg.Content}
 	if abs, err := filepath.Abs(cfg.Content); err == nil {
-		rep.Content = abs
+		doc.Content = abs
 	}
-	for _, err := range delta.Errors {
-		rep.addErr(err)
-	}
-	arts := cat.Articles()
-	sources := make(map[string]*source)
-	for _, a := range arts {
-		src, diags := lintFile(cat.FS(), a, cfg.UnsafeHTML)
-		sources[a.Path] = src
-		for _, d := range diags {
-			rep.add(d)
+	doc.Add(diag.FromErrors(delta.Errors)...)
+	// Duplicate ids and URLs go to the lint of their file, which places
+	// them at the line of its id or slug.
+	dups := make(map[string][]content.Warning)
+	for _, w := range delta.Warnings {
+		if w.Code == content.WarnDuplicateID || w.Code == content.WarnDuplicateURL {
+			dups[w.Path] = append(dups[w.Path], w)
+		} else {
+			doc.Add(diag.FromWarnings([]content.Warning{w})...)
 		}
 	}
-	for _, w := range delta.Warnings {
-		rep.add(selectWarning(w, func(p string) *source { return sources[p] }))
+	arts := cat.Articles()
+	for _, a := range arts {
+		// A file gone or changed since it was parsed is not linted: the
+		// next check sees it.
+		doc.Add(diag.FromWarnings(content.LintFile(cat.FS(), a, cc.Options, dups[a.Path]))...)
 	}
-	rep.Files, rep.Articles = cat.Files(), len(arts)
-	rep.sort()
-	if err := rep.write(stdout, *format); err != nil {
+	doc.Files, doc.Articles = cat.Files(), len(arts)
+	write := doc.WriteText
+	if *format == "json" {
+		write = doc.WriteJSON
+	}
+	if err := write(stdout); err != nil {
 		return err
 	}
-	if rep.Errors > 0 || (strict && rep.Warnings > 0) {
+	if doc.Errors > 0 || (strict && doc.Warnings > 0) {
 		return errSilentFail
 	}
 	return nil
-}
-
-// diagLine formats an error as "path:line: severity: message".
-func diagLine(err error, severity string) string {
-	var pe *content.ParseError
-	if errors.As(err, &pe) {
-		return location(pe.Path, pe.Line) + ": " + severity + ": " + pe.Err.Error()
-	}
-	return severity + ": " + err.Error()
-}
-
-// diagWarning formats a warning as "path:line: warning: message", or
-// "warning: message" for one about the site as a whole.
-func diagWarning(w content.Warning) string {
-	if w.Path == "" {
-		return "warning: " + w.Msg
-	}
-	return location(w.Path, w.Line) + ": warning: " + w.Msg
-}
-
-func location(path string, line int) string {
-	if line > 0 {
-		return path + ":" + strconv.Itoa(line)
-	}
-	return path
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
+	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
 	"github.com/dropfeed/dropfeed/watch"
 	"golang.org/x/sync/errgroup"
@@ -33,6 +34,7 @@ type daemon struct {
 	cfg     *Config   // replaced whole by a reload
 	site    feed.Site // from cfg and the base URL
 	log     *slog.Logger
+	rep     *diag.Reporter // d.log's, for diagnostics
 	srv     *feed.Server
 	metrics *metrics // nil records nothing
 	watch   watch.Config
@@ -86,6 +88,7 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	d.cat = cat
+	d.rep = diag.NewLog(d.log, diag.DefaultLimit)
 	d.saved = readSaved(d.savedPath())
 	defer func() {
 		if d.builder != nil {
@@ -200,18 +203,11 @@ func (d *daemon) step(ctx context.Context, why string, update func(context.Conte
 	d.rebuild(ctx, delta, why, start)
 }
 
-// report logs what an update found wrong.
+// report logs what an update found wrong: every error, and the first few
+// warnings of each kind (the first scan of a thousand undated files logs a
+// few lines; one file dropped later logs its own).
 func (d *daemon) report(delta catalog.Delta) {
-	for _, err := range delta.Errors {
-		if content.IsWarning(err) {
-			d.log.Warn("skipped", "err", err)
-		} else {
-			d.log.Error("article", "err", err)
-		}
-	}
-	for _, w := range delta.Warnings {
-		d.log.Warn(w.Msg, "path", w.Path, "line", w.Line)
-	}
+	d.rep.Report(append(diag.FromErrors(delta.Errors), diag.FromWarnings(delta.Warnings)...))
 	if len(delta.Deferred) > 0 {
 		d.log.Debug("waiting for files that look unfinished", "count", len(delta.Deferred), "path", delta.Deferred[0])
 	}

@@ -94,7 +94,7 @@ func TestWatchUnreadableFile(t *testing.T) {
 	e.ready()
 	mustDo(t, os.Chmod(e.c("a.md"), 0o000))
 	e.md(e.c("b.md"), "Beta", "b", "edited") // the file next to it still works
-	e.waitLog("a.md: permission denied")
+	e.waitLogRE(`level=ERROR msg="[^"]*permission denied" path=a.md`)
 	s := e.waitServed("b edited", func(s snapshot) bool { return strings.Contains(s.body("b"), "edited") })
 	if !strings.Contains(s.body("a"), "Old") {
 		t.Fatalf("a lost its last good version while unreadable")

@@ -22,6 +22,7 @@ func TestServeJSONLogs(t *testing.T) {
 	}
 	<-d.done
 	msgs := map[string]map[string]any{}
+	var diagnostic map[string]any // the bad file's error
 	for line := range strings.SplitSeq(strings.TrimSpace(d.Logs()), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -34,6 +35,12 @@ func TestServeJSONLogs(t *testing.T) {
 			}
 		}
 		msgs[rec["msg"].(string)] = rec
+		if rec["level"] == "ERROR" && rec["path"] == "bad.md" {
+			diagnostic = rec
+		}
+	}
+	if line, _ := diagnostic["line"].(float64); line < 1 {
+		t.Errorf("the bad file's error record = %v, want level ERROR, path bad.md and its line", diagnostic)
 	}
 	ready := msgs["ready"]
 	if ready == nil {
@@ -45,7 +52,7 @@ func TestServeJSONLogs(t *testing.T) {
 	if feeds, _ := ready["feeds"].([]any); len(feeds) != 3 {
 		t.Errorf("ready record feeds = %v, want three URLs", ready["feeds"])
 	}
-	for _, m := range []string{"listening", "rebuild", "article", "stopped"} {
+	for _, m := range []string{"listening", "rebuild", "stopped"} {
 		if msgs[m] == nil {
 			t.Errorf("no %q record", m)
 		}

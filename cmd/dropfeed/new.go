@@ -72,13 +72,8 @@ func parseInterspersed(fs *flag.FlagSet, args []string, stdout io.Writer) ([]str
 	}
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
-				fs.Usage()
-				return nil, flag.ErrHelp
-			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		if err := parseOnce(fs, args, stdout); err != nil {
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dropfeed/dropfeed/bench/corpus"
 	"github.com/dropfeed/dropfeed/content/catalog"
+	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkRebuildOne(b *testing.B) {
 			}
 			defer cat.Close()
 			d := &daemon{cfg: &cfg, site: cfg.site(base), cat: cat,
-				srv: feed.NewServer(feed.ServerConfig{}), log: slog.New(slog.DiscardHandler)}
+				srv: feed.NewServer(feed.ServerConfig{}), log: slog.New(slog.DiscardHandler), rep: diag.NewLog(slog.New(slog.DiscardHandler), 0)}
 			d.step(ctx, "start", cat.Rescan)
 			if d.srv.Bundle() == nil {
 				b.Fatal("no first build")

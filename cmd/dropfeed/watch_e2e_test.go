@@ -137,7 +137,7 @@ func writerCases() []e2eCase {
 			smp := e.sampleHTTP()
 			e.run(e.W, "cp", e.x("big.md"), e.x("huge.md"), e.C)
 			e.waitServed("big", func(s snapshot) bool { return s.has("big") })
-			e.waitLog("huge.md: content: file too large")
+			e.waitLogRE(`level=ERROR msg="content: file too large[^"]*" path=huge.md`)
 			for i, s := range smp.stop() {
 				if s.has("big") && !strings.Contains(s.body("big"), big) {
 					e.t.Fatalf("sample %d published big.md partly (%d bytes of body)", i+1, len(s.body("big")))
@@ -189,7 +189,7 @@ func (e *e2e) halfFrontMatter(open bool) {
 			}
 		}
 	}
-	if n := e.count("half.md:1: content: front matter not closed"); n > 0 {
+	if n := e.count(`msg="content: front matter not closed" path=half.md`); n > 0 {
 		e.t.Errorf("the unfinished front matter was reported as an error %d times, want it waited for", n)
 	}
 }
@@ -505,7 +505,7 @@ func filterCases() []e2eCase {
 		{name: "T48 link to a file outside", setup: withA, run: func(e *e2e) {
 			e.md(e.x("x.md"), "Linked", "lx", "x")
 			mustDo(e.t, os.Symlink(e.x("x.md"), e.c("x.md")))
-			e.waitLog("x.md: content: link points outside the content folder")
+			e.waitLogRE(`level=ERROR msg="content: link points outside the content folder" path=x.md`)
 			if s, _ := e.served(); s.has("lx") {
 				e.t.Fatalf("a link to a file outside the folder was published")
 			}
@@ -558,7 +558,7 @@ func filterCases() []e2eCase {
 		}},
 		{name: "T53 parse error, then fixed", setup: withA, run: func(e *e2e) {
 			mustDo(e.t, os.WriteFile(e.c("a.md"), []byte("---\ntitle: [unclosed\nid: a\n---\nBroken\n"), 0o644))
-			e.waitLogRE(`a\.md:[0-9]+: content: bad front matter`) // the file and its line
+			e.waitLogRE(`msg="content: bad front matter[^"]*" path=a\.md line=[0-9]+`) // the file and its line
 			if s, _ := e.served(); !strings.Contains(s.body("a"), "Old") {
 				e.t.Fatalf("the last good a is not served during the error")
 			}

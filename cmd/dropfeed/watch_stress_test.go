@@ -28,7 +28,7 @@ func TestStressLargeFile(t *testing.T) {
 	mustDo(t, os.WriteFile(e.x("big.md"), []byte(mdText("Big", "big", body)), 0o644))
 	smp := e.sampleHTTP()
 	e.run(e.W, "cp", e.x("big.md"), e.C)
-	e.waitLog("big.md: content: file too large")
+	e.waitLogRE(`level=ERROR msg="content: file too large[^"]*" path=big.md`)
 	for i, s := range smp.stop() {
 		if s.has("big") {
 			t.Fatalf("sample %d published the 50 MB file", i+1)
@@ -121,7 +121,7 @@ func TestStressOverdue(t *testing.T) {
 		t.Fatalf("held.md was published after %s, with its writer still open", waited)
 	}
 	e.waitLog("file still looked unfinished; published as it is")
-	e.waitLog("empty.md: content: empty file")
+	e.waitLogRE(`level=WARN msg="content: empty file" path=empty.md`)
 	_, err = f.WriteString("second part\n")
 	mustDo(t, err)
 	mustDo(t, f.Close())

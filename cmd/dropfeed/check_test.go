@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/diag"
 )
 
 var longPara = strings.TrimSpace(strings.Repeat("Many words in a long paragraph. ", 20)) // 639 characters
@@ -80,12 +82,12 @@ func TestCheckJSON(t *testing.T) {
 		wantCode int
 		wantErr  int
 		wantWarn int
-		wantDiag diagnostic
+		wantDiag diag.Diagnostic
 	}{
 		{"errors", filepath.Join("testdata", "bad"), exitFail, 3, 0,
-			diagnostic{Path: "wrong-type.md", Line: 4, Severity: "error"}},
+			diag.Diagnostic{Path: "wrong-type.md", Line: 4, Severity: diag.Error}},
 		{"warnings", "", 0, 0, 8,
-			diagnostic{Path: "images.md", Line: 8, Column: 43, Severity: "warning"}},
+			diag.Diagnostic{Path: "images.md", Line: 8, Column: 43, Severity: diag.Warning}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,14 +99,14 @@ func TestCheckJSON(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("check -format json = exit %d, want %d:\n%s", code, tc.wantCode, stderr)
 			}
-			var r checkReport
+			var r diag.Document
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 				t.Fatalf("output is not one JSON object: %v\n%s", err, stdout)
 			}
 			if r.Errors != tc.wantErr || r.Warnings != tc.wantWarn || len(r.Diagnostics) != tc.wantErr+tc.wantWarn {
 				t.Errorf("counts: %d errors, %d warnings, %d diagnostics; want %d, %d", r.Errors, r.Warnings, len(r.Diagnostics), tc.wantErr, tc.wantWarn)
 			}
-			if !slices.ContainsFunc(r.Diagnostics, func(d diagnostic) bool {
+			if !slices.ContainsFunc(r.Diagnostics, func(d diag.Diagnostic) bool {
 				return d.Path == tc.wantDiag.Path && d.Line == tc.wantDiag.Line && d.Column == tc.wantDiag.Column && d.Severity == tc.wantDiag.Severity && d.Message != ""
 			}) {
 				t.Errorf("no diagnostic like %+v in %+v", tc.wantDiag, r.Diagnostics)
@@ -120,66 +122,6 @@ func TestCheckJSON(t *testing.T) {
 	}
 }
 
-func TestDiagnosticString(t *testing.T) {
-	tests := []struct {
-		d    diagnostic
-		want string
-	}{
-		{diagnostic{Path: "a.md", Line: 3, Column: 7, Severity: "warning", Message: "m"}, "a.md:3:7: warning: m"},
-		{diagnostic{Path: "a.md", Line: 3, Severity: "error", Message: "m"}, "a.md:3: error: m"},
-		{diagnostic{Path: "a.md", Severity: "warning", Message: "m"}, "a.md: warning: m"},
-		{diagnostic{Severity: "warning", Message: "state reset"}, "warning: state reset"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.want, func(t *testing.T) {
-			if got := tc.d.String(); got != tc.want {
-				t.Errorf("String() = %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestImagesWithoutAlt(t *testing.T) {
-	tests := []struct {
-		name, md string
-		unsafe   bool
-		want     [][2]int
-	}{
-		{"none", "![ok](a.png)\n", false, nil},
-		{"inline", "x ![](a.png)\n", false, [][2]int{{1, 3}}},
-		{"reference", "![][ref]\n\n[ref]: a.png\n", false, [][2]int{{1, 1}}},
-		{"raw HTML escaped", `<img src="a.png">` + "\n", false, nil},
-		{"raw HTML allowed", `<img src="a.png"> <img alt="ok" src="b.png">` + "\n", true, [][2]int{{1, 1}}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := readSource([]byte(tc.md), content.FormatMarkdown)
-			if got := s.imagesWithoutAlt(tc.unsafe); !slices.Equal(got, tc.want) {
-				t.Errorf("imagesWithoutAlt(%q) = %v, want %v", tc.md, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestRenderedImagesWithoutAlt(t *testing.T) {
-	tests := []struct {
-		html string
-		want int
-	}{
-		{`<p><img src="a" alt="A bridge"></p>`, 0},
-		{`<p><img src="a" alt=""><img src="b"></p>`, 2},
-		{`<figure><img src="a" alt="  "/></figure>`, 1},
-		{`<p>&lt;img src="a"&gt;</p>`, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.html, func(t *testing.T) {
-			if got := renderedImagesWithoutAlt(tc.html); got != tc.want {
-				t.Errorf("renderedImagesWithoutAlt(%q) = %d, want %d", tc.html, got, tc.want)
-			}
-		})
-	}
-}
-
 // TestExampleSiteIsClean keeps the example site free of warnings, so a new
 // user's first "check" says nothing bad about it.
 func TestExampleSiteIsClean(t *testing.T) {
@@ -189,5 +131,82 @@ func TestExampleSiteIsClean(t *testing.T) {
 	code, stdout, _ := runCLI(t, "check", "-config", filepath.Join("..", "..", "example", "dropfeed.yaml"))
 	if code != 0 {
 		t.Errorf("check on the example site = exit %d:\n%s", code, stdout)
+	}
+}
+
+// undatedSite is a content folder with n plain-text files without a date,
+// one file with an error, and one file with a different warning.
+func undatedSite(t *testing.T, n int) string {
+	t.Helper()
+	files := map[string]string{
+		"bad.md":      "---\ntitle: [not, a, string]\n---\n\nText.\n",
+		"controls.md": "---\ntitle: Controls\ndate: 2026-01-01\n---\n\nA\x01b.\n",
+	}
+	for i := range n {
+		files[fmt.Sprintf("news/%04d.txt", i)] = fmt.Sprintf("Undated %d\n\nText of the article.\n", i)
+	}
+	return writeSite(t, files)
+}
+
+// TestBuildSummarizesWarnings: build over many undated plain-text files
+// prints every error but only the first three warnings of that kind, then
+// one line counting the rest; check lists every one at its position.
+func TestBuildSummarizesWarnings(t *testing.T) {
+	const n = 300
+	dir := undatedSite(t, n)
+	const undatedMsg = ": warning: no Date: header; the publication date follows the file's modification time"
+	code, _, stderr := runCLI(t, "build", "-content", dir, "-out", t.TempDir(), "-base-url", "https://news.example.com/")
+	if code != 0 {
+		t.Fatalf("build = exit %d:\n%s", code, stderr)
+	}
+	want := []string{
+		"bad.md:2: error: content: bad front matter: title: want a string",
+		"controls.md:6: warning: removed 1 control character(s)",
+		"news/0000.txt:1" + undatedMsg,
+		"news/0001.txt:1" + undatedMsg,
+		"news/0002.txt:1" + undatedMsg,
+		fmt.Sprintf("warning: %d more like this; dropfeed check lists them all", n-3),
+	}
+	got := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(got) != len(want)+1 || !slices.Equal(got[:len(want)], want) || !strings.HasPrefix(got[len(want)], fmt.Sprintf("built %d articles", n+1)) {
+		t.Errorf("build stderr:\n%s\nwant:\n%s\nand the built line", stderr, strings.Join(want, "\n"))
+	}
+
+	code, _, stderr = runCLI(t, "build", "-log-format", "json", "-content", dir, "-out", t.TempDir(), "-base-url", "https://news.example.com/")
+	if code != 0 {
+		t.Fatalf("build -log-format json = exit %d:\n%s", code, stderr)
+	}
+	var warns, more int
+	for line := range strings.SplitSeq(strings.TrimSpace(stderr), "\n") {
+		var rec struct {
+			Level, Msg, Code string
+			Count            int
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON record: %q", line)
+		}
+		switch {
+		case rec.Code == content.WarnNoDate && strings.HasPrefix(rec.Msg, "no Date:"):
+			warns++
+		case rec.Code == content.WarnNoDate && rec.Msg == "more like this; dropfeed check lists them all" && rec.Count == n-3:
+			more++
+		}
+	}
+	if warns != 3 || more != 1 {
+		t.Errorf("build -log-format json: %d undated records and %d summary records, want 3 and 1:\n%s", warns, more, tail(stderr, 2000))
+	}
+
+	code, stdout, _ := runCLI(t, "check", "-content", dir)
+	if code != exitFail {
+		t.Fatalf("check = exit %d, want 1 (an error)", code)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != n+3 || lines[len(lines)-1] != fmt.Sprintf("%d files, %d articles, 1 errors, %d warnings", n+2, n+1, n+1) {
+		t.Fatalf("check printed %d lines, want %d; tail:\n%s", len(lines), n+3, tail(stdout, 300))
+	}
+	for i := range n {
+		if want := fmt.Sprintf("news/%04d.txt:1%s", i, undatedMsg); lines[2+i] != want {
+			t.Fatalf("check line %d = %q, want %q", 2+i, lines[2+i], want)
+		}
 	}
 }
