@@ -19,17 +19,21 @@ const module = "github.com/dropfeed/dropfeed"
 // allowed maps a package (relative to the module; a trailing "/..." covers its
 // sub-packages) to the non-standard-library import paths it may use (a
 // trailing "/..." covers a module's packages). Standard library imports are
-// always allowed.
+// always allowed. Where several entries cover a package, the most specific
+// one (the longest) is its rule.
 var allowed = map[string][]string{
 	"content/...": {
 		"github.com/yuin/goldmark/...", // Markdown
 		"go.yaml.in/yaml/v3",           // front matter
 		"golang.org/x/text/...",        // encodings, normalization
-		module + "/content/...",        // its own sub-packages (index, state)
-		"go.etcd.io/bbolt/...",         // the persistent state store
 		"golang.org/x/sys/unix",        // openat2 beneath the content folder (RootFS)
 		"golang.org/x/net/html/...",    // Lint: img elements in raw HTML, which goldmark leaves as text
 	},
+	// The state store: the only user of bbolt.
+	"content/state": {module + "/content", "go.etcd.io/bbolt/..."},
+	// The owner of the article set, over the folder, the index and the state.
+	"content/catalog": {module + "/content", module + "/content/state"},
+	"content/diag":    {module + "/content"},
 	"feed/...": {
 		module + "/content",
 		"github.com/gorilla/feeds", // the feed types; only here
@@ -39,8 +43,12 @@ var allowed = map[string][]string{
 		"github.com/fsnotify/fsnotify", // only here
 		"golang.org/x/sys/...",
 	},
+	// Wiring only: the articles come through the catalog (never the state
+	// store or bbolt directly), diagnostics through diag.
 	"cmd/dropfeed": {
-		module + "/content/...",
+		module + "/content",
+		module + "/content/catalog",
+		module + "/content/diag",
 		module + "/feed/...",
 		module + "/watch/...",
 		"golang.org/x/sync/...",
@@ -124,13 +132,14 @@ func TestImportRules(t *testing.T) {
 	}
 }
 
-func rulesFor(pkg string) ([]string, bool) {
-	for pattern, rules := range allowed {
-		if match(pkg, pattern) {
-			return rules, true
+func rulesFor(pkg string) (rules []string, ok bool) {
+	best := ""
+	for pattern, r := range allowed {
+		if match(pkg, pattern) && len(pattern) > len(best) {
+			best, rules, ok = pattern, r, true
 		}
 	}
-	return nil, false
+	return rules, ok
 }
 
 func matchAny(imp string, patterns []string) bool {

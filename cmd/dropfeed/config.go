@@ -17,7 +17,6 @@ import (
 
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
-	"github.com/dropfeed/dropfeed/content/state"
 	"github.com/dropfeed/dropfeed/feed"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -166,7 +165,7 @@ func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
 		if cfg.file != "" {
 			dir = filepath.Dir(cfg.file)
 		}
-		cfg.State = filepath.Join(dir, state.DefaultDir, state.DefaultFile)
+		cfg.State = catalog.DefaultState(dir)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -300,6 +299,5 @@ func within(dir, path string) bool {
 // folder, its parse options under the base URL, and the state file, whose
 // first-seen dates come from git when the folder is in a work tree.
 func (c *Config) catalogConfig(ctx context.Context, mode catalog.Mode, baseURL string) catalog.Config {
-	return catalog.Config{Dir: c.Content, Options: c.contentOptions(baseURL), State: c.State, Mode: mode,
-		FirstSeen: state.GitFirstSeen(ctx, c.Content)}
+	return catalog.Config{Dir: c.Content, Options: c.contentOptions(baseURL), State: c.State, Mode: mode}
 }

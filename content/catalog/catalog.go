@@ -20,12 +20,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/state"
 )
+
+// DefaultState returns where the state file is kept when none is named:
+// .dropfeed/state.db in the folder dir (the config file's).
+func DefaultState(dir string) string { return filepath.Join(dir, state.DefaultDir, state.DefaultFile) }
 
 // Mode says how a catalog uses the state file.
 type Mode int
@@ -57,8 +62,9 @@ type Config struct {
 	// unfinished; zero means [content.DefaultMaxDefer].
 	MaxDefer time.Duration
 	// FirstSeen gives the first-seen time of a file the state has no
-	// record of (for example its first commit date); nil falls back to
-	// the file's modification time.
+	// record of; nil gives its first commit date when Dir lies in a git
+	// work tree (so that a fresh clone dates undated files the same way on
+	// every machine), else its modification time.
 	FirstSeen func(path string) (time.Time, bool)
 	// OnRead is told how reading goes, for a progress bar (see
 	// [content.Index.OnRead]); nil tells nothing.
@@ -121,6 +127,9 @@ func (d *Delta) Empty() bool {
 func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.FirstSeen == nil && cfg.State != "" {
+		cfg.FirstSeen = state.GitFirstSeen(ctx, cfg.Dir)
 	}
 	c := &Catalog{cfg: cfg, folder: content.NewFolder(cfg.Dir)}
 	if err := c.folder.Reopen(); err != nil && !(cfg.Mode == Daemon && errors.Is(err, content.ErrFolderMissing)) {
