@@ -114,17 +114,20 @@ func (d *daemon) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.w.Run(gctx, batches) })
 	d.setHub(gctx, d.site.Hub)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	g.Go(func() error {
 		defer d.setHub(gctx, "")
-		return d.loop(gctx, batches)
+		return d.loop(gctx, batches, hup)
 	})
 	return g.Wait()
 }
 
 // loop is the daemon's one goroutine: it takes batches, the publication time
-// of the next scheduled article, rechecks of unfinished files and reloads,
-// one at a time.
-func (d *daemon) loop(ctx context.Context, batches <-chan watch.Batch) error {
+// of the next scheduled article, rechecks of unfinished files and reloads
+// (a value on hup), one at a time.
+func (d *daemon) loop(ctx context.Context, batches <-chan watch.Batch, hup <-chan os.Signal) error {
 	d.step(ctx, "start", d.cat.Rescan)
 	due := time.NewTimer(time.Hour)
 	defer due.Stop()
@@ -134,9 +137,6 @@ func (d *daemon) loop(ctx context.Context, batches <-chan watch.Batch) error {
 	recheck := time.NewTimer(deferRecheck)
 	defer recheck.Stop()
 	rechecking := true
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-ctx.Done():
