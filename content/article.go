@@ -27,6 +27,15 @@ func (f Format) String() string {
 // Article is one parsed article file: the normalized form both formats share.
 // An Article is never modified after it is returned, so it may be shared
 // between goroutines.
+//
+// # Clean text
+//
+// Every text field (Title, ID, Authors, Tags, Summary, Image, Link, Source)
+// and the body holds only characters XML 1.0 can carry: [CleanText] leaves
+// it as it is, so a feed may write it without cleaning it again. Authors and
+// Tags have their white space collapsed to single spaces. Path and Slug are
+// file names, which may hold any byte: whoever writes them into a URL or an
+// id escapes them ([EscapePath], [Article.EscapedSlug]).
 type Article struct {
 	// Path is the file's path relative to the content root, slash-separated.
 	Path string

@@ -135,6 +135,13 @@ func articleInvariants(a *content.Article) error {
 	for i, w := range a.Warnings {
 		fields[fmt.Sprintf("Warnings[%d]", i)] = w.Msg
 	}
+	for _, l := range [][]string{a.Authors, a.Tags} {
+		for _, s := range l {
+			if strings.Join(strings.Fields(s), " ") != s || s == "" {
+				return fmt.Errorf("author or tag %q: empty, or white space not collapsed", s)
+			}
+		}
+	}
 	for name, s := range fields {
 		if !utf8.ValidString(s) {
 			return fmt.Errorf("%s = %q is not valid UTF-8", name, s)

@@ -243,7 +243,7 @@ func place(list []*content.Article, a *content.Article, in bool, order func(x, y
 func tagSlugs(a *content.Article) []string {
 	var out []string
 	for _, t := range a.Tags {
-		if slug := TagSlug(cleanName(t)); slug != "" && !slices.Contains(out, slug) {
+		if slug := TagSlug(t); slug != "" && !slices.Contains(out, slug) {
 			out = append(out, slug)
 		}
 	}
@@ -404,7 +404,7 @@ func (bl *Builder) specOf(g *group) *feedSpec {
 // tagName returns how an article spells the tag whose slug is given.
 func tagName(a *content.Article, slug string) string {
 	for _, t := range a.Tags {
-		if t = cleanName(t); TagSlug(t) == slug {
+		if TagSlug(t) == slug {
 			return t
 		}
 	}
@@ -547,7 +547,6 @@ func groupTags(newestFirst []*content.Article) []*tagGroup {
 	for _, a := range newestFirst {
 		seen = seen[:0]
 		for _, t := range a.Tags {
-			t = cleanName(t)
 			slug := TagSlug(t)
 			if slug == "" || slices.Contains(seen, slug) {
 				continue

@@ -35,7 +35,6 @@ var urlAttrs = map[string]bool{
 // unknown elements), resolves every relative URL against base, and
 // serializes well-formed HTML with no character XML 1.0 cannot carry.
 func cleanHTML(fragment string, base *url.URL) string {
-	fragment = content.CleanText(fragment)
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := html.ParseFragment(strings.NewReader(fragment), ctx)
 	if err != nil {

@@ -50,7 +50,9 @@ func newItemFrom(s *Site, a *content.Article, src fs.FS, body string) *item {
 	if err != nil {
 		base = nil
 	}
-	it.id = content.CleanText(a.ID)
+	// content promises clean text (see content.Article): nothing here
+	// cleans it again.
+	it.id = a.ID
 	if it.id == "" {
 		it.id = it.url
 	}
@@ -60,46 +62,14 @@ func newItemFrom(s *Site, a *content.Article, src fs.FS, body string) *item {
 		it.full = *a.FullContent
 	}
 	it.html = cleanHTML(body, base)
-	it.summary = content.CleanText(a.Summary)
-	it.image = absURL(content.CleanText(a.Image), base)
+	it.summary = a.Summary
+	it.image = absURL(a.Image, base)
 	if as, ok := assetFor(src, a, a.Image); ok {
 		it.enclosure = &as
 	}
-	it.link = absURL(content.CleanText(a.Link), base)
-	for _, n := range a.Authors {
-		if n = cleanName(n); n != "" {
-			it.authors = append(it.authors, n)
-		}
-	}
-	for _, t := range a.Tags {
-		if t = cleanName(t); t != "" {
-			it.tags = append(it.tags, t)
-		}
-	}
+	it.link = absURL(a.Link, base)
+	it.authors, it.tags = a.Authors, a.Tags
 	return it
-}
-
-// cleanName cleans a name or tag: XML-illegal characters dropped, white
-// space collapsed, so that a name of only spaces is no name.
-func cleanName(s string) string {
-	if plainName(s) {
-		return s // the common case, without allocating
-	}
-	return strings.Join(strings.Fields(content.CleanText(s)), " ")
-}
-
-// plainName reports whether s is printable ASCII with single spaces
-// between words only, which cleanName leaves as it is.
-func plainName(s string) bool {
-	if s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == ' ' && s[i-1] == ' ' {
-			return false
-		}
-	}
-	return true
 }
 
 // summaryHTML returns the summary as an HTML paragraph.
@@ -119,7 +89,7 @@ func (it *item) content() string {
 	return ""
 }
 
-func (it *item) title() string { return content.CleanText(it.a.Title) }
+func (it *item) title() string { return it.a.Title }
 
 // itemTimes returns an article's published and updated times as the feeds
 // write them: UTC, whole seconds (RSS cannot carry fractions, so no format
