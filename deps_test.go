@@ -55,7 +55,6 @@ var allowed = map[string][]string{
 		"go.yaml.in/yaml/v3",                      // the config file
 		"github.com/prometheus/client_golang/...", // /metrics; only here
 		"golang.org/x/term",                       // is stderr a terminal (the progress bar)
-		"golang.org/x/text/...",                   // file names of new articles (accents removed)
 	},
 	"cmd/gencorpus": {module + "/bench/corpus"},
 	"bench/...":     {module + "/bench/..."},

@@ -223,23 +223,3 @@ func TestNewUsage(t *testing.T) {
 		})
 	}
 }
-
-func TestSlugify(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Hello, World", "hello-world"},
-		{"  spaces   everywhere  ", "spaces-everywhere"},
-		{"Crème brûlée", "creme-brulee"},
-		{"2026: the year", "2026-the-year"},
-		{"日本語のタイトル", "日本語のタイトル"},
-		{"---", "article"},
-		{strings.Repeat("word ", 30), strings.TrimSuffix(strings.Repeat("word-", 12), "-")},
-		{strings.Repeat("x", 100), strings.Repeat("x", 60)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			if got := slugify(tc.in); got != tc.want {
-				t.Errorf("slugify(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
-}
