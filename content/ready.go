@@ -14,8 +14,8 @@ import (
 const DefaultMaxDefer = 10 * time.Second
 
 // Readiness makes an [Index] wait for files that are still being written
-// instead of publishing half of them (WATCHING.md R8). With it, a changed file
-// is deferred, and keeps its previous version, while:
+// instead of publishing half of them (docs/watching.md R8). With it, a changed
+// file is deferred, and keeps its previous version, while:
 //
 //   - some process has it open for writing (on Linux, probed with a read lease:
 //     fcntl F_SETLEASE F_RDLCK fails with EAGAIN while a writer is open; where

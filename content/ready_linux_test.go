@@ -14,8 +14,8 @@ import (
 
 // TestReadinessWriterOpen: a file that some process has open for writing is
 // deferred, however complete it looks, until the writer closes it (the read
-// lease probe, WATCHING.md R8b). The writer here is the test itself, which the
-// kernel counts like any other.
+// lease probe, docs/watching.md R8b). The writer here is the test itself, which
+// the kernel counts like any other.
 func TestReadinessWriterOpen(t *testing.T) {
 	dir := t.TempDir()
 	root, err := os.OpenRoot(dir)

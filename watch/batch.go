@@ -23,7 +23,7 @@ type Batch struct {
 }
 
 // maxBatchPaths is the size past which a batch becomes a full rescan, which
-// costs the consumer about the same and bounds memory (WATCHING.md R2).
+// costs the consumer about the same and bounds memory (docs/watching.md R2).
 const maxBatchPaths = 1000
 
 // pathSet is a set of changed paths, or a full rescan.

@@ -7,7 +7,7 @@
 // the consumer to rescan the whole tree. Paths are hints, never facts: the
 // consumer lstats each one and reconciles it with its own index, because
 // events are lost, reordered, coalesced and reported under stale names (see
-// the project's WATCHING.md). A path in a batch may be a file that was
+// docs/watching.md). A path in a batch may be a file that was
 // created, written, chmodded, renamed or removed; a directory whose whole
 // subtree must be rescanned; or a name that no longer exists.
 //

@@ -326,8 +326,8 @@ func TestRealEvents(t *testing.T) {
 	}
 }
 
-// TestRealMoveOut replays WATCHING.md T40/E10: a tree moved out of the
-// root and written to there produces no report.
+// TestRealMoveOut replays T40 and E10 (docs/watching.md): a tree moved out of
+// the root and written to there produces no report.
 func TestRealMoveOut(t *testing.T) {
 	t.Parallel()
 	c := startReal(t, Config{Rescan: -1}, "sub/s1.md", "sub/deeper/d1.md", "keep.md")
@@ -345,7 +345,7 @@ func TestRealMoveOut(t *testing.T) {
 	}
 }
 
-// TestRealRenameDirectory replays WATCHING.md E11: after mv old new, the
+// TestRealRenameDirectory replays E11 (docs/watching.md): after mv old new, the
 // new tree is watched and nothing is reported under the old name.
 func TestRealRenameDirectory(t *testing.T) {
 	t.Parallel()
@@ -360,7 +360,8 @@ func TestRealRenameDirectory(t *testing.T) {
 	c.checkNever(after, "old")
 }
 
-// TestRealDeleteAndRecreateDirectory replays WATCHING.md T41.
+// TestRealDeleteAndRecreateDirectory replays T41 (docs/watching.md): a folder
+// deleted and created again with the same name is watched again.
 func TestRealDeleteAndRecreateDirectory(t *testing.T) {
 	t.Parallel()
 	c := startReal(t, Config{Rescan: -1}, "sub/s1.md", "sub/deeper/d1.md")
@@ -373,8 +374,8 @@ func TestRealDeleteAndRecreateDirectory(t *testing.T) {
 	c.waitPaths(after, "sub/later/l.md")
 }
 
-// TestRealRoot covers the root going away and coming back (WATCHING.md
-// T44, E16, E17).
+// TestRealRoot covers the root going away and coming back (T44, E16 and E17
+// in docs/watching.md).
 func TestRealRoot(t *testing.T) {
 	tests := []struct {
 		name string
@@ -415,8 +416,9 @@ func TestRealRootMissingAtStart(t *testing.T) {
 	c.waitPaths(since, "b.md")
 }
 
-// TestRealSymlinkRoot replays WATCHING.md E18: a symlinked root is flipped
-// to a new target atomically; the new target is watched, the old one not.
+// TestRealSymlinkRoot replays E18 (docs/watching.md): a symlinked root is
+// flipped to a new target atomically; the new target is watched, the old one
+// not.
 func TestRealSymlinkRoot(t *testing.T) {
 	t.Parallel()
 	base, err := filepath.EvalSymlinks(t.TempDir())

@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// remoteMagics are the statfs f_type values of file systems on which
-// inotify does not see changes made by other machines (WATCHING.md R14).
+// remoteMagics are the statfs f_type values of file systems on which inotify
+// does not see changes made by other machines (docs/watching.md R14).
 var remoteMagics = map[uint32]string{
 	unix.NFS_SUPER_MAGIC:  "nfs",
 	unix.SMB_SUPER_MAGIC:  "smb",

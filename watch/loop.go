@@ -317,7 +317,7 @@ func (l *loop) handleEvent(ev fsnotify.Event) {
 	if isDir {
 		if listed, ok := l.watched[ev.Name]; created || !ok || !listed {
 			// Prune first: fsnotify hands back a stale watch for a
-			// directory renamed within the tree (WATCHING.md E11).
+			// directory renamed within the tree (docs/watching.md E11).
 			l.prune(ev.Name)
 			if l.addTree(ev.Name, true) {
 				l.limitReached()

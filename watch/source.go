@@ -4,9 +4,9 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// eventBuffer is the size of the fsnotify Events channel. fsnotify's own
-// reader goroutine moves events from the kernel queue into it, so a slow
-// directory walk in Run cannot overflow the kernel queue (WATCHING.md E20).
+// eventBuffer is the size of the fsnotify Events channel. fsnotify's own reader
+// goroutine moves events from the kernel queue into it, so a slow directory
+// walk in Run cannot overflow the kernel queue (docs/watching.md E20).
 const eventBuffer = 65536
 
 // source is where events come from: fsnotify in production, a fake in

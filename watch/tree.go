@@ -10,12 +10,12 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// addTree watches top and every directory under it that is not ignored,
-// each one before it is listed, so that nothing created in a new directory
-// is missed ("add then scan", WATCHING.md R4). With report set it marks top
-// itself and every non-directory under it as changed. It never follows
-// symlinks. It reports whether the inotify watch limit was reached, after
-// which the caller must switch to polling.
+// addTree watches top and every directory under it that is not ignored, each
+// one before it is listed, so that nothing created in a new directory is missed
+// ("add then scan", docs/watching.md R4). With report set it marks top itself
+// and every non-directory under it as changed. It never follows symlinks. It
+// reports whether the inotify watch limit was reached, after which the caller
+// must switch to polling.
 func (l *loop) addTree(top string, report bool) (limit bool) {
 	// WalkDir only returns errors that the callback returns; the callback
 	// handles every error itself.
@@ -89,7 +89,7 @@ func (l *loop) logLimit(path string, err error) {
 		"path", path, "err", err, "count", len(l.watched))
 }
 
-// prune stops watching abs and every directory under it (WATCHING.md R5).
+// prune stops watching abs and every directory under it (docs/watching.md R5).
 // A directory moved out of the tree keeps its watches, which would report
 // changes made outside the tree under stale names; and fsnotify would hand
 // back the old watch if the directory were added again under a new name.

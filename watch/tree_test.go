@@ -116,8 +116,8 @@ func TestNewDirectory(t *testing.T) {
 	})
 }
 
-// TestRenameDirectory replays WATCHING.md E11: the old watches are pruned
-// before the new name is added, so the new tree ends up watched.
+// TestRenameDirectory replays E11 (docs/watching.md): the old watches are
+// pruned before the new name is added, so the new tree ends up watched.
 func TestRenameDirectory(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		root := tempRoot(t)
@@ -152,7 +152,7 @@ func TestRenameDirectory(t *testing.T) {
 	})
 }
 
-// TestMoveOut replays WATCHING.md E10: a directory moved out of the tree
+// TestMoveOut replays E10 (docs/watching.md): a directory moved out of the tree
 // keeps no watch, so nothing written there later is reported.
 func TestMoveOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -173,7 +173,7 @@ func TestMoveOut(t *testing.T) {
 	})
 }
 
-// TestRemoveDirectory replays WATCHING.md E12 (rm -r of a subtree).
+// TestRemoveDirectory replays E12 (docs/watching.md): rm -r of a subtree.
 func TestRemoveDirectory(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		root := tempRoot(t)
@@ -324,8 +324,8 @@ func TestRootMissingAtStart(t *testing.T) {
 	})
 }
 
-// TestSymlinkRootFlip replays WATCHING.md E18: the root is a symlink that
-// a deploy points elsewhere; the new target is watched and rescanned.
+// TestSymlinkRootFlip replays E18 (docs/watching.md): the root is a symlink
+// that a deploy points elsewhere; the new target is watched and rescanned.
 func TestSymlinkRootFlip(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		base := filepath.Dir(tempRoot(t))

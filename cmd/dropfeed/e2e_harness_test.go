@@ -1,8 +1,8 @@
 package main
 
-// The harness of the watching scenarios (WATCHING.md §4): a content folder,
+// The harness of the watching scenarios (docs/watching.md): a content folder,
 // a folder outside it, a static output folder and a running daemon, with the
-// invariants every scenario ends on (§4.1):
+// invariants every scenario ends on:
 //
 //	I1 the daemon is alive and logged no panic;
 //	I2 the served feed, and the static feed.json, equal a one-shot build of
@@ -392,7 +392,7 @@ func (e *e2e) run(dir, name string, args ...string) string {
 }
 
 // httpSampler records every version of feed.json served during an
-// operation (for the flicker and half-read checks of §4.3 and §4.4).
+// operation, for the checks that an article was never missing or half read.
 type httpSampler struct {
 	e       *e2e
 	quit    chan struct{}

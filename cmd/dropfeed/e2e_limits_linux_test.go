@@ -1,6 +1,6 @@
 package main
 
-// T55 and T56 (WATCHING.md §4.9): the inotify watch and instance limits,
+// T55 and T56 (docs/watching.md): the inotify watch and instance limits,
 // lowered for the daemon alone inside a throwaway user namespace
 // ("unshare -Ur", then /proc/sys/user/max_inotify_*), which changes nothing
 // outside it. The daemon must say which sysctl to raise and poll instead.

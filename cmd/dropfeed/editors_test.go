@@ -2,12 +2,12 @@
 
 package main
 
-// WATCHING.md §4.3: editors and save strategies. Each editor's save is
-// replayed as the sequence of file operations measured in §5 (E1, E2, E2a,
-// E2b, E7, E7a, E8, E8a, E19, E25), by the replayer below, against the real
-// daemon; one real vim save runs in tmux. Every case samples the served feed
-// during the save: the article must be present, and not empty, in every
-// sample (no flicker, no half-read file), and end with the new text.
+// Editors and save strategies, scenarios T12–T23 of docs/watching.md. Each
+// editor's save is replayed as the sequence of file operations it performs (E1,
+// E2, E2a, E2b, E7, E7a, E8, E8a, E19, E25 there), by the replayer below,
+// against the real daemon; one real vim save runs in tmux. Every case samples
+// the served feed during the save: the article must be present, and not empty,
+// in every sample (no flicker, no half-read file), and end with the new text.
 
 import (
 	"os"
@@ -194,8 +194,8 @@ func editorCases() []struct {
 	}
 }
 
-// TestEditors replays each editor's save (WATCHING.md §4.3). The cases run
-// one at a time: an editor's save must fit in the quiet window, and a
+// TestEditors replays each editor's save (T12–T22, docs/watching.md). The cases
+// run one at a time: an editor's save must fit in the quiet window, and a
 // loaded machine stretches it.
 func TestEditors(t *testing.T) {
 	for _, tc := range editorCases() {

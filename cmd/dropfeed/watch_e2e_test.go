@@ -2,12 +2,12 @@
 
 package main
 
-// End-to-end watching scenarios of WATCHING.md §4 against the real binary
-// (the §4.3 editors are in editors_test.go, the privilege and inotify-limit
-// cases in e2e_privileges_linux_test.go and e2e_limits_linux_test.go, the
-// heavy ones in watch_stress_test.go). Each case starts a fresh daemon on a
-// fresh folder, does one operation, checks what the scenario expects, and
-// ends on the invariants I1–I5 (e2e_harness_test.go).
+// The end-to-end watching scenarios of docs/watching.md against the real binary
+// (the editors, T12–T23, are in editors_test.go, the privilege and
+// inotify-limit cases in e2e_privileges_linux_test.go and
+// e2e_limits_linux_test.go, the heavy ones in watch_stress_test.go). Each case
+// starts a fresh daemon on a fresh folder, does one operation, checks what the
+// scenario expects, and ends on the invariants I1–I5 (e2e_harness_test.go).
 
 import (
 	"archive/tar"
@@ -30,7 +30,7 @@ import (
 // withA is the setup of the scenarios that start from one article, a.
 func withA(e *e2e) { e.md(e.c("a.md"), "Alpha", "a", "Old") }
 
-// singleFileCases are §4.2.
+// singleFileCases are T01–T10: single files.
 func singleFileCases() []e2eCase {
 	return []e2eCase{
 		{name: "T01 new file", setup: withA, run: func(e *e2e) {
@@ -99,7 +99,7 @@ func singleFileCases() []e2eCase {
 	}
 }
 
-// writerCases are §4.4: files still being written.
+// writerCases are T24–T27: files still being written.
 func writerCases() []e2eCase {
 	return []e2eCase{
 		{name: "T24 slow writer, strict", run: func(e *e2e) {
@@ -194,7 +194,7 @@ func (e *e2e) halfFrontMatter(open bool) {
 	}
 }
 
-// toolCases are §4.5: bursts and tools.
+// toolCases are T28–T36 and E6: bursts and tools.
 func toolCases() []e2eCase {
 	return []e2eCase{
 		{name: "T28 cp -r of a tree", run: func(e *e2e) {
@@ -371,7 +371,7 @@ func (e *e2e) gitPull() {
 	waitFor(e.t, settleLimit, "3 inotify watches", func() bool { return inotifyWatches(e.t, e.d.cmd.Process.Pid) == 3 })
 }
 
-// dirCases are §4.6: folders.
+// dirCases are T38–T43 and E11: folders.
 func dirCases() []e2eCase {
 	sub := func(e *e2e) {
 		e.md(e.c("sub/s1.md"), "S1", "s1", "x")
@@ -428,7 +428,7 @@ func dirCases() []e2eCase {
 	}
 }
 
-// rootCases are §4.7: the root itself.
+// rootCases are T44 and E17: the root itself.
 func rootCases() []e2eCase {
 	return []e2eCase{
 		{name: "T44 root deleted and recreated", setup: withA, run: func(e *e2e) {
@@ -499,7 +499,7 @@ func (e *e2e) unchangedBy(op func()) {
 	}
 }
 
-// filterCases are §4.8: symlinks, ignore rules, feedback, parse errors.
+// filterCases are T48–T53: symlinks, ignore rules, feedback, parse errors.
 func filterCases() []e2eCase {
 	return []e2eCase{
 		{name: "T48 link to a file outside", setup: withA, run: func(e *e2e) {
@@ -568,23 +568,24 @@ func filterCases() []e2eCase {
 	}
 }
 
-// TestWatchSingleFiles covers WATCHING.md §4.2.
+// TestWatchSingleFiles covers T01–T10 (docs/watching.md).
 func TestWatchSingleFiles(t *testing.T) { runE2E(t, false, singleFileCases()) }
 
-// TestWatchWriters covers §4.4 (files still being written).
+// TestWatchWriters covers T24–T27 (files still being written).
 func TestWatchWriters(t *testing.T) { runE2E(t, false, writerCases()) }
 
-// TestWatchTools covers §4.5 with the real tools (cp, unzip, tar, git, rsync).
+// TestWatchTools covers T28–T36 with the real tools (cp, unzip, tar, git,
+// rsync).
 func TestWatchTools(t *testing.T) { runE2E(t, false, toolCases()) }
 
-// TestWatchDirs covers §4.6.
+// TestWatchDirs covers T38–T43 (folders).
 func TestWatchDirs(t *testing.T) { runE2E(t, false, dirCases()) }
 
-// TestWatchRoot covers §4.7 (T44, E17); the symlinked root and the missing
-// root are below.
+// TestWatchRoot covers T44 and E17 (the root); the symlinked root and the
+// missing root are below.
 func TestWatchRoot(t *testing.T) { runE2E(t, false, rootCases()) }
 
-// TestWatchFilters covers §4.8.
+// TestWatchFilters covers T48–T53 (symlinks, ignored names, feedback, errors).
 func TestWatchFilters(t *testing.T) {
 	cases := filterCases()
 	cases = append(cases, e2eCase{name: "config ignore globs", setup: func(e *e2e) {
@@ -623,9 +624,9 @@ func TestWatchPolling(t *testing.T) {
 	runE2E(t, false, cases, "-watch", "poll", "-poll-interval", "500ms")
 }
 
-// TestWatchRootSymlinkFlip: the root is a symlink flipped atomically to
-// another folder (ln -sfn, mv -T; WATCHING.md R16, E18); the daemon follows
-// the flip, and no longer reports changes in the old target.
+// TestWatchRootSymlinkFlip: the root is a symlink flipped atomically to another
+// folder (ln -sfn, mv -T; docs/watching.md R16, E18); the daemon follows the
+// flip, and no longer reports changes in the old target.
 func TestWatchRootSymlinkFlip(t *testing.T) {
 	e := newE2E(t)
 	mustDo(t, os.Remove(e.C))

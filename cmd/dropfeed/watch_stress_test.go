@@ -2,7 +2,7 @@
 
 package main
 
-// The watching scenarios too slow or too heavy for CI (WATCHING.md §4).
+// The watching scenarios too slow or too heavy for CI (docs/watching.md).
 // Run them with .ci/stress, or:
 //
 //	go test -tags stress -run Stress -timeout 30m ./cmd/dropfeed/
