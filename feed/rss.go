@@ -9,8 +9,10 @@ import (
 	"github.com/gorilla/feeds"
 )
 
-// rssRoot wraps gorilla's channel with the namespaces it lacks (R1 of the
-// gap table in the design notes: atom self link, dc:creator).
+// rssRoot wraps gorilla's channel with the namespaces it lacks: gorilla
+// declares only xmlns:content, and the feed needs xmlns:atom for its
+// atom:link rel="self" and xmlns:dc for dc:creator (RSS's own <author> must
+// be an e-mail address, and authors here are names).
 type rssRoot struct {
 	XMLName   xml.Name    `xml:"rss"`
 	Version   string      `xml:"version,attr"`

@@ -20,9 +20,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// One test per validator rule dropfeed relies on (see the design notes on
-// feeds, sections 1 and 2). Each builds the fixture trees, or a tree made to
-// break the rule, and checks every output the rule applies to.
+// One test per validator rule dropfeed relies on; docs/feeds.md says what
+// each rule is and why it holds. Each builds the fixture trees, or a tree made
+// to break the rule, and checks every output the rule applies to.
 
 // parseArticle parses one article file with the fixture options, or fails.
 func parseArticle(t testing.TB, path, src string, opts content.Options) *content.Article {
