@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cold build of the feeds, side by side: dropfeed vs Hugo (Debian's) vs the
 # read-and-split floor, over the same Markdown corpus, for each size in SIZES
-# (issue #6, goal 1). Prints medians of RUNS runs: wall seconds, CPU seconds
+# (goals: <= 0.2x Hugo's time and <= 2x the floor, and at 50,000 articles
+# <= 0.1x Hugo's memory). Prints medians of RUNS runs: wall seconds, CPU seconds
 # (user + system) and cores used (CPU / wall), and peak resident memory
 # (/usr/bin/time's maximum RSS, as -v prints it), then the ratios.
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Resident memory of "dropfeed serve" over N generated articles (default
-# 100,000), against the goal of issue #6 (<= 256 MiB while serving).
+# 100,000), against the goal of <= 256 MiB while serving.
 #
 # Each run starts serve twice: cold (no state file) and warm (the state file
 # the cold start wrote). Memory is read from /proc/PID/status once serve is
@@ -139,4 +139,4 @@ for label in cold warm; do
       "$(wc -l <"$f")" "$hwm" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" "$GOAL_MIB" "$(awk -v h="$hwm" -v g="$GOAL_MIB" 'BEGIN{print h/g}')"
   done
 done
-echo "goal (issue #6, goal 5): resident memory <= $GOAL_MIB MiB while serving $N articles; HWM/goal <= 1 meets it"
+echo "goal: resident memory <= $GOAL_MIB MiB while serving $N articles; HWM/goal <= 1 meets it"

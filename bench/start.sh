@@ -10,8 +10,8 @@
 # Each start is checked: the served /rss.xml, /atom.xml and /feed.json must
 # equal what a one-shot "dropfeed build" of the same folder writes with a copy
 # of the same state file, so a fast but wrong start is caught (the script then
-# exits 1). Prints the medians of RUNS runs and the ratios to the goals of
-# issue #6 (warm <= 1 s, cold <= 3 s).
+# exits 1). Prints the medians of RUNS runs and the ratios to the goals
+# (warm <= 1 s, cold <= 3 s).
 #
 #   bash bench/start.sh                      # N=100000 RUNS=3
 #   N=10000 RUNS=5 bash bench/start.sh
@@ -172,5 +172,5 @@ for r in "${rows[@]}"; do
   printf '%-5s %-12s %-6s %-10s %4d %9.3f %8.3f %8.3f %4ds %6.2f  %s\n' "$label" "$state" "$files" "$pc" "$n" "$med" \
     "$(sort -g "$t" | head -1)" "$(sort -g "$t" | tail -1)" "$goal" "$(awk -v m="$med" -v g="$goal" 'BEGIN{print m/g}')" "$verdict"
 done
-echo "ratio = median / goal (goal met when <= 1): warm start <= 1 s, cold start <= 3 s (issue #6, goal 2)"
+echo "ratio = median / goal (goal met when <= 1): warm start <= 1 s, cold start <= 3 s"
 exit "$bad"

@@ -62,7 +62,7 @@ for n in $SIZES; do
   rm -rf "$corpus"
 done
 
-# The ratios of issue #6 goal 3 and issue #5: p50 within the quiet window
+# The goals: p50 within the quiet window
 # + 20 ms and p99 within + 50 ms at every size, and p99 at the largest size
 # within 1.5x of that at the smallest.
 ms() { # a Go duration (950µs, 62.4ms, 1.2s) in milliseconds
