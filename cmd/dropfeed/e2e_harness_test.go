@@ -317,9 +317,13 @@ func ignoredTrace(it item) bool {
 	return it.Title == "Bad"
 }
 
-// checkAlive checks I1: the daemon still runs and logged no panic.
+// checkAlive checks I1: the daemon still runs and logged no panic, and
+// (under -race) reported no data race.
 func (e *e2e) checkAlive() {
 	e.t.Helper()
+	if r := raceReport(e.d.cmd.Process.Pid); r != "" {
+		e.t.Fatalf("I1: the daemon reported a data race:\n%s", r)
+	}
 	select {
 	case <-e.d.done:
 		e.t.Fatalf("I1: the daemon exited")

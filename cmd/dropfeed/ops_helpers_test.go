@@ -48,6 +48,7 @@ func (p proc) run(t *testing.T, args ...string) (code int, stdout, stderr string
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
+	checkRace(t, cmd)
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode(), o.String(), e.String()
 	}

@@ -75,6 +75,7 @@ func TestBuildUnreadable(t *testing.T) {
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
+		checkRace(t, cmd)
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode(), stderr.String()
 		}
