@@ -118,7 +118,7 @@ func TestWatchUnprivilegedWriters(t *testing.T) {
 	checkUnprivileged(t, e.d.cmd.Process.Pid)
 	e.ready()
 	smp := e.sampleHTTP()
-	(&replayer{t: t, dir: e.C}).run([]step{{op: "trunc", path: "a.md"}, {op: "sleep", d: 300 * time.Millisecond},
+	(&replayer{t: t, dir: e.C, processed: e.processed}).run([]step{{op: "mark"}, {op: "trunc", path: "a.md"}, {op: "processed"},
 		{op: "fdwrite", data: mdText("Alpha", "a", "New")}, {op: "close"}})
 	e.waitServed("a new", func(s snapshot) bool { return strings.Contains(s.body("a"), "New") })
 	presentInAll(t, smp.stop(), "a")
