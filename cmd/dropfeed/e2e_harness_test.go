@@ -41,7 +41,7 @@ import (
 const e2eBase = "https://feeds.example.test/"
 
 // settleLimit bounds the wait for the daemon to converge on the oracle.
-const settleLimit = 30 * time.Second
+const settleLimit = time.Minute
 
 // e2e is one scenario's world.
 type e2e struct {

@@ -33,6 +33,14 @@ var raceDir string
 // raceExit is the exit status of a binary stopped by a data race.
 const raceExit = 66
 
+// Bounds of the harness's waits. They only bound a failing test, so they are
+// generous: the race-instrumented binary is several times slower than the
+// plain one (ten times for a large build), and a CI machine may be loaded.
+const (
+	runLimit   = 10 * time.Minute // a one-shot command (runCLI, proc.run)
+	readyLimit = 3 * time.Minute  // a daemon's first build
+)
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "dropfeed-bin-")
 	if err != nil {
@@ -127,7 +135,7 @@ func leftRaceReports() string {
 // runCLI runs the real binary to completion and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), runLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, withState(t, args)...)
 	var o, e bytes.Buffer
@@ -227,8 +235,8 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
 	case d.base = <-urls:
 	case <-d.done:
 		t.Fatalf("dropfeed serve exited before listening:\n%s", d.Logs())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dropfeed serve printed no listening line in 30s:\n%s", d.Logs())
+	case <-time.After(readyLimit):
+		t.Fatalf("dropfeed serve printed no listening line in %v:\n%s", readyLimit, d.Logs())
 	}
 	return d
 }
@@ -271,7 +279,7 @@ func (d *daemonProc) health() (ready bool, gen uint64) {
 func (d *daemonProc) waitReady() uint64 {
 	d.t.Helper()
 	var gen uint64
-	waitFor(d.t, 30*time.Second, "the first build", func() bool {
+	waitFor(d.t, readyLimit, "the first build", func() bool {
 		var ok bool
 		ok, gen = d.health()
 		return ok
@@ -282,7 +290,7 @@ func (d *daemonProc) waitReady() uint64 {
 // waitFeeds polls the three feeds until cond holds for each body.
 func (d *daemonProc) waitFeeds(what string, cond func(body string) bool) {
 	d.t.Helper()
-	waitFor(d.t, 10*time.Second, what, func() bool {
+	waitFor(d.t, time.Minute, what, func() bool {
 		for _, p := range []string{"rss.xml", "atom.xml", "feed.json"} {
 			resp, body, err := d.get(p)
 			if err != nil || resp.StatusCode != http.StatusOK || !cond(string(body)) {

@@ -42,7 +42,7 @@ func (p proc) command(ctx context.Context, args ...string) *exec.Cmd {
 // Unlike runCLI it adds no -state: callers pass one (or DROPFEED_STATE).
 func (p proc) run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), runLimit)
 	defer cancel()
 	cmd := p.command(ctx, args...)
 	var o, e bytes.Buffer
