@@ -399,8 +399,8 @@ func TestConfigFileKeys(t *testing.T) {
 		})
 	}
 	typ := reflect.TypeFor[Config]()
-	for i := range typ.NumField() {
-		if k := typ.Field(i).Tag.Get("yaml"); k != "" && !covered[k] {
+	for field := range typ.Fields() {
+		if k := field.Tag.Get("yaml"); k != "" && !covered[k] {
 			t.Errorf("the config key %s has no case here", k)
 		}
 	}
