@@ -19,6 +19,18 @@ import (
 // test says otherwise.
 var mtime = time.Date(2025, 3, 4, 5, 6, 7, 890, time.UTC)
 
+// unavailable skips the test because something it needs is missing here (a
+// kernel feature, a tool), saying what in msg, except under CI=true, where
+// it fails: the CI machine provides everything the tests need, so something
+// missing there is a broken gate, not a laptop.
+func unavailable(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s; CI must provide it", msg)
+	}
+	t.Skip(msg)
+}
+
 // testOptions returns the options the tests parse with: UTC, a fixed id
 // authority and date.
 func testOptions() content.Options {

@@ -3,6 +3,7 @@
 package content_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,7 +109,7 @@ func TestReadinessWriteLease(t *testing.T) {
 		return errno
 	}
 	if errno := setLease(syscall.F_WRLCK); errno != 0 {
-		t.Skipf("cannot take a write lease here: %v", errno)
+		unavailable(t, fmt.Sprintf("cannot take a write lease here (fcntl F_SETLEASE: %v; /proc/sys/fs/leases-enable)", errno))
 	}
 	c := x.Update(t.Context(), []string{"leased.md"})
 	if !slices.Equal(c.Deferred, []string{"leased.md"}) {

@@ -47,7 +47,9 @@ type Config struct {
 	// arrived for this long. Zero means 50ms.
 	Quiet time.Duration
 	// MaxLatency caps the time from a batch's first event to its sending,
-	// so a long burst cannot postpone publication forever. Zero means 1s.
+	// so a long burst cannot postpone publication forever. Zero means 1s,
+	// or twenty quiet windows when that is longer (a long quiet window asks
+	// for patience with slow writers).
 	MaxLatency time.Duration
 	// Mode is the watching mode. Zero means ModeAuto.
 	Mode Mode
@@ -120,7 +122,7 @@ func (c Config) withDefaults() Config {
 		c.Quiet = defaultQuiet
 	}
 	if c.MaxLatency == 0 {
-		c.MaxLatency = defaultMaxLatency
+		c.MaxLatency = max(defaultMaxLatency, 20*c.Quiet)
 	}
 	if c.Mode == "" {
 		c.Mode = ModeAuto

@@ -11,11 +11,15 @@ import (
 )
 
 func ExampleWatcher_Run() {
-	root, err := os.MkdirTemp("", "watch-example")
+	work, err := os.MkdirTemp("", "watch-example")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(root)
+	defer os.RemoveAll(work)
+	root := filepath.Join(work, "site")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		log.Fatal(err)
+	}
 
 	cfg := watch.DefaultConfig(root)
 	cfg.Mode = watch.ModeEvents
@@ -32,13 +36,18 @@ func ExampleWatcher_Run() {
 	b := <-out
 	fmt.Println("rescan:", b.Rescan)
 
-	if err := os.MkdirAll(filepath.Join(root, "news"), 0o755); err != nil {
+	// A folder moved in is reported with the files found in it. (It is
+	// made outside and moved in, in one step, so that its file arrives
+	// with it in one batch however slow the machine.)
+	if err := os.MkdirAll(filepath.Join(work, "news"), 0o755); err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "news", "launch.md"), []byte("# Launch\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(work, "news", "launch.md"), []byte("# Launch\n"), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	// A new directory is reported with the files found in it.
+	if err := os.Rename(filepath.Join(work, "news"), filepath.Join(root, "news")); err != nil {
+		log.Fatal(err)
+	}
 	b = <-out
 	fmt.Println("paths:", b.Paths)
 

@@ -159,6 +159,7 @@ func TestBadInputBuild(t *testing.T) {
 	var stderrBuf bytes.Buffer
 	cmd.Stderr = &stderrBuf
 	err := cmd.Run()
+	checkRace(t, cmd)
 	stderr := stderrBuf.String()
 	if ctx.Err() != nil {
 		t.Fatalf("build did not finish within a minute (blocked on the FIFO or the socket?):\n%s", stderr)

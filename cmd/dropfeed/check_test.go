@@ -126,7 +126,7 @@ func TestCheckJSON(t *testing.T) {
 // user's first "check" says nothing bad about it.
 func TestExampleSiteIsClean(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("..", "..", "example", "articles")); err != nil {
-		t.Skip("no example site")
+		unavailable(t, "no example site in ../../example")
 	}
 	code, stdout, _ := runCLI(t, "check", "-config", filepath.Join("..", "..", "example", "dropfeed.yaml"))
 	if code != 0 {

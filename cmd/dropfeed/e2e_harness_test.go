@@ -41,7 +41,7 @@ import (
 const e2eBase = "https://feeds.example.test/"
 
 // settleLimit bounds the wait for the daemon to converge on the oracle.
-const settleLimit = 30 * time.Second
+const settleLimit = time.Minute
 
 // e2e is one scenario's world.
 type e2e struct {
@@ -317,9 +317,13 @@ func ignoredTrace(it item) bool {
 	return it.Title == "Bad"
 }
 
-// checkAlive checks I1: the daemon still runs and logged no panic.
+// checkAlive checks I1: the daemon still runs and logged no panic, and
+// (under -race) reported no data race.
 func (e *e2e) checkAlive() {
 	e.t.Helper()
+	if r := raceReport(e.d.cmd.Process.Pid); r != "" {
+		e.t.Fatalf("I1: the daemon reported a data race:\n%s", r)
+	}
 	select {
 	case <-e.d.done:
 		e.t.Fatalf("I1: the daemon exited")

@@ -110,7 +110,7 @@ func TestWatchUnreadableFile(t *testing.T) {
 // (T20), and an article with unclosed front matter waits (T25b).
 func TestWatchUnprivilegedWriters(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("the files must belong to another user than the daemon: run as root")
+		unavailable(t, "the files must belong to another user than the daemon: run as root")
 	}
 	e := newE2E(t)
 	withA(e)
@@ -118,7 +118,7 @@ func TestWatchUnprivilegedWriters(t *testing.T) {
 	checkUnprivileged(t, e.d.cmd.Process.Pid)
 	e.ready()
 	smp := e.sampleHTTP()
-	(&replayer{t: t, dir: e.C}).run([]step{{op: "trunc", path: "a.md"}, {op: "sleep", d: 300 * time.Millisecond},
+	(&replayer{t: t, dir: e.C, processed: e.processed}).run([]step{{op: "mark"}, {op: "trunc", path: "a.md"}, {op: "processed"},
 		{op: "fdwrite", data: mdText("Alpha", "a", "New")}, {op: "close"}})
 	e.waitServed("a new", func(s snapshot) bool { return strings.Contains(s.body("a"), "New") })
 	presentInAll(t, smp.stop(), "a")
@@ -136,7 +136,7 @@ func TestServeUnreadableRoot(t *testing.T) {
 	t.Cleanup(func() { os.Chmod(e.C, 0o755) })
 	if os.Geteuid() != 0 {
 		if _, err := os.ReadDir(e.C); err == nil {
-			t.Skip("this user can list a chmod 000 folder")
+			unavailable(t, "this user can list a chmod 000 folder, and cannot become nobody")
 		}
 	}
 	out, err := cmd.CombinedOutput()

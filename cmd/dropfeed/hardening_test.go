@@ -231,8 +231,22 @@ func TestServeConnectionCap(t *testing.T) {
 	writeBytes(t, filepath.Join(dir, "a.md"), []byte("---\ntitle: A\ndate: 2026-01-01\n---\nBody.\n"))
 	d := startServe(t, "-content", dir, "-max-connections", "2")
 	d.waitReady()
+	if err := connectionCap(t, d.base, 2); err != nil {
+		t.Fatal(err)
+	}
+	if code := d.stop(); code != 0 {
+		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
+	}
+}
+
+// connectionCap checks that the server at base holds at most n connections
+// open: with n idle keep-alive connections open, one more client is not
+// answered, and it is as soon as one of them closes. It returns the error
+// of a server that answers the client early, and fails t on the others.
+func connectionCap(t *testing.T, base string, n int) error {
+	t.Helper()
 	http.DefaultClient.CloseIdleConnections() // its idle connection would hold a slot
-	addr := strings.TrimSuffix(strings.TrimPrefix(d.base, "http://"), "/")
+	addr := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
 	keepAlive := func() net.Conn {
 		t.Helper()
 		c, err := net.Dial("tcp", addr)
@@ -248,13 +262,16 @@ func TestServeConnectionCap(t *testing.T) {
 		resp.Body.Close()
 		return c // open and idle
 	}
-	a, b := keepAlive(), keepAlive()
-	defer b.Close()
-	third := make(chan int, 1)
+	open := make([]net.Conn, n)
+	for i := range open {
+		open[i] = keepAlive()
+		defer open[i].Close()
+	}
+	extra := make(chan int, 1)
 	go func() {
 		c, err := net.Dial("tcp", addr) // the kernel's backlog accepts it
 		if err != nil {
-			third <- -1
+			extra <- -1
 			return
 		}
 		defer c.Close()
@@ -262,28 +279,26 @@ func TestServeConnectionCap(t *testing.T) {
 		fmt.Fprintf(c, "GET /atom.xml HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", addr)
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err != nil {
-			third <- -2
+			extra <- -2
 			return
 		}
 		resp.Body.Close()
-		third <- resp.StatusCode
+		extra <- resp.StatusCode
 	}()
 	// Only a broken cap fails this: a slow machine makes it pass.
 	select {
-	case code := <-third:
-		t.Fatalf("a third connection was answered (%d) while two of two were open", code)
+	case code := <-extra:
+		return fmt.Errorf("one more connection was answered (%d) while %d of %d were open", code, n, n)
 	case <-time.After(300 * time.Millisecond):
 	}
-	a.Close()
+	open[0].Close()
 	select {
-	case code := <-third:
+	case code := <-extra:
 		if code != http.StatusOK {
-			t.Fatalf("the third connection got %d once a slot was free, want 200", code)
+			t.Fatalf("one more connection got %d once a slot was free, want 200", code)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("the third connection was not answered after one of the two closed")
+		t.Fatal("one more connection was not answered after one of the open ones closed")
 	}
-	if code := d.stop(); code != 0 {
-		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
-	}
+	return nil
 }

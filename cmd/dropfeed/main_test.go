@@ -21,8 +21,25 @@ import (
 	"time"
 )
 
-// binPath is the dropfeed binary built once for the end-to-end tests.
+// binPath is the dropfeed binary built once for the end-to-end tests. When
+// the tests run with -race it is built with -race too, so that every
+// scenario's daemon is checked for data races, not only the test process.
 var binPath string
+
+// raceDir is where the race-instrumented binaries write their reports
+// (GORACE log_path), one file per process, report.<pid>; "" without -race.
+var raceDir string
+
+// raceExit is the exit status of a binary stopped by a data race.
+const raceExit = 66
+
+// Bounds of the harness's waits. They only bound a failing test, so they are
+// generous: the race-instrumented binary is several times slower than the
+// plain one (ten times for a large build), and a CI machine may be loaded.
+const (
+	runLimit   = 10 * time.Minute // a one-shot command (runCLI, proc.run)
+	readyLimit = 3 * time.Minute  // a daemon's first build
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "dropfeed-bin-")
@@ -31,25 +48,100 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "dropfeed")
-	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	build := []string{"build", "-o", binPath}
+	if raceEnabled {
+		build = append(build, "-race")
+		if err := setupRaceReports(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	out, err := exec.Command("go", append(build, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build dropfeed: %v\n%s", err, out)
 		os.Exit(1)
 	}
 	code := m.Run()
+	// A report no test claimed (a process whose output no test read) still
+	// fails the run.
+	if left := leftRaceReports(); left != "" {
+		fmt.Fprintf(os.Stderr, "FAIL: a dropfeed process run by the tests reported a data race:\n%s", left)
+		code = 1
+	}
 	os.RemoveAll(dir)
+	if raceDir != "" {
+		os.RemoveAll(raceDir)
+	}
 	os.Exit(code)
+}
+
+// setupRaceReports makes every race-instrumented dropfeed the tests start
+// (they inherit the environment) stop at its first data race with status
+// raceExit and write the report into raceDir, where the harness looks for
+// it by process id. The folder is open to all, since some tests run the
+// daemon as nobody.
+func setupRaceReports() error {
+	d, err := os.MkdirTemp("", "dropfeed-race-")
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(d, 0o1777); err != nil {
+		return err
+	}
+	raceDir = d
+	return os.Setenv("GORACE", fmt.Sprintf("halt_on_error=1 exitcode=%d log_path=%s", raceExit, filepath.Join(d, "report")))
+}
+
+// raceReport returns the data race report process pid wrote, and removes
+// it, so that each report fails one test only; "" when there is none.
+func raceReport(pid int) string {
+	if raceDir == "" {
+		return ""
+	}
+	p := filepath.Join(raceDir, fmt.Sprintf("report.%d", pid))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	os.Remove(p)
+	return string(b)
+}
+
+// checkRace fails the test if the process cmd ran reported a data race.
+func checkRace(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	if cmd.Process == nil {
+		return
+	}
+	if r := raceReport(cmd.Process.Pid); r != "" {
+		t.Errorf("%s (pid %d) reported a data race:\n%s", filepath.Base(cmd.Path), cmd.Process.Pid, r)
+	}
+}
+
+// leftRaceReports returns the reports in raceDir that no test claimed.
+func leftRaceReports() string {
+	if raceDir == "" {
+		return ""
+	}
+	ents, _ := os.ReadDir(raceDir)
+	var b strings.Builder
+	for _, e := range ents {
+		data, _ := os.ReadFile(filepath.Join(raceDir, e.Name()))
+		fmt.Fprintf(&b, "%s:\n%s\n", e.Name(), data)
+	}
+	return b.String()
 }
 
 // runCLI runs the real binary to completion and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), runLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, withState(t, args)...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
+	checkRace(t, cmd)
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode(), o.String(), e.String()
 	}
@@ -134,6 +226,7 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
+		checkRace(t, cmd)
 		if t.Failed() {
 			t.Logf("dropfeed serve log:\n%s", d.Logs())
 		}
@@ -142,8 +235,8 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd) *daemonProc {
 	case d.base = <-urls:
 	case <-d.done:
 		t.Fatalf("dropfeed serve exited before listening:\n%s", d.Logs())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dropfeed serve printed no listening line in 30s:\n%s", d.Logs())
+	case <-time.After(readyLimit):
+		t.Fatalf("dropfeed serve printed no listening line in %v:\n%s", readyLimit, d.Logs())
 	}
 	return d
 }
@@ -186,7 +279,7 @@ func (d *daemonProc) health() (ready bool, gen uint64) {
 func (d *daemonProc) waitReady() uint64 {
 	d.t.Helper()
 	var gen uint64
-	waitFor(d.t, 30*time.Second, "the first build", func() bool {
+	waitFor(d.t, readyLimit, "the first build", func() bool {
 		var ok bool
 		ok, gen = d.health()
 		return ok
@@ -197,7 +290,7 @@ func (d *daemonProc) waitReady() uint64 {
 // waitFeeds polls the three feeds until cond holds for each body.
 func (d *daemonProc) waitFeeds(what string, cond func(body string) bool) {
 	d.t.Helper()
-	waitFor(d.t, 10*time.Second, what, func() bool {
+	waitFor(d.t, time.Minute, what, func() bool {
 		for _, p := range []string{"rss.xml", "atom.xml", "feed.json"} {
 			resp, body, err := d.get(p)
 			if err != nil || resp.StatusCode != http.StatusOK || !cond(string(body)) {

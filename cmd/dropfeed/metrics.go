@@ -25,6 +25,7 @@ type metrics struct {
 	duration    prometheus.Histogram
 	lastSuccess prometheus.Gauge
 	requests    *prometheus.CounterVec
+	websub      *prometheus.CounterVec
 	// basePath is the path the site is served under ("/" or "/news/"),
 	// which the route labels are found beneath; a reload may move it.
 	basePath atomic.Pointer[string]
@@ -66,6 +67,10 @@ func newMetrics(base string) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dropfeed_http_requests_total", Help: "HTTP requests, by route and status code.",
 		}, []string{"route", "code"}),
+		websub: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dropfeed_websub_pings_total",
+			Help: "Attempts to tell the WebSub hub that a feed changed, by result: ok, retry (failed, tried again later) or failed (given up).",
+		}, []string{"result"}),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dropfeed_build_info", Help: "Always 1; the version label says which dropfeed runs.",
@@ -73,7 +78,10 @@ func newMetrics(base string) *metrics {
 	info.WithLabelValues(version()).Set(1)
 	m.rebuilds.WithLabelValues("ok")
 	m.rebuilds.WithLabelValues("error")
-	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, info,
+	for _, r := range []string{websubOK, websubRetry, websubFailed} {
+		m.websub.WithLabelValues(r)
+	}
+	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, m.websub, info,
 		// go_gc_heap_live_bytes, the heap the last GC found live, besides
 		// the default go_* metrics: a leak shows there without forcing a GC.
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
@@ -120,6 +128,21 @@ func (m *metrics) rebuildFailed() {
 		return
 	}
 	m.rebuilds.WithLabelValues("error").Inc()
+}
+
+// The result label values of dropfeed_websub_pings_total.
+const (
+	websubOK     = "ok"
+	websubRetry  = "retry"
+	websubFailed = "failed"
+)
+
+// websubPinged records one attempt to ping the WebSub hub.
+func (m *metrics) websubPinged(result string) {
+	if m == nil {
+		return
+	}
+	m.websub.WithLabelValues(result).Inc()
 }
 
 // setParseErrors records the number of files that fail to parse, which can

@@ -20,8 +20,8 @@ import (
 )
 
 // needTool returns the path of a program the test needs. When it is missing
-// the test skips with the reason, except under CI=true, where it fails: CI
-// installs it (.ci/run), so missing there is a broken gate, not a laptop.
+// the test skips with the reason, except under CI=true, where it fails (see
+// unavailable).
 func needTool(t *testing.T, name string, candidates ...string) string {
 	t.Helper()
 	for _, c := range append([]string{name}, candidates...) {
@@ -29,12 +29,20 @@ func needTool(t *testing.T, name string, candidates ...string) string {
 			return p
 		}
 	}
-	msg := fmt.Sprintf("%s is not installed (Debian: apt-get install %s)", name, name)
+	unavailable(t, fmt.Sprintf("%s is not installed (Debian: apt-get install %s)", name, name))
+	return ""
+}
+
+// unavailable skips the test because something it needs is missing here
+// (a tool, a kernel feature, a privilege), saying what in msg, except under
+// CI=true, where it fails: CI provides everything the tests need (.ci/run),
+// so something missing there is a broken gate, not a laptop.
+func unavailable(t testing.TB, msg string) {
+	t.Helper()
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s; CI must install it", msg)
+		t.Fatalf("%s; CI must provide it", msg)
 	}
 	t.Skip(msg)
-	return ""
 }
 
 // TestNginxServesBuild serves a real build with Debian's nginx and the site

@@ -42,12 +42,13 @@ func (p proc) command(ctx context.Context, args ...string) *exec.Cmd {
 // Unlike runCLI it adds no -state: callers pass one (or DROPFEED_STATE).
 func (p proc) run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), runLimit)
 	defer cancel()
 	cmd := p.command(ctx, args...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
+	checkRace(t, cmd)
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode(), o.String(), e.String()
 	}

@@ -77,6 +77,7 @@ func (d *daemon) setHub(ctx context.Context, hub string) {
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	h := &hubPinger{publisher: newPublisher(hub, d.log), cancel: cancel, done: make(chan struct{})}
+	h.metrics = d.metrics
 	go func() {
 		defer close(h.done)
 		_ = h.run(pctx)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -199,22 +200,66 @@ func TestServeReloadOnSIGHUP(t *testing.T) {
 	}
 }
 
-// TestServeSchedule: an article dated a few seconds ahead appears by itself
-// when its time comes, with no file event to trigger a rebuild.
+// TestServeSchedule: an article dated a few seconds ahead is left out of
+// the feeds while it is in the future, and appears by itself when its time
+// comes: the rebuild that publishes it is the scheduled one (the log says
+// why=scheduled, with the generation that first serves it), as no file
+// changed to trigger another.
 func TestServeSchedule(t *testing.T) {
+	// The article must still be in the future once the daemon serves: when
+	// the start takes longer than the lead (a loaded machine), that proves
+	// nothing about the timer, so the test starts again with twice the lead.
+	for lead := 3 * time.Second; !serveScheduleOnce(t, lead); lead *= 2 {
+		if lead >= 48*time.Second {
+			t.Fatalf("the daemon never served before an article %v ahead was due", lead)
+		}
+		t.Logf("the daemon started after the article %v ahead was due; again with more lead", lead)
+	}
+}
+
+var scheduledRE = regexp.MustCompile(`msg=rebuild why=scheduled generation=(\d+) `)
+
+// serveScheduleOnce runs TestServeSchedule with an article lead ahead; it
+// reports false when the daemon first served after the article was due.
+func serveScheduleOnce(t *testing.T, lead time.Duration) bool {
+	t.Helper()
 	dir := t.TempDir()
-	due := time.Now().Add(3 * time.Second).UTC().Truncate(time.Second).Add(time.Second)
+	due := time.Now().Add(lead).UTC().Truncate(time.Second).Add(time.Second)
 	writeAtomic(t, filepath.Join(dir, "now.md"), "---\ntitle: Already out\ndate: 2026-01-01T00:00:00Z\n---\nBody.\n")
 	writeAtomic(t, filepath.Join(dir, "later.md"), "---\ntitle: Scheduled piece\ndate: "+due.Format(time.RFC3339)+"\n---\nBody.\n")
 	d := startServe(t, "-content", dir)
 	d.waitReady()
-	if _, body, err := d.get("rss.xml"); err != nil || strings.Contains(string(body), "Scheduled piece") {
-		if time.Now().Before(due) {
-			t.Fatalf("the scheduled article is in the feed before its time (err %v)", err)
+	for _, name := range []string{"rss.xml", "atom.xml", "feed.json"} {
+		_, body, err := d.get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !time.Now().Before(due) {
+			if code := d.stop(); code != 0 {
+				t.Fatalf("exit %d after SIGTERM, want 0", code)
+			}
+			return false
+		}
+		if !strings.Contains(string(body), "Already out") || strings.Contains(string(body), "Scheduled piece") {
+			t.Fatalf("%s before %s = %s\nwant the article that is out, not the scheduled one", name, due, body)
 		}
 	}
-	d.waitFeeds("the scheduled article at its time", func(b string) bool { return strings.Contains(b, "Scheduled piece") })
+	var gen string
+	waitFor(t, lead+30*time.Second, "the scheduled article in the feeds", func() bool {
+		resp, body, err := d.get("feed.json")
+		if err != nil || !strings.Contains(string(body), "Scheduled piece") {
+			return false
+		}
+		gen = resp.Header.Get("X-Dropfeed-Generation")
+		return true
+	})
 	if time.Now().Before(due) {
 		t.Fatalf("the scheduled article appeared before %s", due)
 	}
+	d.waitFeeds("the scheduled article in every feed", func(b string) bool { return strings.Contains(b, "Scheduled piece") })
+	waitFor(t, 10*time.Second, "the scheduled rebuild's log line", func() bool { return scheduledRE.MatchString(d.Logs()) })
+	if m := scheduledRE.FindAllStringSubmatch(d.Logs(), -1); len(m) != 1 || m[0][1] != gen {
+		t.Fatalf("scheduled rebuilds logged: %q; want one, of generation %s, the first to serve the article:\n%s", m, gen, d.Logs())
+	}
+	return true
 }

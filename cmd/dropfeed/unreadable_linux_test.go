@@ -63,7 +63,7 @@ func TestBuildUnreadable(t *testing.T) {
 		}
 		cred = &syscall.Credential{Uid: nobody, Gid: nobody}
 	} else if _, err := os.ReadFile(filepath.Join(content, "locked.md")); err == nil {
-		t.Skip("this user can read a chmod 000 file, and cannot become nobody")
+		unavailable(t, "this user can read a chmod 000 file, and cannot become nobody")
 	}
 	build := func(contentDir string) (int, string) {
 		t.Helper()
@@ -75,6 +75,7 @@ func TestBuildUnreadable(t *testing.T) {
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
+		checkRace(t, cmd)
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode(), stderr.String()
 		}
