@@ -792,9 +792,11 @@ func TestRuleExternalLink(t *testing.T) {
 
 // TestRuleFeedUpdated checks the feed's date is its newest item's updated
 // time (here an item edited after a newer one was published), never the
-// build time, and a fixed time for an empty feed.
+// build time, and a fixed time for an empty feed; the HTTP time of the files
+// (ModTime, Last-Modified) is when the Builder saw their bytes appear.
 func TestRuleFeedUpdated(t *testing.T) {
-	b := buildTxtar(t, testSite(), `
+	built := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	b := buildTxtarAt(t, testSite(), `
 -- old-edited.md --
 ---
 title: Old but edited
@@ -808,7 +810,7 @@ title: Newer
 date: 2026-02-01T00:00:00Z
 ---
 Body.
-`)
+`, built)
 	want := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	if !b.Updated().Equal(want) {
 		t.Errorf("Bundle.Updated() = %v, want %v", b.Updated(), want)
@@ -817,8 +819,8 @@ Body.
 		t.Errorf("Atom updated = %q, want 2026-03-01T12:00:00Z", got)
 	}
 	for _, f := range b.Feeds() {
-		if !f.ModTime.Equal(want) {
-			t.Errorf("%s ModTime = %v, want %v", f.Path, f.ModTime, want)
+		if !f.ModTime.Equal(built) {
+			t.Errorf("%s ModTime = %v, want the build's time %v", f.Path, f.ModTime, built)
 		}
 	}
 	if got := b.Articles()[0].Title; got != "Newer" {

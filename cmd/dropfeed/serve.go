@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -286,16 +282,18 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	d.state = st
-	d.saved = readSaved(d.savedPath())
+	d.saved = feed.ReadSaved(d.savedPath())
 	defer func() {
 		if d.root != nil {
 			d.root.Close()
 		}
 		d.state.Close()
+		sv := d.saved // nothing built: what the last run saved, as it was
 		if d.builder != nil {
-			if err := writeSaved(d.savedPath(), d.builder.Save()); err != nil {
-				d.log.Warn("save the rendered feeds for the next start", "err", err)
-			}
+			sv = d.builder.Save()
+		}
+		if err := feed.WriteSaved(d.savedPath(), sv); err != nil {
+			d.log.Warn("save the rendered feeds for the next start", "err", err)
 		}
 	}()
 	ignore := d.cfg.Ignore // the watcher's goroutine must not read d.cfg, which a reload replaces
@@ -565,6 +563,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 			d.metrics.rebuildFailed()
 			return
 		}
+		bl.SetContentKey(content.CacheKey(d.opts))
 		if d.saved != nil {
 			bl.Restore(d.saved) // feeds saved by the last run, where they still match
 			d.saved = nil
@@ -636,6 +635,9 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	}
 	nc.Addr = d.cfg.Addr
 	d.cfg, d.site, d.opts = nc, nc.site(base), nc.contentOptions(base)
+	if d.builder != nil {
+		d.saved = d.builder.Save() // for the next builder: when each document changed
+	}
 	d.builder = nil // the site settings may have changed
 	d.idx = nil     // settings such as the time zone change every parse
 	d.sel = nil
@@ -650,78 +652,3 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 // savedPath is where serve keeps the feeds it rendered between runs: beside
 // the state file.
 func (d *daemon) savedPath() string { return d.cfg.State + ".feeds" }
-
-// readSaved reads the feeds an earlier run saved; nil when there are none
-// or they cannot be read (they are only a cache).
-func readSaved(path string) *feed.Saved {
-	// A run killed while it saved left its temporary file.
-	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), savedTempPattern(path))); len(stale) > 0 {
-		for _, p := range stale {
-			os.Remove(p)
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	// A header, then each feed set as a message of its own: gob reads one
-	// large message by growing its buffer step by step, copying it each time.
-	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	var sv feed.Saved
-	var n int
-	if dec.Decode(&sv) != nil || dec.Decode(&n) != nil || n < 0 || n > 1<<20 {
-		return nil
-	}
-	for range n {
-		var set feed.SavedSet
-		if dec.Decode(&set) != nil {
-			return nil
-		}
-		sv.Sets = append(sv.Sets, set)
-	}
-	return &sv
-}
-
-// writeSaved saves the rendered feeds for the next run (temporary file,
-// then rename); nil removes what an earlier run saved.
-func writeSaved(path string, sv *feed.Saved) error {
-	if sv == nil {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), savedTempPattern(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	sets := sv.Sets
-	head := *sv
-	head.Sets = nil
-	err = enc.Encode(&head)
-	if err == nil {
-		err = enc.Encode(len(sets))
-	}
-	for i := 0; err == nil && i < len(sets); i++ {
-		err = enc.Encode(&sets[i])
-	}
-	if err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// savedTempPattern names the temporary files writeSaved makes for path.
-func savedTempPattern(path string) string { return "." + filepath.Base(path) + "-*.tmp" }
