@@ -24,6 +24,14 @@ import (
 // by URL path) between builds, so that a rebuild costs time in proportion
 // to what changed, not to the number of articles.
 //
+// A Builder also dates every document it serves (the feeds, the index, the
+// article pages) with the time its bytes last changed, in whole seconds:
+// [File].ModTime, which [Server] sends as Last-Modified. Unchanged bytes keep
+// their time; new bytes get a later second than any their path had, so that
+// If-Modified-Since never hides a change; [Builder.Save] and
+// [Builder.Restore] carry the times across restarts. (modtime.go tells the
+// rules and why they hold.)
+//
 // A Builder is not safe for concurrent use; the bundles it returns are.
 type Builder struct {
 	site   Site
