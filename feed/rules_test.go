@@ -547,19 +547,36 @@ func TestRuleSanitize(t *testing.T) {
 }
 
 // TestRuleAtomTextType checks every Atom text construct says type="html"
-// exactly when its text has "&", "<" or ">", and decodes to the original.
+// exactly when its text holds a sequence the W3C validator takes as markup
+// in plain text (an HTML end tag, an entity-like reference), and decodes to
+// the original; a plain "&", "<" or ">", quotes and apostrophes stay text.
 func TestRuleAtomTextType(t *testing.T) {
 	for _, tc := range []struct {
 		title, wantType string
 	}{
 		{"Plain words", ""},
 		{"Quotes 'single' and \"double\"", ""},
-		{"Q&A: <b> & more", "html"},
+		{"Q&A: <b> & more", ""},
+		{"Kite & Key Media's “view”", ""},
+		{"Fabrikam & Sons says profits > expectations", ""},
+		{"a < b", ""},
+		{"b > a", ""},
+		{"Fish & chips", ""},
+		{"AT&T and R&D", ""},
+		{"&ampersand and &Ttau", ""},
+		{"Use <br/> for breaks", ""},
+		{"a </ b> and <//> and </>", ""},
 		{"Use <em>emphasis</em>", "html"},
-		{"a < b", "html"},
-		{"b > a", "html"},
-		{"Fish & chips", "html"},
+		{"Closing </b> alone", "html"},
+		{"Odd </blink> tag", "html"},
 		{"Literal &amp; entity", "html"},
+		{"Literal &amp without semicolon", "html"},
+		{"Caf&eacute;", "html"},
+		{"Numeric &#39 reference", "html"},
+		{"Hex &#x26 reference", "html"},
+		{"S&P500 index", "html"},
+		{"x&_y", "html"},
+		{"&apos;quoted&apos;", "html"},
 		{"川沿い 🏮", ""},
 	} {
 		t.Run(tc.title, func(t *testing.T) {
