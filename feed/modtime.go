@@ -44,15 +44,19 @@ import (
 // unchanged bytes keep their ETag and Last-Modified.
 //
 // The records: each feed and index file's ETag and time, by path (a few per
-// tag and section, like the feeds themselves); for article pages, which are
-// rendered on demand, one time per article, kept beside the list of articles
-// by slug (8 bytes each), and the article's version (the key its page is
-// cached under) decides whether its page changed. A page's bytes depend only
-// on that version and on what [Builder.savedKey] names (the program, the site
-// settings and how the articles were parsed); a Builder restores page times
-// only when that key is the same, and otherwise dates every page as new, after
-// every time the saved record holds. All of it is kept across restarts in
-// [Saved], and handed from one Builder to the next when the settings are
+// tag and section, like the feeds themselves). Article pages are rendered on
+// demand, so their bytes are not at hand to compare; a page's bytes depend
+// only on its article's version (the key the page is cached under: path,
+// content hash, id, dates) and on what [Builder.savedKey] names (the program,
+// the site settings, how the articles were parsed). So a page's time is its
+// article's change time: one time per article (8 bytes, beside the list of
+// articles by slug, dropped with the article), moved by the rules above when
+// the version at that slug changes. No time the article carries would do: a
+// file's modification time goes back under cp -p, rsync -a or touch, and
+// dates in front matter go back when edited. Under another savedKey every
+// page is dated as new, after every time the saved record holds (one
+// "epoch" for all, not a time per page). All of it is kept across restarts
+// in [Saved], and handed from one Builder to the next when the settings are
 // reloaded.
 
 // docMod is what a Builder remembers of a feed or index file: the ETag of
