@@ -170,13 +170,7 @@ func (bl *Builder) placeSlug(a *content.Article, in bool) {
 		return
 	}
 	if !found || bl.slugs[i] != a {
-		i = -1
-		for j, s := range bl.slugs { // not where its slug says: look everywhere
-			if s == a {
-				i = j
-				break
-			}
-		}
+		i = slices.Index(bl.slugs, a) // not where its slug says: look everywhere
 		if i < 0 {
 			return
 		}

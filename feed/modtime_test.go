@@ -410,7 +410,7 @@ func TestAssetValidators(t *testing.T) {
 	s.Swap(b)
 	const url = "/articles/news/post/img/lead.png"
 	// The file changed within the current second: Last-Modified comes once
-	// that second is over.
+	// that second is over (by a margin).
 	var first *http.Response
 	deadline := time.Now().Add(10 * time.Second)
 	for first = serve(t, s, http.MethodGet, url); first.Header.Get("Last-Modified") == ""; first = serve(t, s, http.MethodGet, url) {

@@ -309,10 +309,11 @@ func (b *Bundle) basePath() string { return b.base }
 // size, modification time and status change time (which no tool sets: cp -p,
 // rsync -a and tar keep the size and modification time of new bytes, never
 // the change time), and Last-Modified from the later of the two times. A file
-// changes again within the second its time names, so Last-Modified is sent
-// only once that second is over (the time is taken before the file is
-// opened): a later version then has a later second. Where the system does
-// not give the status change time, the modification time alone stands.
+// can change again within the second its time names, so Last-Modified is sent
+// only once that second is over, by assetTimeMargin (the time is taken before
+// the file is opened): a later version then has a later second. Where the
+// system does not give the status change time, the modification time alone
+// stands.
 func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, as Asset) {
 	now := time.Now()
 	f, err := b.OpenAsset(as)
@@ -338,7 +339,7 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, a
 		mod = changed
 	}
 	mod = mod.Truncate(time.Second)
-	if !mod.Before(now.Truncate(time.Second)) {
+	if !mod.Before(now.Add(-assetTimeMargin).Truncate(time.Second)) {
 		mod = time.Time{} // not over yet, or ahead of the clock
 	}
 	if notModified(r, etag, mod, now) {
@@ -350,6 +351,13 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, a
 	}
 	serveRange(w, r, mod, rs)
 }
+
+// assetTimeMargin is how far the clock must be past the second of a media
+// file's time before that time is sent as Last-Modified. File systems stamp
+// times from a coarse clock, a tick (a few milliseconds) behind the one
+// time.Now reads, so a file written just after a response read the clock may
+// still be stamped with the second that response named.
+const assetTimeMargin = time.Second
 
 // unixNano returns t in Unix nanoseconds; the zero time is 0.
 func unixNano(t time.Time) int64 {
