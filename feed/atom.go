@@ -5,6 +5,7 @@ import (
 	"html"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gorilla/feeds"
 )
@@ -45,9 +46,12 @@ type atomCategory struct {
 }
 
 // atomText is an Atom text construct (title, subtitle, summary): type="text"
-// when the text has nothing that reads like markup, else type="html" with the
-// text HTML-escaped, so validators see no undeclared HTML (W
-// ContainsUndeclaredHTML).
+// (the default, not written) unless the text holds a sequence that reads as
+// markup (see markupLike), then type="html" with the text HTML-escaped, so
+// validators see no undeclared HTML (W ContainsUndeclaredHTML). Plain text is
+// what every reader shows as it is: feed reader libraries such as gofeed hand
+// an html title back as HTML, "&amp;" and all, so type="html" is kept for the
+// texts that need it.
 type atomText struct {
 	Type string `xml:"type,attr,omitempty"`
 	Text string `xml:",chardata"`
@@ -63,10 +67,81 @@ func optAtomText(s string) *atomText {
 }
 
 func newAtomText(s string) atomText {
-	if strings.ContainsAny(s, "<>&") {
+	if markupLike(s) {
 		return atomText{Type: "html", Text: html.EscapeString(s)}
 	}
 	return atomText{Text: s}
+}
+
+// markupLike reports whether plain text holds a sequence that the W3C feed
+// validator, checking an Atom text construct of type "text", takes for
+// undeclared HTML (W ContainsUndeclaredHTML):
+//
+//   - an end tag: "</", a name, ">" ("</b>", "</em>");
+//   - a character reference: "&" then a name that is an HTML entity ("&amp",
+//     "&lt", "&eacute", with or without ";"), or "&" then a name with
+//     anything but letters in it ("&#39", "&#x26", "&x1", "&P500").
+//
+// A lone "&", "<" or ">" ("Fish & chips", "a < b", "AT&T"), a start tag
+// alone ("Use <br/>", "<b>"), quotes and apostrophes are none of these, and
+// the validator takes them as text. Names are read as the validator reads
+// them, as long as the run of letters, digits and "_" goes; where it knows
+// fewer names (HTML's element names, HTML 4's entities), any end tag and any
+// HTML 5 entity count here.
+func markupLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<':
+			if i+1 < len(s) && s[i+1] == '/' {
+				name := wordRun(s[i+2:])
+				if name != "" && strings.HasPrefix(s[i+2+len(name):], ">") {
+					return true
+				}
+			}
+		case '&':
+			rest := s[i+1:]
+			ref := strings.HasPrefix(rest, "#")
+			if ref {
+				rest = rest[1:]
+			}
+			name := wordRun(rest)
+			if name == "" {
+				continue
+			}
+			if ref || !allLetters(name) || isEntityName(name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wordRun returns the leading run of s of letters, digits and "_".
+func wordRun(s string) string {
+	for i, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != '_' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func allLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isEntityName reports whether name is the name of an HTML character
+// reference ("amp", "eacute", "apos"), whole: not only a prefix of it, as
+// "amp" is of "ampersand".
+func isEntityName(name string) bool {
+	ref := "&" + name + ";"
+	u := html.UnescapeString(ref)
+	return u != ref && !strings.HasSuffix(u, ";")
 }
 
 func renderAtom(s *Site, f *feedSpec) ([]byte, error) {

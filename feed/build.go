@@ -24,6 +24,14 @@ import (
 // by URL path) between builds, so that a rebuild costs time in proportion
 // to what changed, not to the number of articles.
 //
+// A Builder also dates every document it serves (the feeds, the index, the
+// article pages) with the time its bytes last changed, in whole seconds:
+// [File].ModTime, which [Server] sends as Last-Modified. Unchanged bytes keep
+// their time; new bytes get a later second than any their path had, so that
+// If-Modified-Since never hides a change; [Builder.Save] and
+// [Builder.Restore] carry the times across restarts. (modtime.go tells the
+// rules and why they hold.)
+//
 // A Builder is not safe for concurrent use; the bundles it returns are.
 type Builder struct {
 	site  Site
@@ -34,6 +42,7 @@ type Builder struct {
 	primed bool               // the fields below hold the previous build
 	vis    []*content.Article // the previous build's articles, newest first
 	slugs  []*content.Article // the same, by slug
+	since  []int64            // for each of slugs, when its page last changed (Unix seconds)
 	main   *group
 	groups map[string]*group // tag and section groups, by prefix
 	tags   []string          // the prefixes of the tag groups, sorted
@@ -42,6 +51,16 @@ type Builder struct {
 	// restored holds the feed sets an earlier run saved, until the first
 	// build takes what still matches.
 	restored map[string]*group
+
+	// When each document last changed (see modtime.go).
+	clock         func() time.Time  // time.Now; tests set it
+	now           int64             // the clock when the current build began, Unix seconds
+	mods          map[string]docMod // the feed and index files, by path
+	floor         int64             // no document without a record was dated later (Unix seconds)
+	left          map[string]leftPage
+	restoredPages map[string]SavedPage // until the first build takes them
+	restoredFrom  *Saved               // what Restore took, until a build
+	contentKey    string
 }
 
 // group is one feed set's articles, newest first, and what was last
@@ -93,7 +112,8 @@ func NewBuilder(site Site) (*Builder, error) {
 		return nil, err
 	}
 	site.BaseURL = nb
-	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize)}, nil
+	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize),
+		clock: time.Now, mods: make(map[string]docMod)}, nil
 }
 
 // Build makes a bundle from articles as [content.Select] returns them. It
@@ -123,6 +143,7 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 // newest first, which the bundle keeps (the caller must not modify it).
 // The first call, or one after a failed build, groups every article anew.
 func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, error) {
+	bl.now = bl.clock().Unix()
 	if !bl.primed || len(entered)+len(left) > max(64, len(visible)/16) {
 		bl.regroup(visible)
 	} else {
@@ -132,9 +153,11 @@ func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, err
 		for _, a := range entered {
 			bl.move(a, true)
 		}
+		bl.forgetLeft()
 		bl.main.arts, bl.main.dirty = visible, true
 	}
 	bl.vis = visible
+	bl.restoredFrom = nil
 	b, err := bl.assemble()
 	bl.primed = err == nil
 	return b, err
@@ -160,8 +183,10 @@ func (bl *Builder) regroup(visible []*content.Article) {
 		g.dirty = true
 		return g
 	}
+	oldSlugs, oldSince := bl.slugs, bl.since
 	bl.slugs = slices.Clone(visible)
 	slices.SortFunc(bl.slugs, func(a, b *content.Article) int { return cmp.Compare(a.Slug, b.Slug) })
+	bl.since = bl.carrySince(oldSlugs, oldSince, bl.slugs)
 	bl.main = carry(&group{arts: visible})
 	bl.groups = make(map[string]*group)
 	bl.tags = nil
@@ -188,8 +213,7 @@ func sectionPrefix(sec string) string { return "sections/" + sec + "/" }
 
 // move adds an article to its groups (in) or takes it out of them.
 func (bl *Builder) move(a *content.Article, in bool) {
-	bySlug := func(x, y *content.Article) int { return cmp.Compare(x.Slug, y.Slug) }
-	bl.slugs = place(bl.slugs, a, in, bySlug)
+	bl.placeSlug(a, in)
 	if !bl.site.NoTagFeeds {
 		for _, slug := range tagSlugs(a) {
 			prefix := tagPrefix(slug)
@@ -259,6 +283,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		files:    make(map[string]*File, 3*(len(bl.groups)+1)+1),
 		articles: bl.vis,
 		slugs:    bl.slugs,
+		since:    bl.since,
 		pages:    bl.pages,
 		src:      bl.src,
 	}
@@ -333,6 +358,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	live := 0
 	for _, g := range all {
 		for _, f := range g.files {
+			bl.stamp(f) // the files rendered now, or restored
 			b.files[f.Path] = f
 			b.feeds = append(b.feeds, f)
 		}
@@ -361,9 +387,11 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %w", IndexName, err)
 		}
-		bl.index, bl.idxKey = newFile(IndexName, TypeHTML, idx, b.updated), key.String()
+		bl.index, bl.idxKey = newFile(IndexName, TypeHTML, idx, time.Time{}), key.String()
 	}
+	bl.stamp(bl.index)
 	b.files[IndexName] = bl.index
+	bl.pruneMods(b.files)
 	// The index before the main feeds, so that the main feeds are written last.
 	n := len(b.feeds)
 	b.feeds = append(b.feeds[:n-3], bl.index, b.feeds[n-3], b.feeds[n-2], b.feeds[n-1])
@@ -459,7 +487,7 @@ func renderFormat(site *Site, sp *feedSpec, k int) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s%s: %w", sp.prefix, r.name, err)
 	}
-	f := newFile(sp.prefix+r.name, r.ctype, body, newest(sp.items))
+	f := newFile(sp.prefix+r.name, r.ctype, body, time.Time{}) // dated by the Builder
 	if site.Hub != "" {
 		f.Link = "<" + site.Hub + `>; rel="hub", <` + sp.self[r.key] + `>; rel="self"`
 	}

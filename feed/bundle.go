@@ -43,7 +43,10 @@ type File struct {
 	Gzip        []byte // gzip of Body, for Accept-Encoding: gzip and nginx gzip_static
 	ETag        string // strong, quoted, from a hash of Body
 	GzipETag    string // strong, quoted, from a hash of Gzip
-	ModTime     time.Time
+	// ModTime is when Body last changed, in whole seconds (see [Builder]):
+	// the Last-Modified the file is served with. The zero time means
+	// unknown: no Last-Modified, and If-Modified-Since is not honoured.
+	ModTime time.Time
 	// Link is the value of a Link header to send with the file (WebSub's
 	// rel="hub" and rel="self"), or "".
 	Link string
@@ -132,6 +135,7 @@ type Bundle struct {
 	files    map[string]*File // by path relative to the base URL
 	articles []*content.Article
 	slugs    []*content.Article // the same articles, by (unescaped) slug
+	since    []int64            // for each of slugs, when its page last changed (Unix seconds)
 	feeds    []*File            // every feed and index file, in write order
 	pages    *pageCache
 	updated  time.Time
@@ -181,11 +185,11 @@ func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
 	} else {
 		return nil, false
 	}
-	a, ok := b.article(slug)
+	i, ok := b.slugIndex(slug)
 	if !ok {
 		return nil, false
 	}
-	return b.Page(a), true
+	return b.page(b.slugs[i], b.since[i]), true
 }
 
 // Alias returns the path (relative to the base URL) that an old feed URL
@@ -262,23 +266,47 @@ func (b *Bundle) HasArticle(slug string) bool {
 
 // article finds the article whose slug (unescaped) is given.
 func (b *Bundle) article(slug string) (*content.Article, bool) {
-	i, found := slices.BinarySearchFunc(b.slugs, slug, func(a *content.Article, s string) int { return strings.Compare(a.Slug, s) })
-	if !found {
+	i, ok := b.slugIndex(slug)
+	if !ok {
 		return nil, false
 	}
 	return b.slugs[i], true
 }
 
+// slugIndex finds the article whose slug (unescaped) is given in b.slugs.
+func (b *Bundle) slugIndex(slug string) (int, bool) {
+	return slices.BinarySearchFunc(b.slugs, slug, cmpSlug)
+}
+
 // Page returns the rendered page of an article, from the cache when it can.
+// Its ModTime is when the page last changed, for an article of the bundle.
 func (b *Bundle) Page(a *content.Article) *File {
+	var since int64
+	if i, ok := b.slugIndex(a.Slug); ok && keyFor(b.slugs[i]) == keyFor(a) {
+		since = b.since[i]
+	}
+	return b.page(a, since)
+}
+
+// page returns the page of an article whose page last changed at since
+// (Unix seconds; 0 when unknown). The time is part of the cache key: an
+// article edited and then put back as it was has the same version, but a
+// later time.
+func (b *Bundle) page(a *content.Article, since int64) *File {
 	k := keyFor(a)
-	key := fmt.Sprint(k.path, "\x00", k.hash, "\x00", k.id, "\x00", k.published, "\x00", k.updated, "\x00", k.media)
+	key := fmt.Sprint(k.path, "\x00", k.hash, "\x00", k.id, "\x00", k.published, "\x00", k.updated, "\x00", k.media, "\x00", since)
 	if f := b.pages.get(key); f != nil {
 		return f
 	}
 	it := newItem(&b.site, a, b.src)
 	body := renderArticle(&b.site, it)
-	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, it.updated)
+	mod := unixTime(since)
+	if it.partial {
+		// A stand-in for a body that could not be read: the next rendering
+		// will differ under the same time, so this one gets none.
+		mod = time.Time{}
+	}
+	f := newFile(ArticlePath(a.EscapedSlug())+IndexName, TypeHTML, body, mod)
 	if !it.partial {
 		b.pages.put(key, f)
 	}

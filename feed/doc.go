@@ -16,7 +16,10 @@
 // JSON Feed feed_url, "items": [] and 1.1 key names.
 //
 // Output is byte-for-byte deterministic: the same articles and site give the
-// same bytes. No time in the output comes from the clock.
+// same bytes. No time in the output comes from the clock; only the HTTP
+// Last-Modified of a file ([File].ModTime) does, since it says when a
+// [Builder] saw the file's bytes change ([Saved] keeps those times across
+// restarts, [ReadSaved] and [WriteSaved] in a file).
 //
 // Package feed imports only content of dropfeed.
 package feed

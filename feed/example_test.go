@@ -30,14 +30,14 @@ func ExampleBuild() {
 		log.Fatal(err)
 	}
 	rss, _ := b.Lookup(feed.RSSName)
-	fmt.Println(rss.ContentType, rss.ModTime.Format(time.RFC3339))
+	fmt.Println(rss.ContentType)
 	for line := range strings.Lines(string(rss.Body)) {
 		if l := strings.TrimSpace(line); strings.HasPrefix(l, "<title>") || strings.HasPrefix(l, "<guid") || strings.HasPrefix(l, "<atom:link") {
 			fmt.Println(l)
 		}
 	}
 	// Output:
-	// application/rss+xml; charset=utf-8 2026-04-22T08:00:00Z
+	// application/rss+xml; charset=utf-8
 	// <title>Town News</title>
 	// <atom:link href="https://news.example.com/rss.xml" rel="self" type="application/rss+xml"></atom:link>
 	// <title>Q&#x26;A with the market &#x3C;stallholders&#x3E;</title>

@@ -95,6 +95,33 @@ func buildTxtar(t testing.TB, site Site, archive string) *Bundle {
 	return mustBuild(t, site, loadArticles(t, txtarFS(t, archive), testOptions()))
 }
 
+// testClock is a Builder's clock that a test sets.
+type testClock struct{ t time.Time }
+
+func (c *testClock) now() time.Time      { return c.t }
+func (c *testClock) add(d time.Duration) { c.t = c.t.Add(d) }
+
+// builderAt returns a Builder for site that reads the time from c.
+func builderAt(t testing.TB, site Site, c *testClock) *Builder {
+	t.Helper()
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatalf("NewBuilder() error: %v", err)
+	}
+	bl.clock = c.now
+	return bl
+}
+
+// buildTxtarAt is buildTxtar with the Builder's clock at at.
+func buildTxtarAt(t testing.TB, site Site, archive string, at time.Time) *Bundle {
+	t.Helper()
+	b, err := builderAt(t, site, &testClock{at}).Build(loadArticles(t, txtarFS(t, archive), testOptions()))
+	if err != nil {
+		t.Fatalf("Build() error: %v", err)
+	}
+	return b
+}
+
 // feedBody returns the bytes of one of the bundle's files.
 func feedBody(t testing.TB, b *Bundle, name string) []byte {
 	t.Helper()

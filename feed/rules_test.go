@@ -545,19 +545,36 @@ func TestRuleSanitize(t *testing.T) {
 }
 
 // TestRuleAtomTextType checks every Atom text construct says type="html"
-// exactly when its text has "&", "<" or ">", and decodes to the original.
+// exactly when its text holds a sequence the W3C validator takes as markup
+// in plain text (an HTML end tag, an entity-like reference), and decodes to
+// the original; a plain "&", "<" or ">", quotes and apostrophes stay text.
 func TestRuleAtomTextType(t *testing.T) {
 	for _, tc := range []struct {
 		title, wantType string
 	}{
 		{"Plain words", ""},
 		{"Quotes 'single' and \"double\"", ""},
-		{"Q&A: <b> & more", "html"},
+		{"Q&A: <b> & more", ""},
+		{"Kite & Key Media's “view”", ""},
+		{"Fabrikam & Sons says profits > expectations", ""},
+		{"a < b", ""},
+		{"b > a", ""},
+		{"Fish & chips", ""},
+		{"AT&T and R&D", ""},
+		{"&ampersand and &Ttau", ""},
+		{"Use <br/> for breaks", ""},
+		{"a </ b> and <//> and </>", ""},
 		{"Use <em>emphasis</em>", "html"},
-		{"a < b", "html"},
-		{"b > a", "html"},
-		{"Fish & chips", "html"},
+		{"Closing </b> alone", "html"},
+		{"Odd </blink> tag", "html"},
 		{"Literal &amp; entity", "html"},
+		{"Literal &amp without semicolon", "html"},
+		{"Caf&eacute;", "html"},
+		{"Numeric &#39 reference", "html"},
+		{"Hex &#x26 reference", "html"},
+		{"S&P500 index", "html"},
+		{"x&_y", "html"},
+		{"&apos;quoted&apos;", "html"},
 		{"川沿い 🏮", ""},
 	} {
 		t.Run(tc.title, func(t *testing.T) {
@@ -789,9 +806,11 @@ func TestRuleExternalLink(t *testing.T) {
 
 // TestRuleFeedUpdated checks the feed's date is its newest item's updated
 // time (here an item edited after a newer one was published), never the
-// build time, and a fixed time for an empty feed.
+// build time, and a fixed time for an empty feed; the HTTP time of the files
+// (ModTime, Last-Modified) is when the Builder saw their bytes appear.
 func TestRuleFeedUpdated(t *testing.T) {
-	b := buildTxtar(t, testSite(), `
+	built := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	b := buildTxtarAt(t, testSite(), `
 -- old-edited.md --
 ---
 title: Old but edited
@@ -805,7 +824,7 @@ title: Newer
 date: 2026-02-01T00:00:00Z
 ---
 Body.
-`)
+`, built)
 	want := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	if !b.Updated().Equal(want) {
 		t.Errorf("Bundle.Updated() = %v, want %v", b.Updated(), want)
@@ -814,8 +833,8 @@ Body.
 		t.Errorf("Atom updated = %q, want 2026-03-01T12:00:00Z", got)
 	}
 	for _, f := range b.Feeds() {
-		if !f.ModTime.Equal(want) {
-			t.Errorf("%s ModTime = %v, want %v", f.Path, f.ModTime, want)
+		if !f.ModTime.Equal(built) {
+			t.Errorf("%s ModTime = %v, want the build's time %v", f.Path, f.ModTime, built)
 		}
 	}
 	if got := b.Articles()[0].Title; got != "Newer" {

@@ -1,23 +1,62 @@
 package feed
 
 import (
+	"bufio"
+	"encoding/gob"
+	"errors"
 	"fmt"
-	"time"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/dropfeed/dropfeed/content"
 )
 
-// Saved is what a [Builder] rendered, in a form that a Builder of a later
-// run can take back with [Builder.Restore], so that a restart does not
-// render again the feeds whose articles did not change. It is meant to be
-// encoded (encoding/gob) and kept beside the state file.
+// Saved is what a [Builder] rendered, and when each document it serves last
+// changed, in a form that a Builder of a later run can take back with
+// [Builder.Restore]: so that a restart does not render again the feeds whose
+// articles did not change, and so that Last-Modified never goes backwards
+// across a restart. [WriteSaved] keeps it in a file (beside the state file)
+// and [ReadSaved] reads it back.
 type Saved struct {
-	// Key names the program and the site the files were rendered for; a
-	// Builder restores nothing saved under another key.
+	// Key names the program, the site and how the articles were parsed; a
+	// Builder restores no rendered feeds and no page times saved under
+	// another key.
 	Key      string
 	Sets     []SavedSet
 	Index    SavedFile
 	IndexKey string
+
+	// Mods are when the feed and index files last changed, with the ETag of
+	// the bytes each time dates; they hold whatever Key says, since an ETag
+	// says whether the bytes are still the same.
+	Mods []SavedMod
+	// Pages are when the article pages last changed, with the version of
+	// the article each was rendered from.
+	Pages []SavedPage
+	// Floor is the latest time (Unix seconds) of the documents whose records
+	// were dropped: a document without a record is dated after it.
+	Floor int64
+	// Taken marks the record [ReadSaved] leaves in place of the one it read:
+	// found at a start, it says that the run which read it stopped without
+	// saving (it crashed), so what that run served is unknown.
+	Taken bool
+}
+
+// SavedMod is when a feed or index file last changed (Unix seconds), and
+// the ETag of its bytes then.
+type SavedMod struct {
+	Path, ETag string
+	Mod        int64
+}
+
+// SavedPage is when the page of the article with a slug last changed (Unix
+// seconds), and the version of the article then (an opaque hash).
+type SavedPage struct {
+	Slug, Version string
+	Since         int64
 }
 
 // SavedSet is one feed set's files and the signature of what they were
@@ -27,25 +66,46 @@ type SavedSet struct {
 	Files       []SavedFile
 }
 
-// SavedFile is one rendered file.
+// SavedFile is one rendered file. Its time is in [Saved].Mods.
 type SavedFile struct {
 	Path, ContentType, Link, ETag, GzipETag string
-	ModTime                                 time.Time
 	Body, Gzip                              []byte
 }
 
 // savedKey names what rendering depends on besides the articles: the
-// program and the site settings.
+// program, the site settings and how the articles were parsed.
 func (bl *Builder) savedKey() string {
-	return fmt.Sprintf("v1 %s %#v", content.BuildStamp(), bl.site)
+	return fmt.Sprintf("v1 %s %#v %q", content.BuildStamp(), bl.site, bl.contentKey)
 }
 
-// Save returns what the last build rendered, or nil before a build.
+// SetContentKey names how the articles were parsed (as
+// [content.CacheKey] does, from the options), which changes what they render
+// to: what an earlier run saved under another is not restored. It is called
+// before [Builder.Restore].
+func (bl *Builder) SetContentKey(key string) { bl.contentKey = key }
+
+// Save returns what the last build rendered and when each document changed,
+// or nil when the Builder has neither built nor restored anything. A Builder
+// that restored a record and did not build since returns that record.
 func (bl *Builder) Save() *Saved {
-	if !bl.primed || bl.index == nil {
+	if bl.restoredFrom != nil {
+		return bl.restoredFrom
+	}
+	if bl.slugs == nil && len(bl.mods) == 0 && bl.floor == 0 {
 		return nil
 	}
-	sv := &Saved{Key: bl.savedKey(), Index: saveFile(bl.index), IndexKey: bl.idxKey}
+	sv := &Saved{Key: bl.savedKey(), Floor: bl.floor}
+	for _, p := range slices.Sorted(maps.Keys(bl.mods)) {
+		sv.Mods = append(sv.Mods, SavedMod{Path: p, ETag: bl.mods[p].etag, Mod: bl.mods[p].mod})
+	}
+	sv.Pages = make([]SavedPage, len(bl.slugs))
+	for i, a := range bl.slugs {
+		sv.Pages[i] = SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: bl.since[i]}
+	}
+	if !bl.primed || bl.index == nil {
+		return sv
+	}
+	sv.Index, sv.IndexKey = saveFile(bl.index), bl.idxKey
 	for _, g := range bl.ordered() {
 		if g.files == nil || g.partial {
 			continue
@@ -61,15 +121,41 @@ func (bl *Builder) Save() *Saved {
 
 func saveFile(f *File) SavedFile {
 	return SavedFile{Path: f.Path, ContentType: f.ContentType, Link: f.Link, ETag: f.ETag, GzipETag: f.GzipETag,
-		ModTime: f.ModTime, Body: f.Body, Gzip: f.Gzip}
+		Body: f.Body, Gzip: f.Gzip}
 }
 
 // Restore takes back what an earlier Builder saved, before this Builder's
-// first build: the feed sets whose articles are the same (by signature) are
-// not rendered again. It reports false, and restores nothing, when sv was
-// saved by another program or for other site settings.
+// first build: when each document last changed, so that its Last-Modified
+// goes on from there, and the rendered feeds. The feed sets whose articles
+// are the same (by signature) are not rendered again. It reports whether it
+// restored rendered feeds: not when sv was saved by another program, for
+// other site settings or from articles parsed otherwise (then every page is
+// dated as changed), nor when sv is a record a run took and never replaced
+// (then every document is: that run's times are lost).
 func (bl *Builder) Restore(sv *Saved) bool {
-	if sv == nil || bl.primed || sv.Key != bl.savedKey() || len(sv.Index.Body) == 0 {
+	if sv == nil || bl.primed {
+		return false
+	}
+	if sv.Taken {
+		bl.forget(bl.clock().Unix())
+		return false
+	}
+	bl.restoredFrom = sv
+	bl.forget(sv.Floor)
+	for _, m := range sv.Mods {
+		bl.mods[m.Path] = docMod{etag: m.ETag, mod: m.Mod}
+	}
+	if sv.Key != bl.savedKey() {
+		for _, p := range sv.Pages {
+			bl.forget(p.Since)
+		}
+		return false
+	}
+	bl.restoredPages = make(map[string]SavedPage, len(sv.Pages))
+	for _, p := range sv.Pages {
+		bl.restoredPages[p.Slug] = p
+	}
+	if len(sv.Index.Body) == 0 {
 		return false
 	}
 	bl.restored = make(map[string]*group, len(sv.Sets))
@@ -87,7 +173,112 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	return true
 }
 
+// restoreFile makes a file of a saved one, without its time: the first build
+// dates it from the saved times (Saved.Mods).
 func restoreFile(sf SavedFile) *File {
 	return &File{Path: sf.Path, ContentType: sf.ContentType, Link: sf.Link, ETag: sf.ETag, GzipETag: sf.GzipETag,
-		ModTime: sf.ModTime, Body: sf.Body, Gzip: sf.Gzip}
+		Body: sf.Body, Gzip: sf.Gzip}
 }
+
+// ReadSaved reads what [WriteSaved] saved at path, and leaves in its place a
+// record marked Taken, so that a run which stops without saving (a crash)
+// does not hand the next one times it has since gone past. It returns nil
+// when there is no file, and a record marked Taken when the file is such a
+// record, cannot be read, or cannot be marked: times nobody can vouch for.
+// What the file holds is otherwise only a cache.
+func ReadSaved(path string) *Saved {
+	// A run killed while it saved left its temporary file.
+	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), savedTempPattern(path))); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
+	sv, err := readSaved(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		sv, err = nil, nil
+	}
+	if werr := WriteSaved(path, &Saved{Taken: true}); werr != nil {
+		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return &Saved{Taken: true}
+		}
+	}
+	if err != nil {
+		return &Saved{Taken: true}
+	}
+	return sv
+}
+
+// readSaved decodes the file WriteSaved wrote.
+func readSaved(path string) (*Saved, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// A header, then each feed set as a message of its own: gob reads one
+	// large message by growing its buffer step by step, copying it each time.
+	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	var sv Saved
+	var n int
+	if err := dec.Decode(&sv); err != nil {
+		return nil, err
+	}
+	if err := dec.Decode(&n); err != nil {
+		return nil, err
+	}
+	if n < 0 || n > 1<<20 {
+		return nil, fmt.Errorf("read %s: %d feed sets", path, n)
+	}
+	for range n {
+		var set SavedSet
+		if err := dec.Decode(&set); err != nil {
+			return nil, err
+		}
+		sv.Sets = append(sv.Sets, set)
+	}
+	return &sv, nil
+}
+
+// WriteSaved saves sv at path for the next run (a temporary file, then a
+// rename); nil removes what an earlier run saved.
+func WriteSaved(path string, sv *Saved) error {
+	if sv == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), savedTempPattern(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	enc := gob.NewEncoder(w)
+	sets := sv.Sets
+	head := *sv
+	head.Sets = nil
+	err = enc.Encode(&head)
+	if err == nil {
+		err = enc.Encode(len(sets))
+	}
+	for i := 0; err == nil && i < len(sets); i++ {
+		err = enc.Encode(&sets[i])
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// savedTempPattern names the temporary files WriteSaved makes for path.
+func savedTempPattern(path string) string { return "." + filepath.Base(path) + "-*.tmp" }

@@ -159,12 +159,22 @@ var (
 // 304 for a matching If-None-Match (or, without one, If-Modified-Since), no
 // body for HEAD. Range requests, rare for feeds, go through
 // [http.ServeContent].
+//
+// Last-Modified is the file's ModTime, sent only when it is not later than
+// the response's Date (taken here first, so net/http's Date is no earlier):
+// a file changed twice within a second is dated a second ahead (see
+// [Builder]), and goes without Last-Modified until the clock gets there.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
+	now := time.Now()
 	h := w.Header()
 	fh := f.headers()
 	h["Cache-Control"] = *s.cacheControl.Load()
 	h["Vary"] = hdrVary
-	h["Last-Modified"] = fh.lastMod
+	var mod time.Time // the Last-Modified sent, or zero
+	if !f.ModTime.IsZero() && !fh.modSecond.After(now) {
+		mod = fh.modSecond
+		h["Last-Modified"] = fh.lastMod
+	}
 	if fh.link != nil {
 		h["Link"] = fh.link
 	}
@@ -178,13 +188,13 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 		h["Content-Encoding"] = hdrGzip
 	}
 	h["Etag"] = tag
-	if _, ranged := r.Header["Range"]; ranged {
-		h["Content-Type"] = fh.ctype
-		http.ServeContent(w, r, "", f.ModTime, bytes.NewReader(body))
+	if notModified(r, tag[0], f.ModTime, now) {
+		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if notModified(r, tag[0], fh.modSecond) {
-		w.WriteHeader(http.StatusNotModified)
+	if _, ranged := r.Header["Range"]; ranged {
+		h["Content-Type"] = fh.ctype
+		serveRange(w, r, mod, bytes.NewReader(body))
 		return
 	}
 	h["Content-Type"] = fh.ctype
@@ -195,9 +205,12 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 	}
 }
 
-// notModified applies RFC 9110 §13.2.2: If-None-Match (weak comparison)
-// when present, else If-Modified-Since.
-func notModified(r *http.Request, etag string, mod time.Time) bool {
+// notModified applies RFC 9110 §13.2.2 to a document whose bytes changed at
+// mod (zero: unknown): If-None-Match (weak comparison) when present, else
+// If-Modified-Since, which is ignored when it is later than now (it is then
+// no date this server sent: RFC 9110 §13.1.3 reads it by the server's clock)
+// or when mod is unknown.
+func notModified(r *http.Request, etag string, mod, now time.Time) bool {
 	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
 		for _, v := range inm {
 			for tok := range strings.SplitSeq(v, ",") {
@@ -210,11 +223,24 @@ func notModified(r *http.Request, etag string, mod time.Time) bool {
 		return false
 	}
 	ims := r.Header.Get("If-Modified-Since")
-	if ims == "" {
+	if ims == "" || mod.IsZero() {
 		return false
 	}
 	t, err := http.ParseTime(ims)
-	return err == nil && !mod.After(t)
+	return err == nil && !t.After(now) && !mod.Truncate(time.Second).After(t)
+}
+
+// serveRange answers a Range request through [http.ServeContent], once
+// notModified has said the response is not a 304: the validators it reads
+// are taken out, so that it does not decide that again by other rules; mod
+// is the Last-Modified sent (zero: none), which If-Range may name.
+func serveRange(w http.ResponseWriter, r *http.Request, mod time.Time, content io.ReadSeeker) {
+	if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+		r = r.Clone(r.Context())
+		r.Header.Del("If-None-Match")
+		r.Header.Del("If-Modified-Since")
+	}
+	http.ServeContent(w, r, "", mod, content)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip (RFC 9110
@@ -282,8 +308,18 @@ func escapeSlugPath(slug string) string {
 // basePath returns the base URL's path, ending in "/".
 func (b *Bundle) basePath() string { return b.base }
 
-// serveAsset serves a media file from the content folder.
+// serveAsset serves a media file from the content folder. Its bytes are not
+// hashed, so its validators come from the file's status: the ETag from its
+// size, modification time and status change time (which no tool sets: cp -p,
+// rsync -a and tar keep the size and modification time of new bytes, never
+// the change time), and Last-Modified from the later of the two times. A file
+// can change again within the second its time names, so Last-Modified is sent
+// only once that second is over, by assetTimeMargin (the time is taken before
+// the file is opened): a later version then has a later second. Where the
+// system does not give the status change time, the modification time alone
+// stands.
 func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, as Asset) {
+	now := time.Now()
 	f, err := b.OpenAsset(as)
 	if err != nil {
 		http.NotFound(w, r)
@@ -299,6 +335,38 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, b *Bundle, a
 	h := w.Header()
 	h.Set("Content-Type", as.Type)
 	h["Cache-Control"] = *s.cacheControl.Load()
-	h.Set("ETag", fmt.Sprintf(`"m%x-%x"`, fi.Size(), fi.ModTime().UnixNano()))
-	http.ServeContent(w, r, "", fi.ModTime(), rs)
+	changed := statusChangeTime(fi)
+	etag := fmt.Sprintf(`"m%x-%x-%x"`, fi.Size(), fi.ModTime().UnixNano(), unixNano(changed))
+	h.Set("ETag", etag)
+	mod := fi.ModTime()
+	if changed.After(mod) {
+		mod = changed
+	}
+	mod = mod.Truncate(time.Second)
+	if !mod.Before(now.Add(-assetTimeMargin).Truncate(time.Second)) {
+		mod = time.Time{} // not over yet, or ahead of the clock
+	}
+	if notModified(r, etag, mod, now) {
+		if !mod.IsZero() {
+			h.Set("Last-Modified", mod.UTC().Format(http.TimeFormat))
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	serveRange(w, r, mod, rs)
+}
+
+// assetTimeMargin is how far the clock must be past the second of a media
+// file's time before that time is sent as Last-Modified. File systems stamp
+// times from a coarse clock, a tick (a few milliseconds) behind the one
+// time.Now reads, so a file written just after a response read the clock may
+// still be stamped with the second that response named.
+const assetTimeMargin = time.Second
+
+// unixNano returns t in Unix nanoseconds; the zero time is 0.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }

@@ -28,10 +28,12 @@ date: 2026-09-07T00:00:00Z
 A name with a question mark and a hash.
 `
 
-// newTestServer returns a server over the server tree built for site.
+// newTestServer returns a server over the server tree built for site two
+// hours ago (so that its files' times are in the past, as served files'
+// times are).
 func newTestServer(t testing.TB, site Site, cfg ServerConfig) (*Server, *Bundle) {
 	t.Helper()
-	b := buildTxtar(t, site, serverTree)
+	b := buildTxtarAt(t, site, serverTree, time.Now().Add(-2*time.Hour))
 	s := NewServer(cfg)
 	if gen := s.Swap(b); gen != 1 {
 		t.Fatalf("Server.Swap() = %d, want 1", gen)
@@ -168,6 +170,11 @@ func TestServerConditional(t *testing.T) {
 		{"modified since: same time", []string{"If-Modified-Since", lastMod}, 304, f.ETag},
 		{"modified since: later", []string{"If-Modified-Since", f.ModTime.Add(time.Hour).UTC().Format(http.TimeFormat)}, 304, f.ETag},
 		{"modified since: earlier", []string{"If-Modified-Since", f.ModTime.Add(-time.Second).UTC().Format(http.TimeFormat)}, 200, f.ETag},
+		{"modified since: after the server's now (not a date it sent)", []string{"If-Modified-Since", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}, 200, f.ETag},
+		{"modified since: not a date", []string{"If-Modified-Since", "yesterday"}, 200, f.ETag},
+		{"if-none-match wins over if-modified-since: match", []string{"If-None-Match", f.ETag, "If-Modified-Since", f.ModTime.Add(-time.Hour).UTC().Format(http.TimeFormat)}, 304, f.ETag},
+		{"range after a matching if-none-match", []string{"If-None-Match", f.ETag, "Range", "bytes=0-9"}, 304, f.ETag},
+		{"range after a matching if-modified-since", []string{"If-Modified-Since", lastMod, "Range", "bytes=0-9"}, 304, f.ETag},
 		{"if-none-match wins over if-modified-since", []string{"If-None-Match", `"other"`, "If-Modified-Since", lastMod}, 200, f.ETag},
 		{"gzip modified since", []string{"If-Modified-Since", lastMod, "Accept-Encoding", "gzip"}, 304, f.GzipETag},
 	} {

@@ -89,12 +89,14 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.cat = cat
 	d.rep = diag.NewLog(d.log, diag.DefaultLimit)
-	d.saved = readSaved(d.savedPath())
+	d.saved = feed.ReadSaved(d.savedPath())
 	defer func() {
+		sv := d.saved // nothing built: what the last run saved, as it was
 		if d.builder != nil {
-			if err := writeSaved(d.savedPath(), d.builder.Save()); err != nil {
-				d.log.Warn("save the rendered feeds for the next start", "err", err)
-			}
+			sv = d.builder.Save()
+		}
+		if err := feed.WriteSaved(d.savedPath(), sv); err != nil {
+			d.log.Warn("save the rendered feeds for the next start", "err", err)
 		}
 		if err := d.cat.Close(); err != nil {
 			d.log.Error("close state; the ids and dates of the last changes may not persist", "err", err)
@@ -222,6 +224,7 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 			d.metrics.rebuildFailed()
 			return
 		}
+		bl.SetContentKey(content.CacheKey(d.cfg.contentOptions(d.site.BaseURL)))
 		if d.saved != nil {
 			bl.Restore(d.saved) // feeds saved by the last run, where they still match
 			d.saved = nil

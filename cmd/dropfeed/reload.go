@@ -48,6 +48,9 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 		d.ignore.Store(&nc.Ignore)
 		d.w.Renew() // watch what is no longer ignored, stop watching what now is
 	}
+	if d.builder != nil {
+		d.saved = d.builder.Save() // for the next builder: when each document changed
+	}
 	d.builder = nil // the site settings may have changed
 	d.cat.Reconfigure(nc.contentOptions(base))
 	d.log.Info("config reloaded", "path", nc.file)

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -189,78 +184,3 @@ func nosniff(h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
-
-// readSaved reads the feeds an earlier run saved; nil when there are none
-// or they cannot be read (they are only a cache).
-func readSaved(path string) *feed.Saved {
-	// A run killed while it saved left its temporary file.
-	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), savedTempPattern(path))); len(stale) > 0 {
-		for _, p := range stale {
-			os.Remove(p)
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	// A header, then each feed set as a message of its own: gob reads one
-	// large message by growing its buffer step by step, copying it each time.
-	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	var sv feed.Saved
-	var n int
-	if dec.Decode(&sv) != nil || dec.Decode(&n) != nil || n < 0 || n > 1<<20 {
-		return nil
-	}
-	for range n {
-		var set feed.SavedSet
-		if dec.Decode(&set) != nil {
-			return nil
-		}
-		sv.Sets = append(sv.Sets, set)
-	}
-	return &sv
-}
-
-// writeSaved saves the rendered feeds for the next run (temporary file,
-// then rename); nil removes what an earlier run saved.
-func writeSaved(path string, sv *feed.Saved) error {
-	if sv == nil {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), savedTempPattern(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	sets := sv.Sets
-	head := *sv
-	head.Sets = nil
-	err = enc.Encode(&head)
-	if err == nil {
-		err = enc.Encode(len(sets))
-	}
-	for i := 0; err == nil && i < len(sets); i++ {
-		err = enc.Encode(&sets[i])
-	}
-	if err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// savedTempPattern names the temporary files writeSaved makes for path.
-func savedTempPattern(path string) string { return "." + filepath.Base(path) + "-*.tmp" }

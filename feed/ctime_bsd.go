@@ -1,0 +1,18 @@
+//go:build darwin || freebsd || netbsd
+
+package feed
+
+import (
+	"io/fs"
+	"syscall"
+	"time"
+)
+
+// statusChangeTime returns when a file's status last changed (st_ctimespec:
+// its bytes, name or mode), or the zero time when the system does not say.
+func statusChangeTime(fi fs.FileInfo) time.Time {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return time.Unix(st.Ctimespec.Unix())
+	}
+	return time.Time{}
+}
