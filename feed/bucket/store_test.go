@@ -213,6 +213,29 @@ func TestPutRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPutLarge checks a body large enough for a multipart upload (a video,
+// say): its bytes and headers come back whole.
+func TestPutLarge(t *testing.T) {
+	srv := server(t)
+	s := store(t, srv, srv.Writer, prefix(t))
+	body := make([]byte, 17<<20+5)
+	for i := range body {
+		body[i] = byte(i*7 + i>>13)
+	}
+	meta := bucket.Meta{ContentType: feed.MediaType("clip.mp4"), CacheControl: "public, max-age=3600"}
+	if err := s.Put(t.Context(), "articles/x/clip.mp4", bytes.NewReader(body), int64(len(body)), meta); err != nil {
+		t.Fatal(err)
+	}
+	got, gotMeta, err := s.Get(t.Context(), "articles/x/clip.mp4")
+	if err != nil || !bytes.Equal(got, body) || gotMeta != meta {
+		t.Errorf("Get = %d bytes (equal: %v), %+v, %v; want %d bytes, %+v", len(got), bytes.Equal(got, body), gotMeta, err, len(body), meta)
+	}
+	list, err := s.List(t.Context())
+	if err != nil || len(list) != 1 || list[0].Size != int64(len(body)) {
+		t.Errorf("List = %+v, %v; want the one object of %d bytes", list, err, len(body))
+	}
+}
+
 func TestGetMissing(t *testing.T) {
 	srv := server(t)
 	s := store(t, srv, srv.Writer, prefix(t))
