@@ -400,6 +400,21 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestNoRegion: without a region, the client asks the bucket for it, and
+// requests work.
+func TestNoRegion(t *testing.T) {
+	srv := server(t)
+	_, pfx, _ := bucket.ParseTarget(prefix(t))
+	s, err := bucket.New(bucket.Config{Endpoint: srv.Endpoint, AccessKeyID: srv.Writer.ID, SecretAccessKey: srv.Writer.Secret, Bucket: siteBucket, Prefix: pfx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(t.Context()); err != nil {
+		t.Errorf("Check without a region = %v", err)
+	}
+	put(t, s, siteObjects(t)[:1])
+}
+
 // TestFaults checks that each way of being refused maps to its one error,
 // whose message names the endpoint and the bucket.
 func TestFaults(t *testing.T) {
