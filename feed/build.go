@@ -42,6 +42,11 @@ type Builder struct {
 	// restored holds the feed sets an earlier run saved, until the first
 	// build takes what still matches.
 	restored map[string]*group
+
+	renderKey string     // what pages depend on beyond the site and the article
+	pageKey   string     // the key of this Builder's pages, made on first use
+	rekeyed   bool       // the render key changed since the last build
+	last      *deltaLink // the link of the last bundle returned
 }
 
 // group is one feed set's articles, newest first, and what was last
@@ -67,6 +72,17 @@ type itemKey struct {
 
 func keyFor(a *content.Article) itemKey {
 	return itemKey{a.Path, a.Hash, a.ID, a.Published.Unix(), a.Updated.Unix()}
+}
+
+// SetRenderKey names what the articles' pages depend on besides the site
+// settings, the program and each article's version: the options the
+// articles were parsed with (e.g. [content.CacheKey]), which change a body
+// without changing its file. An output that recorded a page under another
+// key renders it again. The next bundle's [Delta] is [Delta.All].
+func (bl *Builder) SetRenderKey(key string) {
+	if key != bl.renderKey {
+		bl.renderKey, bl.pageKey, bl.rekeyed = key, "", true
+	}
 }
 
 // SetAssets names the content folder the articles come from, so that the
@@ -120,6 +136,7 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 // newest first, which the bundle keeps (the caller must not modify it).
 // The first call, or one after a failed build, groups every article anew.
 func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, error) {
+	all := !bl.primed || bl.rekeyed
 	if !bl.primed || len(entered)+len(left) > max(64, len(visible)/16) {
 		bl.regroup(visible)
 	} else {
@@ -134,7 +151,29 @@ func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, err
 	bl.vis = visible
 	b, err := bl.assemble()
 	bl.primed = err == nil
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	d := Delta{all: true}
+	if !all {
+		d = deltaOf(entered, left)
+	}
+	bl.chain(b, d)
+	return b, nil
+}
+
+// chain links a new bundle after the last one returned, with its delta.
+func (bl *Builder) chain(b *Bundle, d Delta) {
+	l := &deltaLink{delta: d}
+	if bl.last != nil {
+		bl.last.next.Store(l)
+	}
+	bl.last, bl.rekeyed = l, false
+	b.link = l
+	if bl.pageKey == "" {
+		bl.pageKey = pageKeyOf(&bl.site, bl.renderKey)
+	}
+	b.pageKey = bl.pageKey
 }
 
 // regroup sorts the articles into their groups from scratch, keeping what

@@ -12,68 +12,85 @@ import (
 )
 
 // TestNextMatchesBuild drives one Builder through random changes with Next,
-// as the daemon does (articles added, edited, retagged, moved between
-// sections, deleted, future ones falling due), and checks after each step
-// that the bundle holds exactly the files, bytes and pages a fresh Build of
-// the same articles holds.
+// as the daemon does, and checks after each step that the bundle holds
+// exactly the files, bytes and pages a fresh Build of the same articles
+// holds.
 func TestNextMatchesBuild(t *testing.T) {
+	for seed := range uint64(10) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			s := randomSite()
+			if seed%2 == 1 {
+				s.Retain = 90 * time.Minute
+			}
+			randomSteps(t, s, seed, 30, func(step int, _, got *Bundle) {
+				want := mustBuild(t, s, got.Articles())
+				sameBundle(t, fmt.Sprintf("step %d", step), got, want)
+			})
+		})
+	}
+}
+
+// randomSite is the site randomSteps builds: tag and section feeds on,
+// three items a feed.
+func randomSite() Site {
 	site := testSite()
 	site.NoTagFeeds = false
 	site.Sections = []string{"news", "sport"}
 	site.MaxItems = 3
+	return site
+}
+
+// randomSteps drives one Builder of site through random changes with Next
+// (articles added, edited, retagged, moved between sections, deleted,
+// future ones falling due), as the daemon does, and calls check with each
+// bundle and the one before it.
+func randomSteps(t *testing.T, site Site, seed uint64, steps int, check func(step int, prev, b *Bundle)) {
+	t.Helper()
 	tags := []string{"Go", "go", "Rust", "Feeds", "web dev", "Web Dev"}
-	for seed := range uint64(10) {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 3))
-			s := site
-			if seed%2 == 1 {
-				s.Retain = 90 * time.Minute
+	rng := rand.New(rand.NewPCG(seed, 3))
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := content.NewSelection()
+	now := testNow
+	version := 0
+	var prev *Bundle
+	for step := range steps {
+		var removed []string
+		var set []*content.Article
+		n := 1 + rng.IntN(3)
+		if step == 0 || rng.IntN(15) == 0 {
+			n = 70 // enough to regroup
+		}
+		for range n {
+			p := fmt.Sprintf("%s/a%d.md", []string{"news", "sport", "misc"}[rng.IntN(3)], rng.IntN(40))
+			if rng.IntN(5) == 0 {
+				removed = append(removed, p)
+				set = slices.DeleteFunc(set, func(a *content.Article) bool { return a.Path == p })
+				continue
 			}
-			bl, err := NewBuilder(s)
+			version++
+			var ts []string
+			for range rng.IntN(3) {
+				ts = append(ts, fmt.Sprintf("%q", tags[rng.IntN(len(tags))]))
+			}
+			date := now.Add(time.Duration(rng.IntN(600)-500) * time.Minute).Format(time.RFC3339)
+			md := fmt.Sprintf("---\ntitle: Article %d\ndate: %s\ntags: [%s]\n---\nBody %d of %s.\n", version, date, joinComma(ts), version, p)
+			a, err := content.Parse(p, []byte(md), testModTime, testOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
-			sel := content.NewSelection()
-			now := testNow
-			version := 0
-			for step := range 30 {
-				var removed []string
-				var set []*content.Article
-				n := 1 + rng.IntN(3)
-				if step == 0 || rng.IntN(15) == 0 {
-					n = 70 // enough to regroup
-				}
-				for range n {
-					p := fmt.Sprintf("%s/a%d.md", []string{"news", "sport", "misc"}[rng.IntN(3)], rng.IntN(40))
-					if rng.IntN(5) == 0 {
-						removed = append(removed, p)
-						set = slices.DeleteFunc(set, func(a *content.Article) bool { return a.Path == p })
-						continue
-					}
-					version++
-					var ts []string
-					for range rng.IntN(3) {
-						ts = append(ts, fmt.Sprintf("%q", tags[rng.IntN(len(tags))]))
-					}
-					date := now.Add(time.Duration(rng.IntN(600)-500) * time.Minute).Format(time.RFC3339)
-					md := fmt.Sprintf("---\ntitle: Article %d\ndate: %s\ntags: [%s]\n---\nBody %d of %s.\n", version, date, joinComma(ts), version, p)
-					a, err := content.Parse(p, []byte(md), testModTime, testOptions())
-					if err != nil {
-						t.Fatal(err)
-					}
-					set = append(set, a)
-				}
-				now = now.Add(time.Duration(rng.IntN(40)) * time.Minute)
-				ch := sel.Update(removed, set, now)
-				vis := sel.Visible()
-				got, err := bl.Next(vis, ch.Entered, ch.Left)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := mustBuild(t, s, vis)
-				sameBundle(t, fmt.Sprintf("step %d", step), got, want)
-			}
-		})
+			set = append(set, a)
+		}
+		now = now.Add(time.Duration(rng.IntN(40)) * time.Minute)
+		ch := sel.Update(removed, set, now)
+		b, err := bl.Next(sel.Visible(), ch.Entered, ch.Left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(step, prev, b)
+		prev = b
 	}
 }
 
