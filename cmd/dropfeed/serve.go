@@ -251,9 +251,6 @@ type daemon struct {
 	builder *feed.Builder      // keeps rendered items between rebuilds; nil after a reload
 	pub     *publisher         // WebSub pings; nil without a hub
 	status  atomic.Pointer[status]
-	// writeFailed says the last write of the static output failed, so the
-	// next one rewrites every page, not only those of changed articles.
-	writeFailed bool
 }
 
 // status is what /healthz reports; replaced whole after each build.
@@ -592,22 +589,12 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 		d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
 	}()
 	if d.cfg.Out != "" {
-		wo := feed.WriteOptions{}
-		if prev != nil && !ch.Empty() && !d.writeFailed {
-			wo.Only = make(map[string]bool, ch.Len())
-			for _, l := range [][]string{ch.Added, ch.Changed} {
-				for _, p := range l {
-					wo.Only[p] = true
-				}
-			}
-		}
 		// A write that has begun is finished even when serve is told to
 		// stop, so the folder is left with the feeds it began to write.
-		_, err := feed.WriteDir(context.WithoutCancel(ctx), d.cfg.Out, b, wo)
+		_, err := feed.WriteDir(context.WithoutCancel(ctx), d.cfg.Out, b, feed.WriteOptions{})
 		if err != nil {
 			d.log.Error("write static output; the folder keeps the last good files", "path", d.cfg.Out, "err", err)
 		}
-		d.writeFailed = err != nil
 	}
 	d.metrics.rebuilt(len(visible), nerr, time.Since(start))
 	if prev == nil && d.ready != nil {
