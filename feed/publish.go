@@ -77,7 +77,10 @@ type Publisher struct {
 	owned   map[string][]string // page slug -> the media files recorded for it
 	since   *deltaLink          // the last bundle published completely
 	checked bool                // a publish completed, so the files were checked
-	stats   WriteStats
+	// redo holds the slugs of pages whose media files could not be read
+	// when they were written; the next publish considers them again.
+	redo  map[string]bool
+	stats WriteStats
 }
 
 // NewPublisher returns a Publisher into s.
@@ -240,11 +243,18 @@ func (w *publish) pages() error {
 	if w.delta.all {
 		arts = b.slugs
 	} else {
-		for _, slug := range w.delta.sortedSlugs() {
+		slugs := w.delta.sortedSlugs()
+		if len(p.redo) > 0 {
+			slugs = slices.AppendSeq(slugs, maps.Keys(p.redo))
+			slices.Sort(slugs)
+			slugs = slices.Compact(slugs)
+		}
+		for _, slug := range slugs {
 			if a, ok := b.article(slug); ok {
 				arts = append(arts, a)
 			} else {
 				w.gone = append(w.gone, slug)
+				delete(p.redo, slug)
 			}
 		}
 	}
@@ -277,7 +287,7 @@ func (w *publish) prepare(a *content.Article) pageJob {
 	job := pageJob{a: a, rel: PagePath(a)}
 	e, ok := p.entries[job.rel]
 	sk := b.sourceKey(a)
-	if ok && e.ID != PendingID && e.Source == sk && (!w.verify || p.store.Intact(job.rel, e)) {
+	if ok && e.ID != PendingID && e.Source == sk && !p.redo[a.Slug] && (!w.verify || p.store.Intact(job.rel, e)) {
 		if w.verify {
 			job.media = w.recheckMedia(a.Slug)
 		}
@@ -372,7 +382,14 @@ func (w *publish) writeChunk(jobs []pageJob) error {
 	}
 	var done []Change
 	for _, job := range jobs {
+		delete(p.redo, job.a.Slug)
 		for _, mj := range job.media {
+			if mj.put && mj.id == "" {
+				if p.redo == nil {
+					p.redo = make(map[string]bool)
+				}
+				p.redo[job.a.Slug] = true // its entry stays pending
+			}
 			if mj.new && mj.id != "" {
 				done = append(done, Change{Path: mj.as.URLPath, Entry: Entry{ID: mj.id, Size: mj.size, GzipSize: -1, Source: mj.as.File}})
 			}

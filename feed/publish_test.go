@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"net/url"
@@ -396,15 +397,15 @@ func TestPublisherFailsAnywhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := &faultStore{DirStore: ds, n: n}
-		p := NewPublisher(fs, WriteOptions{Workers: 1})
+		fst := &faultStore{DirStore: ds, n: n}
+		p := NewPublisher(fst, WriteOptions{Workers: 1})
 		err = p.Publish(t.Context(), b)
 		ds.Close()
 		if err == nil {
 			if n < 3 {
 				t.Fatalf("a publish with %d operations succeeded; the change needs more", n)
 			}
-			t.Logf("the publish takes %d operations", fs.calls)
+			t.Logf("the publish takes %d operations", fst.calls)
 			sameAsFresh(t, dir, b)
 			return
 		}
@@ -438,4 +439,61 @@ func checkLinks(t testing.TB, dir string) {
 			t.Errorf("rss.xml links to %s, whose page is missing: %v", m[1], err)
 		}
 	}
+}
+
+// flakyFS fails to open the files named in fail (as many times as it says)
+// while it still stats them, as a file removed or a folder closed between
+// a build and its write does.
+type flakyFS struct {
+	fstest.MapFS
+	mu   sync.Mutex
+	fail map[string]int
+}
+
+func (f *flakyFS) Open(name string) (fs.File, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail[name] > 0 {
+		f.fail[name]--
+		return nil, fs.ErrClosed
+	}
+	return f.MapFS.Open(name)
+}
+
+// TestPublisherRedoMedia: a media file that could not be read when its
+// page was written is copied at the next publish, though its article did
+// not change.
+func TestPublisherRedoMedia(t *testing.T) {
+	fsys := &flakyFS{MapFS: fstest.MapFS{
+		"news/post.md":      {Data: []byte("---\ntitle: With a picture\ndate: 2026-02-01T10:00:00Z\nimage: img/lead.png\n---\n\nText.\n"), ModTime: testModTime},
+		"news/img/lead.png": {Data: []byte("png"), ModTime: testModTime},
+	}, fail: map[string]int{"news/img/lead.png": 1}}
+	dir := t.TempDir()
+	p := NewPublisher(openDir(t, dir), WriteOptions{})
+	bl, err := NewBuilder(testSite())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl.SetAssets(fsys)
+	arts := loadArticles(t, fsys.MapFS, testOptions())
+	b, err := bl.Build(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPublish(t, p, b)
+	img := filepath.Join(dir, "articles", "news", "post", "img", "lead.png")
+	if _, err := os.Stat(img); err == nil {
+		t.Fatalf("the image was copied though it could not be opened")
+	}
+	b2, err := bl.Next(arts, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := mustPublish(t, p, b2); st.Written != 1 {
+		t.Errorf("the next Publish() = %+v, want Written 1 (the image)", st)
+	}
+	if got, err := os.ReadFile(img); err != nil || string(got) != "png" {
+		t.Errorf("the image after the next publish = %q, %v; want it copied", got, err)
+	}
+	checkRecord(t, dir, true)
 }
