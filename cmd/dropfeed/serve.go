@@ -385,16 +385,22 @@ func (d *daemon) apply(ctx context.Context, b watch.Batch, why string) {
 		}
 		return
 	}
-	if !b.Rescan && d.root != nil {
+	replaced := d.root == nil
+	if d.root != nil {
 		// The folder was replaced (deleted and made again, or a symlink
 		// flipped) before the watcher said so: the open root still reads the
 		// old one, where every path is gone. Rescan the new one instead.
 		if rfi, err := d.root.Stat("."); err != nil || !os.SameFile(fi, rfi) {
-			d.log.Info("content folder replaced; rescanning", "path", d.cfg.Content)
-			b = watch.Batch{Rescan: true}
+			replaced = true
+			if !b.Rescan {
+				d.log.Info("content folder replaced; rescanning", "path", d.cfg.Content)
+				b = watch.Batch{Rescan: true}
+			}
 		}
 	}
-	if b.Rescan || d.root == nil {
+	// A rescan of the same folder keeps its root open: the bundles being
+	// served and written read media files through it.
+	if replaced {
 		if err := d.reopen(); err != nil {
 			d.log.Error("open content folder", "path", d.cfg.Content, "err", err)
 			return
