@@ -45,6 +45,13 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
 	}
 	start := time.Now()
+	// Held while build writes: a build into the folder a running serve
+	// keeps is refused at once, never interleaved with it.
+	out, err := feed.OpenDir(cfg.Out)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
 	root, fsys, err := openContent(cfg.Content)
 	if err != nil {
 		return err
@@ -111,15 +118,20 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	bl.SetAssets(fsys)
+	bl.SetRenderKey(content.CacheKey(cfg.contentOptions(cfg.BaseURL)))
 	b, err := bl.Build(visible)
 	if err != nil {
 		return err
 	}
 	prog.setPhase("writing", 0)
-	ws, err := feed.WriteDir(ctx, cfg.Out, b, feed.WriteOptions{NoPages: noPages})
-	if err != nil {
+	pub := feed.NewPublisher(out, feed.WriteOptions{NoPages: noPages})
+	if err := pub.Publish(ctx, b); err != nil {
 		return err
 	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	ws := pub.Stats()
 	prog.finish()
 	if lf.json() {
 		log.Info("built", "count", len(visible), "path", cfg.Out, "duration", time.Since(start).Round(time.Millisecond),

@@ -97,6 +97,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *maxConns > 0 {
 		cfg.MaxConnections = *maxConns
 	}
+	// The output folder is held for as long as serve runs: a second writer
+	// (another serve, a build) is refused rather than interleaved.
+	var outDir *feed.DirStore
+	if cfg.Out != "" {
+		if outDir, err = feed.OpenDir(cfg.Out); err != nil {
+			return err
+		}
+		defer outDir.Close()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -131,6 +140,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		watch: watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval, Rescan: *rescanInterval},
 	}
 	d.metrics = newMetrics()
+	if outDir != nil {
+		d.out = newStaticOutput(outDir, log)
+	}
 	basePath := "/"
 	if u, err := url.Parse(base); err == nil {
 		basePath = u.Path
@@ -250,6 +262,7 @@ type daemon struct {
 	sel     *content.Selection // the stamped articles and which are shown; nil after a reload
 	builder *feed.Builder      // keeps rendered items between rebuilds; nil after a reload
 	pub     *publisher         // WebSub pings; nil without a hub
+	out     *feed.Background   // writes the static output beside the loop; nil without -out
 	status  atomic.Pointer[status]
 }
 
@@ -260,12 +273,21 @@ type status struct {
 	Articles   int    `json:"articles"`
 	Errors     int    `json:"errors"`
 	LastBuild  string `json:"last_build,omitempty"`
+	// Outputs says how far each output beside the server has got; the
+	// static folder ("out") is current when its generation equals the
+	// served one.
+	Outputs map[string]outputStatus `json:"outputs,omitempty"`
 }
 
 func (d *daemon) healthz(w http.ResponseWriter, r *http.Request) {
 	st := d.status.Load()
 	if st == nil {
 		st = &status{}
+	}
+	if d.out != nil {
+		cp := *st
+		cp.Outputs = map[string]outputStatus{"out": outputStatusOf(d.out.Status())}
+		st = &cp
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -309,7 +331,15 @@ func (d *daemon) run(ctx context.Context) error {
 		d.pub = newPublisher(d.site.Hub, d.log)
 		g.Go(func() error { return d.pub.run(gctx) })
 	}
+	if d.out != nil {
+		g.Go(func() error { return d.out.Run(gctx) })
+	}
 	g.Go(func() error {
+		if d.out != nil {
+			// Once the loop stops, the static output is brought up to the
+			// last bundle served (a write in progress is finished first).
+			defer d.out.Close(context.WithoutCancel(gctx))
+		}
 		d.apply(gctx, watch.Batch{Rescan: true}, "start")
 		due := time.NewTimer(time.Hour)
 		defer due.Stop()
@@ -572,6 +602,7 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 			bl.Restore(d.saved) // feeds saved by the last run, where they still match
 			d.saved = nil
 		}
+		bl.SetRenderKey(content.CacheKey(d.opts))
 		d.builder = bl
 	}
 	if d.root != nil {
@@ -588,20 +619,11 @@ func (d *daemon) rebuild(ctx context.Context, ch content.Changes, why string, st
 	if d.pub != nil {
 		d.pub.notify(changedFeeds(prev, b))
 	}
-	nerr := d.idx.ErrorCount()
-	// /healthz turns ready (or moves to the new generation) only once the
-	// static output is written too, so "ready" means every output is current.
-	defer func() {
-		d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
-	}()
-	if d.cfg.Out != "" {
-		// A write that has begun is finished even when serve is told to
-		// stop, so the folder is left with the feeds it began to write.
-		_, err := feed.WriteDir(context.WithoutCancel(ctx), d.cfg.Out, b, feed.WriteOptions{})
-		if err != nil {
-			d.log.Error("write static output; the folder keeps the last good files", "path", d.cfg.Out, "err", err)
-		}
+	if d.out != nil {
+		d.out.Publish(ctx, b) // written beside the loop; /healthz says when
 	}
+	nerr := d.idx.ErrorCount()
+	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
 	d.metrics.rebuilt(len(visible), nerr, time.Since(start))
 	if prev == nil && d.ready != nil {
 		d.ready(len(visible), nerr)
@@ -626,6 +648,10 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	if nc.Content != d.cfg.Content {
 		d.log.Warn("the content folder changed in the config; restart dropfeed to watch the new one", "path", nc.Content)
 		nc.Content = d.cfg.Content
+	}
+	if nc.Out != d.cfg.Out {
+		d.log.Warn("the output folder changed in the config; restart dropfeed to write the new one", "path", nc.Out)
+		nc.Out = d.cfg.Out
 	}
 	nc.Addr = d.cfg.Addr
 	d.cfg, d.site, d.opts = nc, nc.site(base), nc.contentOptions(base)
@@ -718,3 +744,46 @@ func writeSaved(path string, sv *feed.Saved) error {
 
 // savedTempPattern names the temporary files writeSaved makes for path.
 func savedTempPattern(path string) string { return "." + filepath.Base(path) + "-*.tmp" }
+
+// newStaticOutput returns the writer of the static folder held by store:
+// a Publisher run beside the rebuild loop, which logs each write.
+func newStaticOutput(store *feed.DirStore, log *slog.Logger) *feed.Background {
+	dir := store.Dir()
+	report := func(r feed.Report) {
+		if r.Err != nil {
+			log.Error("write static output; the folder keeps the last good files", "path", dir, "generation", r.Generation, "err", r.Err)
+			return
+		}
+		log.Debug("static output written", "path", dir, "generation", r.Generation, "skipped", r.Skipped, "duration", r.Duration.Round(time.Microsecond))
+	}
+	return feed.NewBackground(feed.NewPublisher(store, feed.WriteOptions{}), feed.BackgroundConfig{Report: report})
+}
+
+// outputStatus is what /healthz says of one output.
+type outputStatus struct {
+	Generation uint64 `json:"generation"`           // the newest bundle it holds
+	Current    bool   `json:"current"`              // it holds the one served
+	LastWrite  string `json:"last_write,omitempty"` // when it last completed a write
+	Error      string `json:"error,omitempty"`      // why its last write failed, without paths
+}
+
+func outputStatusOf(st feed.OutputStatus) outputStatus {
+	o := outputStatus{Generation: st.Generation, Current: st.Generation == st.Latest && st.Err == nil}
+	if !st.Written.IsZero() {
+		o.LastWrite = st.Written.UTC().Format(time.RFC3339)
+	}
+	if st.Err != nil {
+		// The innermost error (e.g. "no space left on device"): the
+		// wrapping names files, which a health check need not show.
+		err := st.Err
+		for {
+			next := errors.Unwrap(err)
+			if next == nil {
+				break
+			}
+			err = next
+		}
+		o.Error = err.Error()
+	}
+	return o
+}
