@@ -98,14 +98,21 @@ func appendChange(buf []byte, c Change) []byte {
 
 // appendSnapshot appends the header and one line per entry, sorted by path.
 func appendSnapshot(buf []byte, entries map[string]Entry) []byte {
-	buf = append(buf, recordHeader+"\n"...)
-	paths := make([]string, 0, len(entries))
-	for p := range entries {
-		paths = append(paths, p)
+	type pair struct {
+		path string
+		e    Entry
 	}
-	slices.Sort(paths)
-	for _, p := range paths {
-		buf = appendChange(buf, Change{Path: p, Entry: entries[p]})
+	pairs := make([]pair, 0, len(entries))
+	size := len(recordHeader) + 1
+	for p, e := range entries {
+		pairs = append(pairs, pair{p, e})
+		size += len(p) + len(e.ID) + len(e.Source) + 32
+	}
+	slices.SortFunc(pairs, func(a, b pair) int { return strings.Compare(a.path, b.path) })
+	buf = slices.Grow(buf, size)
+	buf = append(buf, recordHeader+"\n"...)
+	for _, p := range pairs {
+		buf = appendChange(buf, Change{Path: p.path, Entry: p.e})
 	}
 	return buf
 }
