@@ -45,6 +45,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
 	}
 	start := time.Now()
+	root, fsys, err := openContent(cfg.Content)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	// Held while build writes: a build into the folder a running serve
 	// keeps is refused at once, never interleaved with it.
 	out, err := feed.OpenDir(cfg.Out)
@@ -52,11 +57,6 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer out.Close()
-	root, fsys, err := openContent(cfg.Content)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
 	// A progress bar on a terminal, for builds that take more than a second.
 	prog := startProgress(stderr, !lf.json() && isTerminal(stderr), progressDelay)
 	defer prog.finish()
