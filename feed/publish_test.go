@@ -42,16 +42,23 @@ func mustPublish(t testing.TB, p *Publisher, b *Bundle) WriteStats {
 }
 
 // versionDiff returns what Selection.Update reports between two lists of
-// visible articles: the versions that entered and those that left.
-func versionDiff(prev, next []*content.Article) (entered, left []*content.Article) {
-	had := make(map[itemKey]bool, len(prev))
+// visible articles: the versions that entered and those that left. As the
+// Selection does, it keeps the articles of prev whose version did not
+// change: next is returned with them in place of their new copies, so that
+// an article that leaves later is the one that entered.
+func versionDiff(prev, next []*content.Article) (vis, entered, left []*content.Article) {
+	had := make(map[itemKey]*content.Article, len(prev))
 	for _, a := range prev {
-		had[keyFor(a)] = true
+		had[keyFor(a)] = a
 	}
 	has := make(map[itemKey]bool, len(next))
-	for _, a := range next {
+	vis = make([]*content.Article, len(next))
+	for i, a := range next {
 		has[keyFor(a)] = true
-		if !had[keyFor(a)] {
+		if old, ok := had[keyFor(a)]; ok {
+			vis[i] = old
+		} else {
+			vis[i] = a
 			entered = append(entered, a)
 		}
 	}
@@ -60,7 +67,7 @@ func versionDiff(prev, next []*content.Article) (entered, left []*content.Articl
 			left = append(left, a)
 		}
 	}
-	return entered, left
+	return vis, entered, left
 }
 
 // stepper builds the bundles of successive trees with one Builder, as the
@@ -90,9 +97,8 @@ func (s *stepper) next(tree string) *Bundle {
 
 func (s *stepper) nextFS(fsys fs2) *Bundle {
 	s.t.Helper()
-	vis := loadArticles(s.t, fsys, testOptions())
+	vis, entered, left := versionDiff(s.vis, loadArticles(s.t, fsys, testOptions()))
 	s.bl.SetAssets(fsys)
-	entered, left := versionDiff(s.vis, vis)
 	b, err := s.bl.Next(vis, entered, left)
 	if err != nil {
 		s.t.Fatal(err)
