@@ -16,6 +16,7 @@
 #
 #   bash bench/restart-out.sh                 # N=100000 RUNS=3
 #   N=10000 RUNS=1 bash bench/restart-out.sh
+#   BIN=/path/to/dropfeed bash bench/restart-out.sh   # another build, side by side
 #
 # The corpus is made with the repo's own generator (cmd/gencorpus) in
 # /dev/shm when it is writable, else in TMPDIR; everything is removed at
@@ -30,7 +31,7 @@ BASE_URL=https://news.example.com/
 . bench/lib.sh
 bench_work restart
 
-go build -o "$work/dropfeed" ./cmd/dropfeed
+if [ -n "${BIN:-}" ]; then cp "$BIN" "$work/dropfeed"; else go build -o "$work/dropfeed" ./cmd/dropfeed; fi
 go build -o "$work/gencorpus" ./cmd/gencorpus
 go build -o "$work/floor" ./bench/floor
 echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg); files in $base_dir"
