@@ -53,6 +53,9 @@ for n in $SIZES; do
       # page) goes on beside it. Measure once the folder is current.
       wait_out 1200
       out_note=", folder written in $(( ($(date +%s%N) - t0) / 1000000 ))ms"
+      # Writing every page leaves a large heap to collect and memory to
+      # return to the system; measure the steady state after it.
+      sleep "${SETTLE:-5}"
     fi
     # Steady state: the watcher's first batch is a full rescan (it covers
     # what changed while the watches were being set up); at 100,000 articles
