@@ -61,10 +61,10 @@ type Builder struct {
 	restoredPages map[string]SavedPage // until the first build takes them
 	restoredFrom  *Saved               // what Restore took, until a build
 	contentKey    string
-	renderKey string     // what pages depend on beyond the site and the article
-	pageKey   string     // the key of this Builder's pages, made on first use
-	rekeyed   bool       // the render key changed since the last build
-	last      *deltaLink // the link of the last bundle returned
+	renderKey     string     // what pages depend on beyond the site and the article
+	pageKey       string     // the key of this Builder's pages, made on first use
+	rekeyed       bool       // the render key changed since the last build
+	last          *deltaLink // the link of the last bundle returned
 }
 
 // group is one feed set's articles, newest first, and what was last
@@ -99,6 +99,7 @@ func keyFor(a *content.Article) itemKey {
 // image, the images in their body) are enclosed, served and copied from it.
 // Nil (the default) renders only the bodies kept in memory, and no media.
 func (bl *Builder) SetSource(fsys fs.FS) { bl.src = fsys }
+
 // SetRenderKey names what the articles' pages depend on besides the site
 // settings, the program and each article's version: the options the
 // articles were parsed with (e.g. [content.CacheKey]), which change a body

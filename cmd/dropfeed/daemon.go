@@ -49,8 +49,8 @@ type daemon struct {
 	w      *watch.Watcher
 
 	cat     *catalog.Catalog
-	builder *feed.Builder // nil until the first build, and after a reload
-	saved   *feed.Saved   // the feeds the last run rendered, for the first builder
+	builder *feed.Builder    // nil until the first build, and after a reload
+	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
 	hub     *hubPinger       // WebSub pings; nil without a hub
 	out     *feed.Background // writes the static output beside the loop; nil without -out
 	status  atomic.Pointer[status]
