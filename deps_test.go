@@ -39,6 +39,14 @@ var allowed = map[string][]string{
 		"github.com/gorilla/feeds", // the feed types; only here
 		"golang.org/x/net/html/...",
 	},
+	// WebSub pings of the feeds a bundle changed.
+	"feed/websub": {module + "/content", module + "/feed"},
+	// The HTTP servers and /metrics: the only home of the Prometheus client.
+	"feed/httpd": {
+		module + "/feed/...",
+		"golang.org/x/sync/errgroup",
+		"github.com/prometheus/client_golang/...", // only here
+	},
 	// Publishing to S3-compatible object storage: the only home of the S3
 	// client, kept out of feed itself so that feed stays free of it.
 	"feed/bucket/...": {
@@ -57,9 +65,8 @@ var allowed = map[string][]string{
 		module + "/feed/...",
 		module + "/watch/...",
 		"golang.org/x/sync/...",
-		"go.yaml.in/yaml/v3",                      // the config file
-		"github.com/prometheus/client_golang/...", // /metrics; only here
-		"golang.org/x/term",                       // is stderr a terminal (the progress bar)
+		"go.yaml.in/yaml/v3", // the config file
+		"golang.org/x/term",  // is stderr a terminal (the progress bar)
 	},
 	"cmd/gencorpus": {module + "/bench/corpus"},
 	"bench/...":     {module + "/bench/..."},

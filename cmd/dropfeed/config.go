@@ -18,6 +18,7 @@ import (
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/feed/httpd"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -77,7 +78,7 @@ func DefaultConfig() Config {
 		Quiet:       50 * time.Millisecond,
 		MaxSize:     content.DefaultMaxSize,
 		// MaxMarkdownSize stays 0: content applies its default.
-		MaxConnections: DefaultMaxConnections,
+		MaxConnections: httpd.DefaultMaxConnections,
 		TimeZone:       "UTC",
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/feed/httpd"
+	"github.com/dropfeed/dropfeed/feed/websub"
 	"github.com/dropfeed/dropfeed/watch"
 	"golang.org/x/sync/errgroup"
 )
@@ -36,7 +38,7 @@ type daemon struct {
 	log     *slog.Logger
 	rep     *diag.Reporter // d.log's, for diagnostics
 	srv     *feed.Server
-	metrics *metrics // nil records nothing
+	metrics *httpd.Metrics // nil records nothing
 	watch   watch.Config
 	// reload reads the config file and flags again (SIGHUP): the new config
 	// and base URL.
@@ -51,7 +53,7 @@ type daemon struct {
 	cat     *catalog.Catalog
 	builder *feed.Builder    // nil until the first build, and after a reload
 	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
-	hub     *hubPinger       // WebSub pings; nil without a hub
+	hub     *websub.Pinger   // WebSub pings of the hub configured, if any; made by run
 	out     *feed.Background // writes the static output beside the loop; nil without -out
 	status  atomic.Pointer[status]
 }
@@ -122,7 +124,9 @@ func (d *daemon) run(ctx context.Context) error {
 	batches := make(chan watch.Batch)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.w.Run(gctx, batches) })
-	d.setHub(gctx, d.site.Hub)
+	d.hub = websub.New(websub.Config{Log: d.log, Count: d.metrics.WebSubPinged})
+	d.hub.SetHub(d.site.Hub)
+	g.Go(func() error { return d.hub.Run(gctx) })
 	if d.out != nil {
 		g.Go(func() error { return d.out.Run(gctx) })
 	}
@@ -130,7 +134,6 @@ func (d *daemon) run(ctx context.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	g.Go(func() error {
-		defer d.setHub(gctx, "")
 		if d.out != nil {
 			// Once the loop stops, the static output is brought up to the
 			// last bundle served (a write in progress is finished first).
@@ -212,7 +215,7 @@ func (d *daemon) step(ctx context.Context, why string, update func(context.Conte
 		return
 	}
 	d.report(delta)
-	d.metrics.setParseErrors(d.cat.ErrorCount())
+	d.metrics.SetParseErrors(d.cat.ErrorCount())
 	if delta.Empty() && !delta.First && d.srv.Bundle() != nil {
 		d.log.Debug("no article changed", "duration", time.Since(start))
 		return
@@ -236,7 +239,7 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		bl, err := feed.NewBuilder(d.site)
 		if err != nil {
 			d.log.Error("build failed; serving the last good build", "err", err)
-			d.metrics.rebuildFailed()
+			d.metrics.RebuildFailed()
 			return
 		}
 		key := content.CacheKey(d.cfg.contentOptions(d.site.BaseURL))
@@ -253,18 +256,20 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	b, err := d.builder.Next(visible, delta.Entered, delta.Left)
 	if err != nil {
 		d.log.Error("build failed; serving the last good build", "err", err)
-		d.metrics.rebuildFailed()
+		d.metrics.RebuildFailed()
 		return
 	}
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
-	d.hub.notify(changedFeeds(prev, b))
+	if d.hub != nil {
+		_ = d.hub.Publish(ctx, b) // queued; pinged beside the loop
+	}
 	if d.out != nil {
 		d.out.Publish(ctx, b) // written beside the loop; /healthz says when
 	}
 	nerr := d.cat.ErrorCount()
 	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
-	d.metrics.rebuilt(len(visible), nerr, time.Since(start))
+	d.metrics.Rebuilt(len(visible), nerr, time.Since(start))
 	if prev == nil && d.ready != nil {
 		d.ready(len(visible), nerr)
 		d.ready = nil

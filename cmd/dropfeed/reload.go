@@ -42,8 +42,10 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	}
 	d.cfg, d.site = nc, nc.site(base)
 	d.srv.SetMaxAge(nc.CacheMaxAge)
-	d.metrics.setBase(base)
-	d.setHub(ctx, d.site.Hub)
+	d.metrics.SetBase(base)
+	if d.hub != nil {
+		d.hub.SetHub(d.site.Hub)
+	}
 	if !slices.Equal(nc.Ignore, old.Ignore) {
 		d.ignore.Store(&nc.Ignore)
 		d.w.Renew() // watch what is no longer ignored, stop watching what now is
@@ -55,42 +57,4 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	d.cat.Reconfigure(nc.contentOptions(base))
 	d.log.Info("config reloaded", "path", nc.file)
 	d.step(ctx, "reload", d.cat.Rescan)
-}
-
-// hubPinger is the WebSub publisher of one hub, with its goroutine.
-type hubPinger struct {
-	*publisher
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// setHub starts pinging hub, after stopping the pings of another hub; ""
-// stops them. Pings queued for the old hub are dropped: hubs poll too.
-func (d *daemon) setHub(ctx context.Context, hub string) {
-	if d.hub != nil && d.hub.hub == hub {
-		return
-	}
-	if d.hub != nil {
-		d.hub.cancel()
-		<-d.hub.done
-		d.hub = nil
-	}
-	if hub == "" {
-		return
-	}
-	pctx, cancel := context.WithCancel(ctx)
-	h := &hubPinger{publisher: newPublisher(hub, d.log), cancel: cancel, done: make(chan struct{})}
-	h.metrics = d.metrics
-	go func() {
-		defer close(h.done)
-		_ = h.run(pctx)
-	}()
-	d.hub = h
-}
-
-// notify queues feed URLs for the hub, if there is one.
-func (h *hubPinger) notify(urls []string) {
-	if h != nil {
-		h.publisher.notify(urls)
-	}
 }

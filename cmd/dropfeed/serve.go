@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -13,11 +12,10 @@ import (
 
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/feed/httpd"
 	"github.com/dropfeed/dropfeed/watch"
 	"golang.org/x/sync/errgroup"
 )
-
-const shutdownTimeout = 5 * time.Second
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
@@ -87,7 +85,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	ln = limitListener(ln, cfg.MaxConnections)
+	ln = httpd.LimitListener(ln, cfg.MaxConnections)
 	base, err := feed.NormalizeBaseURL(baseURLFor(cfg, ln.Addr()))
 	if err != nil {
 		ln.Close()
@@ -113,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		site:    cfg.site(base),
 		srv:     srv,
 		log:     log,
-		metrics: newMetrics(base),
+		metrics: httpd.NewMetrics(version(), base),
 		watch:   watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval, Rescan: *rescanInterval},
 	}
 	if outDir != nil {
@@ -128,20 +126,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ln.Close()
 			return fmt.Errorf("listen on %s: %w", *adminAddr, err)
 		}
-		admin = limitListener(admin, cfg.MaxConnections)
+		admin = httpd.LimitListener(admin, cfg.MaxConnections)
 	} else {
-		mux.Handle("GET /metrics", d.metrics.handler())
+		mux.Handle("GET /metrics", d.metrics.Handler())
 	}
-	servers := map[net.Listener]*http.Server{ln: newHTTPServer(d.metrics.instrument(mux), log)}
+	servers := map[net.Listener]*http.Server{ln: httpd.NewServer(d.metrics.Instrument(mux), log)}
 	lf.listening(stderr, log, "listening", "http://"+ln.Addr().String()+"/")
-	local := "http://" + ln.Addr().String() + d.metrics.base()
+	local := "http://" + ln.Addr().String() + d.metrics.Base()
 	sum := startSummary{content: cfg.Content, open: local, metrics: "http://" + ln.Addr().String() + "/metrics", health: "http://" + ln.Addr().String() + "/healthz",
 		feeds: []string{base + feed.RSSName, base + feed.AtomName, base + feed.JSONName}}
 	if admin != nil {
 		amux := http.NewServeMux()
 		amux.HandleFunc("GET /healthz", d.healthz)
-		amux.Handle("GET /metrics", d.metrics.handler())
-		servers[admin] = newHTTPServer(d.metrics.instrument(amux), log)
+		amux.Handle("GET /metrics", d.metrics.Handler())
+		servers[admin] = httpd.NewServer(d.metrics.Instrument(amux), log)
 		lf.listening(stderr, log, "admin listening", "http://"+admin.Addr().String()+"/")
 		sum.metrics, sum.health = "http://"+admin.Addr().String()+"/metrics", "http://"+admin.Addr().String()+"/healthz"
 	}
@@ -152,47 +150,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Debug("serving", "path", cfg.Content, "base_url", base, "out", cfg.Out, "feeds", strings.Join(sum.feeds, " "))
 
 	g, gctx := errgroup.WithContext(ctx)
-	for l, hs := range servers {
-		g.Go(func() error {
-			if err := hs.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("serve http: %w", err)
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-gctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-			defer cancel()
-			if err := hs.Shutdown(sctx); err != nil {
-				return fmt.Errorf("shut down http: %w", err)
-			}
-			return nil
-		})
-	}
+	g.Go(func() error { return httpd.Serve(gctx, servers) })
 	g.Go(func() error { return d.run(gctx) })
 	err = g.Wait()
 	log.Info("stopped")
 	return err
-}
-
-// newHTTPServer returns a server for h with every timeout set.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           nosniff(h),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
-// nosniff sets X-Content-Type-Options: nosniff on every response of h, the
-// JSON of /healthz and the text of /metrics and of redirects included.
-func nosniff(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		h.ServeHTTP(w, r)
-	})
 }

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,8 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
+
+	"github.com/dropfeed/dropfeed/feed/websub"
 )
 
 // hubPing is one publish request a test hub received, and its answer.
@@ -202,118 +199,12 @@ func TestWebSubPublish(t *testing.T) {
 		if failed.status != http.StatusServiceUnavailable || i < 0 {
 			t.Fatalf("pings %+v: want the first two failed with 503, then accepted", pings)
 		}
-		if wait := pings[i].at.Sub(failed.at); wait < defaultRetryFirst {
-			t.Errorf("%s was retried %v after it failed, want at least %v", failed.url, wait, defaultRetryFirst)
+		if wait := pings[i].at.Sub(failed.at); wait < websub.DefaultRetryFirst {
+			t.Errorf("%s was retried %v after it failed, want at least %v", failed.url, wait, websub.DefaultRetryFirst)
 		}
-		warn := fmt.Sprintf(`level=WARN msg="ping hub; will retry" component=websub url=%s attempts=1 retry_in=%s err="hub answered 503 Service Unavailable"`, failed.url, defaultRetryFirst)
+		warn := fmt.Sprintf(`level=WARN msg="ping hub; will retry" component=websub url=%s attempts=1 retry_in=%s err="hub answered 503 Service Unavailable"`, failed.url, websub.DefaultRetryFirst)
 		if !strings.Contains(p.logs(), warn) {
 			t.Errorf("the log lacks the failed ping %s:\n%s", warn, p.logs())
 		}
-	}
-}
-
-// hubFunc is a fake hub inside the process, for the publisher's tests.
-type hubFunc func(*http.Request) (*http.Response, error)
-
-func (f hubFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// TestPublisherBackoff runs the publisher against fake hubs on a fake clock:
-// a ping that fails for a reason that may pass is retried after 1s, then
-// twice as long each time up to the cap, and given up after the last
-// attempt; a 4xx other than 429 is not retried; every failure is logged
-// and counted.
-func TestPublisherBackoff(t *testing.T) {
-	const feedURL = "https://news.example.test/rss.xml"
-	down := errors.New("connection refused")
-	cases := []struct {
-		name     string
-		max      time.Duration // the cap (0: the default)
-		attempts int           // (0: the default)
-		answers  []any         // per attempt: a status or an error; then 204
-		want     []time.Duration
-		// counted: ok, retry, failed
-		ok, retry, failed float64
-	}{
-		{name: "hub down: the default backoff, then given up", answers: slices.Repeat([]any{http.StatusServiceUnavailable}, 20),
-			want: []time.Duration{0, 1, 3, 7, 15, 31, 63, 127, 255, 511}, retry: 9, failed: 1},
-		{name: "unreachable, capped", max: 5 * time.Second, attempts: 6, answers: slices.Repeat([]any{down}, 20),
-			want: []time.Duration{0, 1, 3, 7, 12, 17}, retry: 5, failed: 1},
-		{name: "back after two failures", answers: []any{http.StatusBadGateway, down},
-			want: []time.Duration{0, 1, 3}, ok: 1, retry: 2},
-		{name: "429 is retried", answers: []any{http.StatusTooManyRequests},
-			want: []time.Duration{0, 1}, ok: 1, retry: 1},
-		{name: "400 is not", answers: []any{http.StatusBadRequest},
-			want: []time.Duration{0}, failed: 1},
-		{name: "accepted at once", want: []time.Duration{0}, ok: 1},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				var logs lockedBuffer
-				p := newPublisher("https://hub.example.test/", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-				p.metrics = newMetrics("/")
-				if tc.max > 0 {
-					p.retryMax, p.retryAttempts = tc.max, tc.attempts
-				}
-				var mu sync.Mutex
-				var at []time.Time
-				p.client.Transport = hubFunc(func(r *http.Request) (*http.Response, error) {
-					mu.Lock()
-					defer mu.Unlock()
-					var answer any = http.StatusNoContent
-					if len(at) < len(tc.answers) {
-						answer = tc.answers[len(at)]
-					}
-					at = append(at, time.Now())
-					if err, ok := answer.(error); ok {
-						return nil, err
-					}
-					return &http.Response{StatusCode: answer.(int), Status: fmt.Sprintf("%d %s", answer, http.StatusText(answer.(int))),
-						Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
-				})
-				ctx, cancel := context.WithCancel(t.Context())
-				done := make(chan error)
-				go func() { done <- p.run(ctx) }()
-				p.notify([]string{feedURL})
-				time.Sleep(time.Hour)
-				synctest.Wait()
-				cancel()
-				if err := <-done; err != nil {
-					t.Errorf("run = %v", err)
-				}
-
-				var got []time.Duration
-				for _, a := range at {
-					got = append(got, a.Sub(at[0])/time.Second)
-				}
-				if !slices.Equal(got, tc.want) {
-					t.Errorf("attempts at %v seconds, want %v", got, tc.want)
-				}
-				for result, want := range map[string]float64{websubOK: tc.ok, websubRetry: tc.retry, websubFailed: tc.failed} {
-					fams, err := p.metrics.reg.Gather()
-					if err != nil {
-						t.Fatal(err)
-					}
-					var v float64
-					for _, f := range fams {
-						for _, m := range f.GetMetric() {
-							if f.GetName() == "dropfeed_websub_pings_total" && m.GetLabel()[0].GetValue() == result {
-								v = m.GetCounter().GetValue()
-							}
-						}
-					}
-					if v != want {
-						t.Errorf("dropfeed_websub_pings_total{result=%q} = %v, want %v", result, v, want)
-					}
-				}
-				out := logs.String()
-				if n := strings.Count(out, `msg="ping hub; will retry"`); float64(n) != tc.retry {
-					t.Errorf("logged %d retries, want %v:\n%s", n, tc.retry, out)
-				}
-				if n := strings.Count(out, `level=ERROR msg="ping hub; giving up until the feed changes again"`); float64(n) != tc.failed {
-					t.Errorf("logged %d pings given up, want %v:\n%s", n, tc.failed, out)
-				}
-			})
-		})
 	}
 }

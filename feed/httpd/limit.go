@@ -1,20 +1,20 @@
-package main
+package httpd
 
 import (
 	"net"
 	"sync"
 )
 
-// DefaultMaxConnections is how many connections serve holds open at once
-// when max_connections is not set.
+// DefaultMaxConnections is how many connections a server holds open at once
+// unless told otherwise.
 const DefaultMaxConnections = 1024
 
-// limitListener returns a listener that holds at most n connections open at
+// LimitListener returns a listener that holds at most n connections open at
 // once. While n are open, Accept waits for one to close, so further clients
 // wait in the kernel's listen backlog instead of each costing the server a
 // goroutine and its buffers. Idle keep-alive connections count until the
 // server's IdleTimeout closes them.
-func limitListener(l net.Listener, n int) net.Listener {
+func LimitListener(l net.Listener, n int) net.Listener {
 	return &limitedListener{Listener: l, slots: make(chan struct{}, n), closed: make(chan struct{})}
 }
 

@@ -1,4 +1,4 @@
-package main
+package httpd
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ func TestLimitListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := limitListener(inner, 2)
+	l := LimitListener(inner, 2)
 	accepted := make(chan net.Conn, 8)
 	acceptErr := make(chan error, 1)
 	go func() {

@@ -1,4 +1,4 @@
-package main
+package httpd
 
 import (
 	"net/http"
@@ -10,14 +10,17 @@ import (
 	"time"
 
 	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/feed/websub"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are serve's Prometheus metrics, in a registry of their own. The
-// methods are safe on a nil *metrics, which records nothing.
-type metrics struct {
+// Metrics are a server's Prometheus metrics, in a registry of their own:
+// the site's articles and rebuilds, the WebSub pings, the HTTP requests by
+// route, the Go runtime and the process. The methods are safe on a nil
+// *Metrics, which records nothing.
+type Metrics struct {
 	reg         *prometheus.Registry
 	articles    prometheus.Gauge
 	parseErrors prometheus.Gauge
@@ -44,9 +47,10 @@ const (
 	routeOther   = "other"
 )
 
-// newMetrics returns the metrics of a site served under the base URL base.
-func newMetrics(base string) *metrics {
-	m := &metrics{
+// NewMetrics returns the metrics of a site served under the base URL base,
+// by the program of that version.
+func NewMetrics(version, base string) *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		articles: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "dropfeed_articles", Help: "Articles published by the last successful build.",
@@ -75,10 +79,10 @@ func newMetrics(base string) *metrics {
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dropfeed_build_info", Help: "Always 1; the version label says which dropfeed runs.",
 	}, []string{"version"})
-	info.WithLabelValues(version()).Set(1)
+	info.WithLabelValues(version).Set(1)
 	m.rebuilds.WithLabelValues("ok")
 	m.rebuilds.WithLabelValues("error")
-	for _, r := range []string{websubOK, websubRetry, websubFailed} {
+	for _, r := range []string{websub.OK, websub.Retry, websub.Failed} {
 		m.websub.WithLabelValues(r)
 	}
 	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, m.websub, info,
@@ -86,12 +90,12 @@ func newMetrics(base string) *metrics {
 		// the default go_* metrics: a leak shows there without forcing a GC.
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.setBase(base)
+	m.SetBase(base)
 	return m
 }
 
-// setBase sets the base URL the site is served under.
-func (m *metrics) setBase(base string) {
+// SetBase sets the base URL the site is served under.
+func (m *Metrics) SetBase(base string) {
 	if m == nil {
 		return
 	}
@@ -102,16 +106,16 @@ func (m *metrics) setBase(base string) {
 	m.basePath.Store(&p)
 }
 
-// base returns the path the site is served under.
-func (m *metrics) base() string { return *m.basePath.Load() }
+// Base returns the path the site is served under.
+func (m *Metrics) Base() string { return *m.basePath.Load() }
 
-// handler serves the metrics in the Prometheus text format.
-func (m *metrics) handler() http.Handler {
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// rebuilt records a successful rebuild.
-func (m *metrics) rebuilt(articles, parseErrors int, took time.Duration) {
+// Rebuilt records a successful rebuild.
+func (m *Metrics) Rebuilt(articles, parseErrors int, took time.Duration) {
 	if m == nil {
 		return
 	}
@@ -122,40 +126,33 @@ func (m *metrics) rebuilt(articles, parseErrors int, took time.Duration) {
 	m.lastSuccess.Set(float64(time.Now().UnixNano()) / 1e9)
 }
 
-// rebuildFailed records a rebuild that left the previous build serving.
-func (m *metrics) rebuildFailed() {
+// RebuildFailed records a rebuild that left the previous build serving.
+func (m *Metrics) RebuildFailed() {
 	if m == nil {
 		return
 	}
 	m.rebuilds.WithLabelValues("error").Inc()
 }
 
-// The result label values of dropfeed_websub_pings_total.
-const (
-	websubOK     = "ok"
-	websubRetry  = "retry"
-	websubFailed = "failed"
-)
-
-// websubPinged records one attempt to ping the WebSub hub.
-func (m *metrics) websubPinged(result string) {
+// WebSubPinged records one attempt to ping the WebSub hub.
+func (m *Metrics) WebSubPinged(result string) {
 	if m == nil {
 		return
 	}
 	m.websub.WithLabelValues(result).Inc()
 }
 
-// setParseErrors records the number of files that fail to parse, which can
+// SetParseErrors records the number of files that fail to parse, which can
 // change without a rebuild (a new file that is bad from the start).
-func (m *metrics) setParseErrors(n int) {
+func (m *Metrics) SetParseErrors(n int) {
 	if m == nil {
 		return
 	}
 	m.parseErrors.Set(float64(n))
 }
 
-// instrument counts the requests h answers by route and status code.
-func (m *metrics) instrument(h http.Handler) http.Handler {
+// Instrument counts the requests h answers by route and status code.
+func (m *Metrics) Instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
@@ -163,7 +160,7 @@ func (m *metrics) instrument(h http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		m.requests.WithLabelValues(route(r.URL.Path, m.base()), strconv.Itoa(code)).Inc()
+		m.requests.WithLabelValues(route(r.URL.Path, m.Base()), strconv.Itoa(code)).Inc()
 	})
 }
 
