@@ -46,17 +46,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	start := time.Now()
 	// A progress bar on a terminal, for builds that take more than a second.
-	prog := startProgress(stderr, !lf.json() && isTerminal(stderr), progressDelay)
-	defer prog.finish()
+	prog := diag.StartProgress(stderr, !lf.json() && diag.IsTerminal(stderr), diag.ProgressDelay)
+	defer prog.Finish()
 	// Diagnostics are log records, or lines the progress bar makes room for.
 	rep := diag.NewText(prog, diag.DefaultLimit)
 	if lf.json() {
 		rep = diag.NewLog(log, diag.DefaultLimit)
 	}
 	cc := cfg.catalogConfig(ctx, catalog.Batch, cfg.BaseURL)
-	if prog.enabled {
-		prog.setPhase("parsing", 0)
-		cc.OnRead = prog.read
+	if prog.Enabled {
+		prog.SetPhase("parsing", 0)
+		cc.OnRead = prog.Read
 	}
 	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
@@ -76,7 +76,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	prog.setPhase("building", 0)
+	prog.SetPhase("building", 0)
 	// Every error, and the first few warnings of each kind: what was
 	// repaired to publish an article (control characters removed,
 	// Windows-1252 decoded), plain text without a date, duplicates.
@@ -92,7 +92,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	prog.setPhase("writing", 0)
+	prog.SetPhase("writing", 0)
 	pub := feed.NewPublisher(out, feed.WriteOptions{NoPages: noPages})
 	if err := pub.Publish(ctx, b); err != nil {
 		return err
@@ -101,7 +101,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	ws := pub.Stats()
-	prog.finish()
+	prog.Finish()
 	if lf.json() {
 		log.Info("built", "count", len(visible), "path", cfg.Out, "duration", time.Since(start).Round(time.Millisecond),
 			"written", ws.Written, "unchanged", ws.Unchanged, "removed", ws.Removed, "errors", nerr)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package diag
 
 import (
 	"fmt"
@@ -20,4 +20,14 @@ func openPTY(t *testing.T) io.Writer {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// unavailable skips a test that needs what this machine lacks, and fails it
+// under CI=true, where .ci/run provides everything the tests use.
+func unavailable(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s; CI must provide it", msg)
+	}
+	t.Skip(msg)
 }

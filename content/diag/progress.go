@@ -1,4 +1,4 @@
-package main
+package diag
 
 import (
 	"fmt"
@@ -12,16 +12,16 @@ import (
 	"golang.org/x/term"
 )
 
-// progressDelay is how long a build runs before a progress bar appears: quick
+// ProgressDelay is how long a build runs before a progress bar appears: quick
 // builds print nothing but their summary line.
-const progressDelay = time.Second
+const ProgressDelay = time.Second
 
 // progressTick is how often the bar is redrawn.
 const progressTick = 100 * time.Millisecond
 
-// isTerminal reports whether w is a terminal that can redraw a line: an
+// IsTerminal reports whether w is a terminal that can redraw a line: an
 // *os.File on a terminal, with TERM not "dumb".
-func isTerminal(w io.Writer) bool {
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok || os.Getenv("TERM") == "dumb" {
 		return false
@@ -29,13 +29,13 @@ func isTerminal(w io.Writer) bool {
 	return term.IsTerminal(int(f.Fd()))
 }
 
-// progress draws one self-overwriting status line on a terminal while a long
+// Progress draws one self-overwriting status line on a terminal while a long
 // build runs: nothing for the first delay, then the phase, a bar when the
-// total is known, and the time so far. finish erases the line. A progress
+// total is known, and the time so far. Finish erases the line. A progress
 // that is not enabled draws nothing; all methods are safe on it.
-type progress struct {
+type Progress struct {
 	w       io.Writer
-	enabled bool
+	Enabled bool
 	start   time.Time
 	done    atomic.Int64
 	total   atomic.Int64
@@ -48,10 +48,10 @@ type progress struct {
 	drawn    bool       // the status line is on the screen; guarded by mu
 }
 
-// startProgress starts the drawing goroutine when enabled.
-func startProgress(w io.Writer, enabled bool, delay time.Duration) *progress {
-	p := &progress{w: w, enabled: enabled, start: time.Now(), stop: make(chan struct{}), exited: make(chan struct{})}
-	p.setPhase("starting", 0)
+// StartProgress starts the drawing goroutine when enabled.
+func StartProgress(w io.Writer, enabled bool, delay time.Duration) *Progress {
+	p := &Progress{w: w, Enabled: enabled, start: time.Now(), stop: make(chan struct{}), exited: make(chan struct{})}
+	p.SetPhase("starting", 0)
 	if !enabled {
 		close(p.exited)
 		return p
@@ -60,7 +60,7 @@ func startProgress(w io.Writer, enabled bool, delay time.Duration) *progress {
 	return p
 }
 
-func (p *progress) loop(delay time.Duration) {
+func (p *Progress) loop(delay time.Duration) {
 	defer close(p.exited)
 	wait := time.NewTimer(delay)
 	defer wait.Stop()
@@ -81,17 +81,17 @@ func (p *progress) loop(delay time.Duration) {
 	}
 }
 
-// setPhase names what the build does now; total is the number of steps it
+// SetPhase names what the build does now; total is the number of steps it
 // has (0 when unknown), counted with add.
-func (p *progress) setPhase(name string, total int64) {
+func (p *Progress) SetPhase(name string, total int64) {
 	p.total.Store(total)
 	p.done.Store(0)
 	p.phase.Store(&name)
 }
 
-// read is told how reading goes (see content.Index.OnRead): done files of
+// Read is told how reading goes (see content.Index.OnRead): done files of
 // total. It is called from several goroutines at once.
-func (p *progress) read(done, total int) {
+func (p *Progress) Read(done, total int) {
 	p.total.Store(int64(total))
 	if d := int64(done); d > p.done.Load() {
 		p.done.Store(d)
@@ -99,7 +99,7 @@ func (p *progress) read(done, total int) {
 }
 
 // line renders the status line, without control characters.
-func (p *progress) line() string {
+func (p *Progress) line() string {
 	const width = 24
 	phase := *p.phase.Load()
 	took := time.Since(p.start).Truncate(100 * time.Millisecond)
@@ -112,7 +112,7 @@ func (p *progress) line() string {
 	return fmt.Sprintf("%-9s [%s%s] %d/%d files  %s", phase, strings.Repeat("#", full), strings.Repeat("-", width-full), done, total, took)
 }
 
-func (p *progress) draw() {
+func (p *Progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprint(p.w, "\r\x1b[K"+p.line())
@@ -120,7 +120,7 @@ func (p *progress) draw() {
 }
 
 // erase removes the status line; p.mu is held.
-func (p *progress) erase() {
+func (p *Progress) erase() {
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
@@ -129,16 +129,16 @@ func (p *progress) erase() {
 
 // Write writes diagnostics while the bar runs: it erases the status line
 // first, and the next tick draws it again below what was written.
-func (p *progress) Write(b []byte) (int, error) {
+func (p *Progress) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.erase()
 	return p.w.Write(b)
 }
 
-// finish stops drawing and erases the line, so the summary that follows
+// Finish stops drawing and erases the line, so the summary that follows
 // starts on a clean line.
-func (p *progress) finish() {
+func (p *Progress) Finish() {
 	p.stopOnce.Do(func() { close(p.stop) })
 	<-p.exited
 	p.mu.Lock()

@@ -1,4 +1,4 @@
-package main
+package diag
 
 import (
 	"bytes"
@@ -52,16 +52,16 @@ func TestProgress(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var out lockedBuffer
-				p := startProgress(&out, tc.enabled, progressDelay)
-				p.setPhase("parsing", 0)
-				p.read(4, 10)
+				p := StartProgress(&out, tc.enabled, ProgressDelay)
+				p.SetPhase("parsing", 0)
+				p.Read(4, 10)
 				time.Sleep(tc.run / 2)
 				if tc.diag != "" {
 					io.WriteString(p, tc.diag)
 				}
 				time.Sleep(tc.run - tc.run/2)
 				synctest.Wait()
-				p.finish()
+				p.Finish()
 				got := out.String()
 				if tc.wantNone && got != "" {
 					t.Fatalf("output = %q, want none", got)
@@ -96,8 +96,8 @@ func TestProgressLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p := startProgress(io.Discard, false, progressDelay)
-				p.setPhase(tc.phase, tc.total)
+				p := StartProgress(io.Discard, false, ProgressDelay)
+				p.SetPhase(tc.phase, tc.total)
 				p.done.Store(tc.done)
 				time.Sleep(2500 * time.Millisecond)
 				if got := p.line(); got != tc.want {
@@ -135,8 +135,8 @@ func TestIsTerminal(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("TERM", tc.term)
-			if got := isTerminal(tc.w(t)); got != tc.want {
-				t.Errorf("isTerminal(%s) = %v, want %v", tc.name, got, tc.want)
+			if got := IsTerminal(tc.w(t)); got != tc.want {
+				t.Errorf("IsTerminal(%s) = %v, want %v", tc.name, got, tc.want)
 			}
 		})
 	}
