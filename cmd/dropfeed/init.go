@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -36,9 +37,9 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	now := time.Now().Truncate(time.Second)
 	day := now.Format("2006-01-02")
 	files := []struct{ name, data string }{
-		{ConfigFileName, initConfig(filepath.Base(abs), now)},
-		{filepath.Join("content", day+"-welcome-to-dropfeed.md"), strings.ReplaceAll(initMarkdown, "DATE", now.Format(time.RFC3339))},
-		{filepath.Join("content", day+"-plain-text-articles.txt"), strings.ReplaceAll(initText, "DATE", now.Add(-time.Minute).Format(time.RFC3339))},
+		{ConfigFileName, fill("dropfeed.yaml", strings.NewReplacer("TITLE", strconv.Quote(initTitle(filepath.Base(abs))), "YEAR", strconv.Quote(now.Format("2006"))))},
+		{filepath.Join("content", day+"-welcome-to-dropfeed.md"), fill("welcome.md", strings.NewReplacer("DATE", now.Format(time.RFC3339)))},
+		{filepath.Join("content", day+"-plain-text-articles.txt"), fill("plain.txt", strings.NewReplacer("DATE", now.Add(-time.Minute).Format(time.RFC3339)))},
 		{".gitignore", "# written by dropfeed: the static output and dropfeed's state\n/public/\n/.dropfeed/\n"},
 	}
 	for _, f := range files {
@@ -86,90 +87,22 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// initConfig returns the commented config file init writes.
-func initConfig(name string, now time.Time) string {
+// skeleton holds the files init writes, with TITLE, YEAR and DATE to fill.
+//
+//go:embed skeleton
+var skeleton embed.FS
+
+// fill returns the skeleton file name with its placeholders replaced.
+func fill(name string, r *strings.Replacer) string {
+	b, _ := skeleton.ReadFile("skeleton/" + name) // embedded; TestInit reads all three
+	return r.Replace(string(b))
+}
+
+// initTitle returns a site title made of a folder name.
+func initTitle(name string) string {
 	title := strings.TrimSpace(strings.NewReplacer("-", " ", "_", " ").Replace(name))
 	if title == "" || title == "." || title == string(filepath.Separator) {
 		title = "News"
 	}
-	return strings.NewReplacer("TITLE", strconv.Quote(title), "YEAR", strconv.Quote(now.Format("2006"))).Replace(`# dropfeed site configuration, written by "dropfeed init".
-# Every key is optional. A flag (see "dropfeed serve -h") or an environment
-# variable DROPFEED_<FLAG> (DROPFEED_BASE_URL, DROPFEED_ADDR, ...) overrides
-# the key here. Relative paths are relative to this file's folder.
-
-# The site's name and description, shown in feed readers and on the index page.
-title: TITLE
-# description: Local news from the valley, as feeds
-# author: The newsroom            # the feeds' author; default: the title
-language: en
-# time_zone: Europe/Berlin        # for dates written without an offset; default UTC
-
-# The folder of article files: .md (Markdown) and .txt (plain text).
-content: content
-
-# Where "dropfeed build" writes the static files; "serve" keeps them current too.
-out: public
-
-# The public URL of the site. "serve" uses http://<addr>/ while this is unset;
-# "build" needs it (or -base-url).
-# base_url: https://news.example.com/
-
-# Identity: every article's id is tag:<id_authority>,<id_date>:<path>.
-# Set both once, BEFORE you publish, and never change them afterwards:
-# a changed id makes every feed reader show every article again.
-# id_authority defaults to the host of base_url.
-# id_authority: news.example.com
-id_date: YEAR
-
-# Items in each feed (0 = all).
-max_items: 20
-
-# Where "dropfeed serve" listens.
-addr: 127.0.0.1:8080
-
-# Files and folders that are never articles (globs, matched against the path
-# and the name). Names starting with "_" or "." are always skipped.
-ignore:
-  - "drafts/*"
-`)
+	return title
 }
-
-const initMarkdown = `---
-title: "Welcome to dropfeed"
-date: DATE
-author: dropfeed
-tags: [meta]
-summary: This site's feeds are made from a folder of files. Here is how to write one.
----
-
-Every file in the **content** folder that ends in ` + "`.md`" + ` or ` + "`.txt`" + ` is an article.
-Save a file, and the feeds and this page follow within a second.
-
-## Writing a Markdown article
-
-Start the file with front matter between two ` + "`---`" + ` lines:
-
-- ` + "`title`" + ` and ` + "`date`" + ` (with a time and an offset, as above);
-- optionally ` + "`author`" + `, ` + "`tags`" + `, ` + "`summary`" + ` and ` + "`draft: true`" + ` to keep it unpublished.
-
-Then write the text in [Markdown](https://commonmark.org/help/). The quickest
-start is ` + "`dropfeed new \"Title\"`" + `, which writes a file like this one.
-
-Before you publish, run ` + "`dropfeed check`" + `: it lists what readers would stumble over.
-`
-
-const initText = `Plain-text articles work too
-Date: DATE
-Author: dropfeed
-Tags: meta
-
-A plain-text article is the title on the first line, then header lines such
-as Date, Author and Tags, a blank line, and the text.
-
-Paragraphs are separated by blank lines. The lines of one paragraph are
-joined, so you can wrap them as you like.
-
-A last line "Source: NAME" becomes a closing credit.
-
-Source: dropfeed init
-`

@@ -25,6 +25,9 @@ func TestInitNewServe(t *testing.T) {
 			t.Errorf("init output lacks %q:\n%s", want, stdout)
 		}
 	}
+	if cfg, err := os.ReadFile(filepath.Join(site, "dropfeed.yaml")); err != nil || !strings.Contains(string(cfg), "\ntitle: \"news\"\n") || strings.Contains(string(cfg), "YEAR") {
+		t.Errorf("init's config file lacks the title of its folder, or keeps a placeholder (%v):\n%s", err, cfg)
+	}
 	arts, err := filepath.Glob(filepath.Join(site, "content", "*"))
 	if err != nil || len(arts) != 2 {
 		t.Fatalf("init wrote %v articles, want one .md and one .txt", arts)
