@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -55,39 +53,7 @@ type daemon struct {
 	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
 	hub     *websub.Pinger   // WebSub pings of the hub configured, if any; made by run
 	out     *feed.Background // writes the static output beside the loop; nil without -out
-	status  atomic.Pointer[status]
-}
-
-// status is what /healthz reports; replaced whole after each build.
-type status struct {
-	Ready      bool   `json:"ready"`
-	Generation uint64 `json:"generation"`
-	Articles   int    `json:"articles"`
-	Errors     int    `json:"errors"`
-	LastBuild  string `json:"last_build,omitempty"`
-	// Outputs says how far each output beside the server has got; the
-	// static folder ("out") is current when its generation equals the
-	// served one.
-	Outputs map[string]outputStatus `json:"outputs,omitempty"`
-}
-
-func (d *daemon) healthz(w http.ResponseWriter, r *http.Request) {
-	st := d.status.Load()
-	if st == nil {
-		st = &status{}
-	}
-	if d.out != nil {
-		cp := *st
-		cp.Outputs = map[string]outputStatus{"out": outputStatusOf(d.out.Status())}
-		st = &cp
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Dropfeed-Generation", fmt.Sprint(st.Generation))
-	if !st.Ready {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}
-	_ = json.NewEncoder(w).Encode(st)
+	health  httpd.Health     // /healthz
 }
 
 // run watches the content folder and rebuilds until ctx is done.
@@ -268,7 +234,7 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		d.out.Publish(ctx, b) // written beside the loop; /healthz says when
 	}
 	nerr := d.cat.ErrorCount()
-	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
+	d.health.Built(gen, len(visible), nerr)
 	d.metrics.Rebuilt(len(visible), nerr, time.Since(start))
 	if prev == nil && d.ready != nil {
 		d.ready(len(visible), nerr)
@@ -294,33 +260,4 @@ func newStaticOutput(store *feed.DirStore, log *slog.Logger) *feed.Background {
 		log.Debug("static output written", "path", dir, "generation", r.Generation, "skipped", r.Skipped, "duration", r.Duration.Round(time.Microsecond))
 	}
 	return feed.NewBackground(feed.NewPublisher(store, feed.WriteOptions{}), feed.BackgroundConfig{Report: report})
-}
-
-// outputStatus is what /healthz says of one output.
-type outputStatus struct {
-	Generation uint64 `json:"generation"`           // the newest bundle it holds
-	Current    bool   `json:"current"`              // it holds the one served
-	LastWrite  string `json:"last_write,omitempty"` // when it last completed a write
-	Error      string `json:"error,omitempty"`      // why its last write failed, without paths
-}
-
-func outputStatusOf(st feed.OutputStatus) outputStatus {
-	o := outputStatus{Generation: st.Generation, Current: st.Generation == st.Latest && st.Err == nil}
-	if !st.Written.IsZero() {
-		o.LastWrite = st.Written.UTC().Format(time.RFC3339)
-	}
-	if st.Err != nil {
-		// The innermost error (e.g. "no space left on device"): the
-		// wrapping names files, which a health check need not show.
-		err := st.Err
-		for {
-			next := errors.Unwrap(err)
-			if next == nil {
-				break
-			}
-			err = next
-		}
-		o.Error = err.Error()
-	}
-	return o
 }

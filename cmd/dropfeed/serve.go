@@ -116,9 +116,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if outDir != nil {
 		d.out = newStaticOutput(outDir, log)
+		d.health.AddOutput("out", d.out.Status)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.Handle("GET /healthz", &d.health)
 	mux.Handle("/", srv)
 	var admin net.Listener
 	if *adminAddr != "" {
@@ -137,7 +138,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		feeds: []string{base + feed.RSSName, base + feed.AtomName, base + feed.JSONName}}
 	if admin != nil {
 		amux := http.NewServeMux()
-		amux.HandleFunc("GET /healthz", d.healthz)
+		amux.Handle("GET /healthz", &d.health)
 		amux.Handle("GET /metrics", d.metrics.Handler())
 		servers[admin] = httpd.NewServer(d.metrics.Instrument(amux), log)
 		lf.listening(stderr, log, "admin listening", "http://"+admin.Addr().String()+"/")
