@@ -56,13 +56,9 @@ type daemon struct {
 	health  httpd.Health     // /healthz
 }
 
-// run watches the content folder and rebuilds until ctx is done.
+// run watches the content folder and rebuilds until ctx is done; it closes
+// the catalog when it returns.
 func (d *daemon) run(ctx context.Context) error {
-	cat, err := catalog.Open(ctx, d.cfg.catalogConfig(ctx, catalog.Daemon, d.site.BaseURL))
-	if err != nil {
-		return err
-	}
-	d.cat = cat
 	d.rep = diag.NewLog(d.log, diag.DefaultLimit)
 	d.saved = feed.ReadSaved(d.savedPath())
 	defer func() {
@@ -84,6 +80,7 @@ func (d *daemon) run(ctx context.Context) error {
 		return content.Ignored(rel, isDir, p) && (isDir || content.IgnoredMedia(rel, false, p))
 	}
 	d.watch.Logger = d.log
+	var err error
 	if d.w, err = watch.New(d.watch); err != nil {
 		return fmt.Errorf("watch content folder: %w", err)
 	}

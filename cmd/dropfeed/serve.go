@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dropfeed/dropfeed/content"
+	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/feed"
 	"github.com/dropfeed/dropfeed/feed/httpd"
 	"github.com/dropfeed/dropfeed/watch"
@@ -61,14 +60,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	// A folder that is not one, or that we may not list, is fatal at
-	// startup; a missing one is waited for.
-	if f, err := content.OpenFolder(cfg.Content); err == nil {
-		f.Close()
-	} else if !errors.Is(err, content.ErrFolderMissing) {
-		return err
-	}
-
 	if *maxConns > 0 {
 		cfg.MaxConnections = *maxConns
 	}
@@ -81,14 +72,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer outDir.Close()
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	// Closed by the servers' shutdown, or here when serve fails first.
+	ln, err := httpd.Listen(cfg.Addr, cfg.MaxConnections)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	}
-	ln = httpd.LimitListener(ln, cfg.MaxConnections)
+	defer ln.Close()
+	var admin net.Listener
+	if *adminAddr != "" {
+		if admin, err = httpd.Listen(*adminAddr, cfg.MaxConnections); err != nil {
+			return err
+		}
+		defer admin.Close()
+	}
 	base, err := feed.NormalizeBaseURL(baseURLFor(cfg, ln.Addr()))
 	if err != nil {
-		ln.Close()
+		return err
+	}
+	// The articles: a content folder that is not one, or that may not be
+	// listed, and a state file another serve keeps are fatal here, before
+	// serve says it listens; a missing folder is waited for.
+	cat, err := catalog.Open(ctx, cfg.catalogConfig(ctx, catalog.Daemon, base))
+	if err != nil {
 		return err
 	}
 	srv := feed.NewServer(feed.ServerConfig{MaxAge: cfg.CacheMaxAge, Logger: log})
@@ -108,6 +113,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nc, nb, nil
 		},
 		cfg:     cfg,
+		cat:     cat,
 		site:    cfg.site(base),
 		srv:     srv,
 		log:     log,
@@ -121,14 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &d.health)
 	mux.Handle("/", srv)
-	var admin net.Listener
-	if *adminAddr != "" {
-		if admin, err = net.Listen("tcp", *adminAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("listen on %s: %w", *adminAddr, err)
-		}
-		admin = httpd.LimitListener(admin, cfg.MaxConnections)
-	} else {
+	if admin == nil {
 		mux.Handle("GET /metrics", d.metrics.Handler())
 	}
 	servers := map[net.Listener]*http.Server{ln: httpd.NewServer(d.metrics.Instrument(mux), log)}

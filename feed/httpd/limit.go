@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"fmt"
 	"net"
 	"sync"
 )
@@ -8,6 +9,16 @@ import (
 // DefaultMaxConnections is how many connections a server holds open at once
 // unless told otherwise.
 const DefaultMaxConnections = 1024
+
+// Listen listens on the TCP address addr, holding at most n connections
+// open at once (see LimitListener).
+func Listen(addr string, n int) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return LimitListener(l, n), nil
+}
 
 // LimitListener returns a listener that holds at most n connections open at
 // once. While n are open, Accept waits for one to close, so further clients
