@@ -1,6 +1,8 @@
 package content
 
 import (
+	"fmt"
+	"path"
 	"time"
 )
 
@@ -136,6 +138,32 @@ const DefaultMaxSize = 2 << 20
 // DefaultOptions returns the options used when nothing is configured.
 func DefaultOptions() Options {
 	return Options{Location: time.UTC, IDAuthority: "localhost", IDDate: DefaultIDDate, MaxSize: DefaultMaxSize}
+}
+
+// Validate reports the first option that cannot work, named by its config
+// key: an id_date that is not YYYY, YYYY-MM or YYYY-MM-DD (a tag URI's date),
+// an ignore pattern that is not a valid glob, a negative size.
+func (o *Options) Validate() error {
+	if o.IDDate != "" {
+		ok := false
+		for _, layout := range []string{"2006-01-02", "2006-01", "2006"} {
+			if _, err := time.Parse(layout, o.IDDate); err == nil {
+				ok = true
+			}
+		}
+		if !ok {
+			return fmt.Errorf("id_date: %q is not YYYY, YYYY-MM or YYYY-MM-DD", o.IDDate)
+		}
+	}
+	for _, g := range o.Ignore {
+		if _, err := path.Match(g, ""); err != nil {
+			return fmt.Errorf("ignore: %q: %v", g, err)
+		}
+	}
+	if o.MaxSize < 0 || o.MaxMarkdownSize < 0 {
+		return fmt.Errorf("max_file_size and max_markdown_size must not be negative")
+	}
+	return nil
 }
 
 func (o *Options) loc() *time.Location {

@@ -193,27 +193,13 @@ func (c *Config) Validate() error {
 	if c.Content == "" {
 		return fmt.Errorf("%w: content: empty", errConfig)
 	}
-	for _, g := range c.Ignore {
-		if _, err := filepath.Match(g, ""); err != nil {
-			return fmt.Errorf("%w: ignore: %q: %v", errConfig, g, err)
-		}
-	}
-	if c.IDDate != "" {
-		if _, err := time.Parse("2006-01-02", c.IDDate); err != nil {
-			if _, err := time.Parse("2006-01", c.IDDate); err != nil {
-				if _, err := time.Parse("2006", c.IDDate); err != nil {
-					return fmt.Errorf("%w: id_date: %q is not YYYY, YYYY-MM or YYYY-MM-DD", errConfig, c.IDDate)
-				}
-			}
-		}
+	if o := c.contentOptions(c.BaseURL); o.Validate() != nil {
+		return fmt.Errorf("%w: %v", errConfig, o.Validate())
 	}
 	for name, dir := range map[string]string{"content": c.Content, "out": c.Out} {
 		if within(dir, c.State) {
 			return fmt.Errorf("%w: state: %s lies inside the %s folder %s; set -state (or state:) elsewhere", errConfig, c.State, name, dir)
 		}
-	}
-	if c.MaxMarkdownSize < 0 {
-		return fmt.Errorf("%w: max_markdown_size: %d is negative", errConfig, c.MaxMarkdownSize)
 	}
 	if c.MaxConnections < 1 {
 		return fmt.Errorf("%w: max_connections: %d is less than 1", errConfig, c.MaxConnections)
