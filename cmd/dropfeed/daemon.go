@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,10 +42,7 @@ type daemon struct {
 	reload func() (*Config, string, error)
 	// ready, when set, is called once, after the first successful build.
 	ready func(articles, errors int)
-	// ignore holds the ignore patterns the watcher's goroutine reads; a
-	// reload replaces them.
-	ignore atomic.Pointer[[]string]
-	w      *watch.Watcher
+	w     *watch.Watcher
 
 	cat     *catalog.Catalog
 	builder *feed.Builder    // nil until the first build, and after a reload
@@ -73,12 +69,7 @@ func (d *daemon) run(ctx context.Context) error {
 			d.log.Error("close state; the ids and dates of the last changes may not persist", "err", err)
 		}
 	}()
-	d.ignore.Store(&d.cfg.Ignore)
-	// Articles, and the media files they may reference.
-	d.watch.Ignore = func(rel string, isDir bool) bool {
-		p := *d.ignore.Load()
-		return content.Ignored(rel, isDir, p) && (isDir || content.IgnoredMedia(rel, false, p))
-	}
+	d.watch.Ignore = d.cat.Ignored // articles, and the media files they may reference
 	d.watch.Logger = d.log
 	var err error
 	if d.w, err = watch.New(d.watch); err != nil {

@@ -46,15 +46,14 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 	if d.hub != nil {
 		d.hub.SetHub(d.site.Hub)
 	}
-	if !slices.Equal(nc.Ignore, old.Ignore) {
-		d.ignore.Store(&nc.Ignore)
-		d.w.Renew() // watch what is no longer ignored, stop watching what now is
-	}
 	if d.builder != nil {
 		d.saved = d.builder.Save() // for the next builder: when each document changed
 	}
 	d.builder = nil // the site settings may have changed
 	d.cat.Reconfigure(nc.contentOptions(base))
+	if !slices.Equal(nc.Ignore, old.Ignore) {
+		d.w.Renew() // watch what is no longer ignored, stop watching what now is
+	}
 	d.log.Info("config reloaded", "path", nc.file)
 	d.step(ctx, "reload", d.cat.Rescan)
 }

@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -88,6 +89,9 @@ type Catalog struct {
 	notes []content.Warning
 	// snapshot is set when a batch catalog found the state kept by a daemon.
 	snapshot bool
+	// ignore holds the ignore patterns for Ignored, which a watcher's
+	// goroutine calls; Reconfigure replaces them.
+	ignore atomic.Pointer[[]string]
 }
 
 // Delta says what one update changed.
@@ -132,6 +136,7 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 		cfg.FirstSeen = state.GitFirstSeen(ctx, cfg.Dir)
 	}
 	c := &Catalog{cfg: cfg, folder: content.NewFolder(cfg.Dir)}
+	c.ignore.Store(&cfg.Options.Ignore)
 	if err := c.folder.Reopen(); err != nil && !(cfg.Mode == Daemon && errors.Is(err, content.ErrFolderMissing)) {
 		return nil, err
 	}
@@ -204,7 +209,17 @@ func (c *Catalog) reset() {
 // update parses every file again with them.
 func (c *Catalog) Reconfigure(opts content.Options) {
 	c.cfg.Options = opts
+	c.ignore.Store(&opts.Ignore)
 	c.reset()
+}
+
+// Ignored reports whether a watcher may skip the path rel (slash-separated,
+// relative to the content folder): neither an article nor a media file an
+// article may reference, under the ignore patterns in force. It is safe for
+// concurrent use.
+func (c *Catalog) Ignored(rel string, isDir bool) bool {
+	p := *c.ignore.Load()
+	return content.Ignored(rel, isDir, p) && (isDir || content.IgnoredMedia(rel, false, p))
 }
 
 // FS returns the content folder's file system, as last opened, for article

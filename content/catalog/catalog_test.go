@@ -278,3 +278,31 @@ func TestCatalogMedia(t *testing.T) {
 		t.Errorf("MediaStamp after pic.png was removed = %x, want 0", stamp())
 	}
 }
+
+// TestCatalogIgnored: a watcher may skip what is neither an article nor a
+// media file, and what the ignore patterns in force name; Reconfigure
+// changes the patterns it answers with.
+func TestCatalogIgnored(t *testing.T) {
+	s := newSite(t, nil)
+	cfg := s.config(catalog.Daemon)
+	cfg.Options.Ignore = []string{"drafts/*"}
+	c, err := catalog.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	check := func(when string, want map[string]bool) {
+		t.Helper()
+		for rel, ignored := range want {
+			if got := c.Ignored(rel, false); got != ignored {
+				t.Errorf("%s: Ignored(%q) = %v, want %v", when, rel, got, ignored)
+			}
+		}
+	}
+	check("with drafts/* ignored", map[string]bool{"a.md": false, "news/b.txt": false, "img/photo.jpg": false,
+		"notes.xyz": true, "drafts/c.md": true, ".hidden.md": true})
+	opts := cfg.Options
+	opts.Ignore = nil
+	c.Reconfigure(opts)
+	check("with no patterns", map[string]bool{"drafts/c.md": false, "notes.xyz": true})
+}
