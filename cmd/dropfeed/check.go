@@ -6,7 +6,6 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/content/diag"
 )
@@ -48,23 +47,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		doc.Content = abs
 	}
 	doc.Add(diag.FromErrors(delta.Errors)...)
-	// Duplicate ids and URLs go to the lint of their file, which places
-	// them at the line of its id or slug.
-	dups := make(map[string][]content.Warning)
-	for _, w := range delta.Warnings {
-		if w.Code == content.WarnDuplicateID || w.Code == content.WarnDuplicateURL {
-			dups[w.Path] = append(dups[w.Path], w)
-		} else {
-			doc.Add(diag.FromWarnings([]content.Warning{w})...)
-		}
-	}
-	arts := cat.Articles()
-	for _, a := range arts {
-		// A file gone or changed since it was parsed is not linted: the
-		// next check sees it.
-		doc.Add(diag.FromWarnings(content.LintFile(cat.FS(), a, cc.Options, dups[a.Path]))...)
-	}
-	doc.Files, doc.Articles = cat.Files(), len(arts)
+	doc.Add(diag.FromWarnings(cat.Lint(delta))...)
+	doc.Files, doc.Articles = cat.Files(), len(cat.Articles())
 	write := doc.WriteText
 	if *format == "json" {
 		write = doc.WriteJSON

@@ -222,6 +222,26 @@ func (c *Catalog) Ignored(rel string, isDir bool) bool {
 	return content.Ignored(rel, isDir, p) && (isDir || content.IgnoredMedia(rel, false, p))
 }
 
+// Lint returns what a check reports beyond errors: the warnings of an update
+// (delta.Warnings) and the lint of every article, a duplicate id or URL
+// placed at the line of its file's id or slug. A file gone or changed since
+// it was parsed is not linted: the next check sees it.
+func (c *Catalog) Lint(delta Delta) []content.Warning {
+	var out []content.Warning
+	dups := make(map[string][]content.Warning)
+	for _, w := range delta.Warnings {
+		if w.Code == content.WarnDuplicateID || w.Code == content.WarnDuplicateURL {
+			dups[w.Path] = append(dups[w.Path], w)
+		} else {
+			out = append(out, w)
+		}
+	}
+	for _, a := range c.Articles() {
+		out = append(out, content.LintFile(c.FS(), a, c.cfg.Options, dups[a.Path])...)
+	}
+	return out
+}
+
 // FS returns the content folder's file system, as last opened, for article
 // bodies and media files. It is safe for concurrent use.
 func (c *Catalog) FS() fs.FS { return c.folder.FS() }
