@@ -132,23 +132,11 @@ func leftRaceReports() string {
 	return b.String()
 }
 
-// runCLI runs the real binary to completion and returns its exit code and output.
+// runCLI runs the real binary to completion, with a state file of the
+// test's own (see withState), and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), runLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, withState(t, args)...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	checkRace(t, cmd)
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), o.String(), e.String()
-	}
-	if err != nil {
-		t.Fatalf("run dropfeed %v: %v", args, err)
-	}
-	return 0, o.String(), e.String()
+	return proc{}.run(t, withState(t, args)...)
 }
 
 // withState gives build, serve and check a state file in the test's temp
@@ -179,7 +167,7 @@ var listenRE = regexp.MustCompile(`^listening on (http://\S+/)$`)
 func startServe(t *testing.T, args ...string) *daemonProc {
 	t.Helper()
 	args = append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)
-	return startServeCmd(t, exec.Command(binPath, withState(t, args)...))
+	return startServeCmd(t, proc{}.command(context.Background(), withState(t, args)...))
 }
 
 // startServeCmd starts cmd, a "dropfeed serve" possibly run through a
