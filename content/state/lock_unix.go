@@ -51,10 +51,10 @@ func takeDaemonLock(path string, daemon bool) (*daemonLock, error) {
 func running(path, lp string) error {
 	if b, err := os.ReadFile(lp); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-			return fmt.Errorf("state %s (pid %d): %w", path, pid, ErrDaemonRunning)
+			return fmt.Errorf("state file %s %w (pid %d)", path, ErrDaemonRunning, pid)
 		}
 	}
-	return fmt.Errorf("state %s: %w", path, ErrDaemonRunning)
+	return fmt.Errorf("state file %s %w", path, ErrDaemonRunning)
 }
 
 func (l *daemonLock) held() bool { return l != nil }

@@ -54,7 +54,7 @@ var ErrLocked = errors.New("state: file in use by another dropfeed")
 
 // ErrDaemonRunning means a daemon ([Options.Daemon]) keeps the state file:
 // open it [Options.ReadOnly] to read what it publishes.
-var ErrDaemonRunning = errors.New("state: kept by a running dropfeed serve")
+var ErrDaemonRunning = errors.New("is kept by a running dropfeed serve")
 
 // DefaultDir and DefaultFile name the state file's default location, beside
 // the config file: .dropfeed/state.db.
