@@ -180,7 +180,7 @@ func TestCrossFormatCorpus(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("full_content: false\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCLI(t, "build", "-config", cfg, "-content", dir, "-out", out, "-base-url", "https://news.example.com/", "-max-items", "0"); code != 0 {
+	if code, _, stderr := runCLI(t, "build", "-config", cfg, "-content", dir, "-out", out, "-base-url", "https://news.example.com/", "-max-items", "0", "-pages=false"); code != 0 {
 		t.Fatalf("build exit %d:\n%s", code, tail(stderr, 10))
 	}
 	bodies := make(map[string][]byte)
