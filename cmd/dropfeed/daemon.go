@@ -53,6 +53,7 @@ type daemon struct {
 	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
 	hub     *hubPinger       // WebSub pings; nil without a hub
 	out     *feed.Background // writes the static output beside the loop; nil without -out
+	pub     *feed.Background // publishes it to a bucket beside the loop; nil without -publish
 	status  atomic.Pointer[status]
 }
 
@@ -74,9 +75,15 @@ func (d *daemon) healthz(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		st = &status{}
 	}
-	if d.out != nil {
+	if d.out != nil || d.pub != nil {
 		cp := *st
-		cp.Outputs = map[string]outputStatus{"out": outputStatusOf(d.out.Status())}
+		cp.Outputs = map[string]outputStatus{}
+		if d.out != nil {
+			cp.Outputs["out"] = outputStatusOf(d.out.Status())
+		}
+		if d.pub != nil {
+			cp.Outputs["publish"] = outputStatusOf(d.pub.Status())
+		}
 		st = &cp
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -123,18 +130,23 @@ func (d *daemon) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.w.Run(gctx, batches) })
 	d.setHub(gctx, d.site.Hub)
-	if d.out != nil {
-		g.Go(func() error { return d.out.Run(gctx) })
+	for _, o := range []*feed.Background{d.out, d.pub} {
+		if o != nil {
+			g.Go(func() error { return o.Run(gctx) })
+		}
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	g.Go(func() error {
 		defer d.setHub(gctx, "")
-		if d.out != nil {
-			// Once the loop stops, the static output is brought up to the
-			// last bundle served (a write in progress is finished first).
-			defer d.out.Close(context.WithoutCancel(gctx))
+		// Once the loop stops, the static output and the bucket are
+		// brought up to the last bundle served (a write in progress is
+		// finished first).
+		for _, o := range []*feed.Background{d.out, d.pub} {
+			if o != nil {
+				defer o.Close(context.WithoutCancel(gctx))
+			}
 		}
 		return d.loop(gctx, batches, hup)
 	})
@@ -259,8 +271,10 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
 	d.hub.notify(changedFeeds(prev, b))
-	if d.out != nil {
-		d.out.Publish(ctx, b) // written beside the loop; /healthz says when
+	for _, o := range []*feed.Background{d.out, d.pub} {
+		if o != nil {
+			o.Publish(ctx, b) // written beside the loop; /healthz says when
+		}
 	}
 	nerr := d.cat.ErrorCount()
 	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
