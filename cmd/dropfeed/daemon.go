@@ -55,6 +55,10 @@ type daemon struct {
 	out     *feed.Background // writes the static output beside the loop; nil without -out
 	pub     *feed.Background // publishes it to a bucket beside the loop; nil without -publish
 	status  atomic.Pointer[status]
+
+	// hubNow is hub, for the bucket's output, which pings from its own
+	// goroutine once the bucket holds the feeds.
+	hubNow atomic.Pointer[hubPinger]
 }
 
 // status is what /healthz reports; replaced whole after each build.
@@ -270,7 +274,9 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	}
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
-	d.hub.notify(changedFeeds(prev, b))
+	if d.pub == nil { // else the bucket's output pings once it holds the feeds
+		d.hub.notify(changedFeeds(prev, b))
+	}
 	for _, o := range []*feed.Background{d.out, d.pub} {
 		if o != nil {
 			o.Publish(ctx, b) // written beside the loop; /healthz says when

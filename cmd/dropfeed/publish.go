@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/dropfeed/dropfeed/feed"
@@ -57,8 +58,8 @@ func publishOnce(ctx context.Context, p *s3pub.Publisher, b *feed.Bundle, log *s
 
 // newBucketOutput returns serve's publisher to the bucket, run beside the
 // rebuild loop, retrying with backoff after a failure; it logs and counts
-// each publish.
-func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *metrics) *feed.Background {
+// each publish, and pings the WebSub hub (hub) after it.
+func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *metrics, hub *atomic.Pointer[hubPinger]) *feed.Background {
 	pm := newPublishMetrics(m)
 	report := func(r feed.Report) {
 		st := p.Stats()
@@ -70,7 +71,25 @@ func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *metrics) *feed.Bac
 		log.Info("published", "target", p.String(), "generation", r.Generation, "uploaded", st.Uploaded, "deleted", st.Deleted,
 			"objects", st.Recorded, "duration", r.Duration.Round(time.Millisecond))
 	}
-	return feed.NewBackground(p, feed.BackgroundConfig{Retry: publishRetry, Report: report})
+	return feed.NewBackground(&pingAfter{out: p, hub: hub}, feed.BackgroundConfig{Retry: publishRetry, Report: report})
+}
+
+// pingAfter publishes to the bucket, then tells the WebSub hub which feeds
+// changed: the hub fetches a feed from its public URL, which the bucket
+// serves, so a ping before the upload could have it fetch the old feed.
+type pingAfter struct {
+	out  feed.Output
+	hub  *atomic.Pointer[hubPinger]
+	last *feed.Bundle // the last bundle published
+}
+
+func (p *pingAfter) Publish(ctx context.Context, b *feed.Bundle) error {
+	if err := p.out.Publish(ctx, b); err != nil {
+		return err
+	}
+	p.hub.Load().notify(changedFeeds(p.last, b))
+	p.last = b
+	return nil
 }
 
 // publishMetrics count what serve does to the bucket.

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -452,5 +453,53 @@ func publishKeyCases() []keyCase {
 				}
 				return sameAsOut(r.t.Context(), readBucket(r.t, srv, tgt), filepath.Join(r.dir, "public"), nil)
 			}},
+	}
+}
+
+// TestPublishWebSub: with a bucket, the hub is pinged about a feed only
+// once the bucket holds it (the hub fetches it from there): at every ping
+// after an article was dropped, the bucket's feed already has it.
+func TestPublishWebSub(t *testing.T) {
+	srv := bucketServer.Server(t)
+	tgt := pubTarget(t)
+	bs := readBucket(t, srv, tgt)
+	type ping struct {
+		url      string
+		hasStorm bool
+	}
+	var mu sync.Mutex
+	var pings []ping
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() != nil || r.PostForm.Get("hub.mode") != "publish" {
+			http.Error(w, "bad publish request", http.StatusBadRequest)
+			return
+		}
+		u := r.PostForm.Get("hub.url")
+		body, _, err := bs.Get(r.Context(), strings.TrimPrefix(u, "https://news.example.test/"))
+		mu.Lock()
+		pings = append(pings, ping{u, err == nil && bytes.Contains(body, []byte("Storm warning"))})
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(hub.Close)
+	dir := t.TempDir()
+	c := filepath.Join(dir, "c")
+	pubSite(t, c)
+	writeAtomic(t, filepath.Join(dir, "dropfeed.yaml"), "content: c\nout: x\nstate: s/state.db\nbase_url: https://news.example.test/\naddr: 127.0.0.1:0\n"+
+		"hub: "+hub.URL+"/\npublish: "+tgt+"\n")
+	p := proc{dir: dir, env: bucketEnv(t, srv.Endpoint, srv.Writer)}
+	d := p.serve(t, "-config", "dropfeed.yaml")
+	d.waitReady()
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(pings) }
+	waitFor(t, time.Minute, "the pings of the first publish", func() bool { return count() >= 3 })
+	before := count()
+	writeAtomic(t, filepath.Join(c, "2026-04-05-storm.md"), "---\ntitle: Storm warning\ndate: 2026-04-05T08:00:00Z\n---\nWind.\n")
+	waitFor(t, time.Minute, "the pings after the new article", func() bool { return count() >= before+3 })
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range pings[before:] {
+		if !p.hasStorm {
+			t.Errorf("the hub was pinged about %s before the bucket held the new feed", p.url)
+		}
 	}
 }

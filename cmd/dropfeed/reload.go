@@ -67,6 +67,7 @@ type hubPinger struct {
 // setHub starts pinging hub, after stopping the pings of another hub; ""
 // stops them. Pings queued for the old hub are dropped: hubs poll too.
 func (d *daemon) setHub(ctx context.Context, hub string) {
+	defer func() { d.hubNow.Store(d.hub) }() // for the bucket's output, which pings from its own goroutine
 	if d.hub != nil && d.hub.hub == hub {
 		return
 	}

@@ -125,7 +125,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		d.out = newStaticOutput(outDir, log)
 	}
 	if bp != nil {
-		d.pub = newBucketOutput(bp, log, d.metrics)
+		d.pub = newBucketOutput(bp, log, d.metrics, &d.hubNow)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
