@@ -52,6 +52,8 @@ var allowed = map[string][]string{
 	"feed/bucket/...": {
 		"github.com/minio/minio-go/v7/...", // only here
 	},
+	// The static output kept in a bucket: a feed.Store over package bucket.
+	"feed/s3pub": {module + "/content", module + "/feed", module + "/feed/bucket"},
 	"watch/...": {
 		"github.com/fsnotify/fsnotify", // only here
 		"golang.org/x/sys/...",

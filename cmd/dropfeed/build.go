@@ -18,6 +18,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("build", "Usage: dropfeed build [flags]\n\nbuild writes rss.xml, atom.xml, feed.json, index.html and one page per article\n(each with a .gz copy) into the output folder. Bad article files are reported\nand skipped.",
 		"  dropfeed build -content articles -out public -base-url https://news.example.com/\n  dropfeed build -config site/dropfeed.yaml -strict\n", stderr)
 	c.register(fs)
+	c.registerPublish(fs)
 	fs.BoolVar(&strict, "strict", false, "exit 1 when any article file has an error")
 	pages := fs.Bool("pages", true, "write the article pages (false: feeds and index only)")
 	var lf logFlags
@@ -37,6 +38,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Debug("config", "path", cfg.file, "content", cfg.Content, "out", cfg.Out, "base_url", cfg.BaseURL, "state", cfg.State)
 	if cfg.Out == "" {
 		return fmt.Errorf("%w: build: -out (or out: in the config file) is required", errUsage)
+	}
+	bp, err := openPublish(cfg)
+	if err != nil {
+		return err
 	}
 	if cfg.BaseURL == "" {
 		return fmt.Errorf("%w: build: -base-url (or base_url: in the config file) is required", errUsage)
@@ -108,6 +113,13 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		fmt.Fprintf(stderr, "built %d articles into %s in %s (%d files written, %d unchanged, %d removed, %d errors)\n",
 			len(visible), cfg.Out, time.Since(start).Round(time.Millisecond), ws.Written, ws.Unchanged, ws.Removed, nerr)
+	}
+	if bp != nil {
+		// After the folder, from the same bundle: the bucket gets what the
+		// folder holds.
+		if err := publishOnce(ctx, bp, b, log, lf.json(), stderr); err != nil {
+			return err
+		}
 	}
 	if strict && nerr > 0 {
 		return errSilentFail

@@ -18,6 +18,7 @@ import (
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/feed"
+	"github.com/dropfeed/dropfeed/feed/bucket"
 	"github.com/dropfeed/dropfeed/feed/httpd"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -62,6 +63,12 @@ type Config struct {
 	Logo        string            `yaml:"logo"`
 	Hub         string            `yaml:"hub"`
 	Aliases     map[string]string `yaml:"aliases"` // nil means DefaultAliases; {} means none
+	// Publish is the bucket the static output is kept in,
+	// "s3://BUCKET[/PREFIX]"; "" means none.
+	Publish string `yaml:"publish"`
+	// PublishMaxDelete is the largest share, in percent of the objects
+	// published, one publish may delete (1 to 100; 100 means no limit).
+	PublishMaxDelete int `yaml:"publish_max_delete"`
 
 	file string         // the config file read, "" when none
 	loc  *time.Location // from TimeZone
@@ -78,8 +85,9 @@ func DefaultConfig() Config {
 		Quiet:       50 * time.Millisecond,
 		MaxSize:     content.DefaultMaxSize,
 		// MaxMarkdownSize stays 0: content applies its default.
-		MaxConnections: httpd.DefaultMaxConnections,
-		TimeZone:       "UTC",
+		MaxConnections:   httpd.DefaultMaxConnections,
+		TimeZone:         "UTC",
+		PublishMaxDelete: 50,
 	}
 }
 
@@ -98,6 +106,7 @@ func DefaultAliases() map[string]string {
 // common holds the flags every command shares.
 type common struct {
 	config, content, out, baseURL, state string
+	publish                              string // build and serve only
 	maxItems                             int
 }
 
@@ -108,6 +117,11 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.baseURL, "base-url", "", "public base `URL` of the site, e.g. https://news.example.com/")
 	fs.IntVar(&c.maxItems, "max-items", 0, "items in each feed; 0 means all (default 20)")
 	fs.StringVar(&c.state, "state", "", "state `file` that keeps ids and dates stable (default: .dropfeed/state.db beside the config file)")
+}
+
+// registerPublish adds -publish, for the commands that publish.
+func (c *common) registerPublish(fs *flag.FlagSet) {
+	fs.StringVar(&c.publish, "publish", "", "also keep the static output in a bucket, `s3://BUCKET[/PREFIX]` (endpoint and key from AWS_* variables)")
 }
 
 // loadConfig reads the config file (named, or dropfeed.yaml in the working
@@ -159,6 +173,8 @@ func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
 			cfg.MaxItems = c.maxItems
 		case "state":
 			cfg.State = c.state
+		case "publish":
+			cfg.Publish = c.publish
 		}
 	})
 	if cfg.State == "" {
@@ -203,6 +219,14 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnections < 1 {
 		return fmt.Errorf("%w: max_connections: %d is less than 1", errConfig, c.MaxConnections)
+	}
+	if c.Publish != "" {
+		if _, _, err := bucket.ParseTarget(c.Publish); err != nil {
+			return fmt.Errorf("%w: publish: %v", errConfig, err)
+		}
+	}
+	if c.PublishMaxDelete < 1 || c.PublishMaxDelete > 100 {
+		return fmt.Errorf("%w: publish_max_delete: %d is not a percentage from 1 to 100", errConfig, c.PublishMaxDelete)
 	}
 	if c.Quiet < 0 || c.CacheMaxAge < 0 {
 		return fmt.Errorf("%w: quiet and cache_max_age must not be negative", errConfig)

@@ -32,6 +32,8 @@ type keyCase struct {
 	// (no free port is known for a default address; a window is only
 	// bounded below).
 	noContrast bool
+	// env, when set, gives the environment the binary runs with.
+	env func(t *testing.T) []string
 }
 
 // keyCommon are the lines every case's config starts with, unless the case
@@ -174,7 +176,7 @@ func keyCases() []keyCase {
 		"articles/a.md": keyArticle("Alpha", "2026-03-01T10:00:00Z", "A."),
 		"articles/b.md": keyArticle("Beta", "2026-03-02T10:00:00Z", "B."),
 	}
-	return []keyCase{
+	return append([]keyCase{
 		{keys: []string{"title"}, yaml: "title: The Key Gazette", files: a,
 			check: func(r *keyRun) error { return r.contains("rss.xml", "<title>The Key Gazette</title>") }},
 		{keys: []string{"description"}, yaml: "description: News about keys", files: a,
@@ -327,7 +329,7 @@ func keyCases() []keyCase {
 				}
 				return nil
 			}},
-	}
+	}, publishKeyCases()...)
 }
 
 // run runs the binary with the config made of lines and the case's files.
@@ -340,6 +342,9 @@ func (tc keyCase) run(t *testing.T, lines []string) *keyRun {
 	writeAtomic(t, filepath.Join(dir, "dropfeed.yaml"), strings.Join(lines, "\n")+"\n")
 	r := &keyRun{t: t, dir: dir, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	p := proc{dir: dir}
+	if tc.env != nil {
+		p.env = tc.env(t)
+	}
 	if tc.serve {
 		r.d = p.serve(t, "-config", "dropfeed.yaml", "-v")
 		r.d.waitReady()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -47,8 +48,9 @@ type daemon struct {
 	cat     *catalog.Catalog
 	builder *feed.Builder    // nil until the first build, and after a reload
 	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
-	hub     *websub.Pinger   // WebSub pings of the hub configured, if any; made by run
+	hub     *websub.Pinger   // WebSub pings of the hub configured, if any; nil in loop tests
 	out     *feed.Background // writes the static output beside the loop; nil without -out
+	pub     *feed.Background // publishes it to a bucket beside the loop, then pings; nil without -publish
 	health  httpd.Health     // /healthz
 }
 
@@ -78,20 +80,23 @@ func (d *daemon) run(ctx context.Context) error {
 	batches := make(chan watch.Batch)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.w.Run(gctx, batches) })
-	d.hub = websub.New(websub.Config{Log: d.log, Count: d.metrics.WebSubPinged})
-	d.hub.SetHub(d.site.Hub)
-	g.Go(func() error { return d.hub.Run(gctx) })
-	if d.out != nil {
-		g.Go(func() error { return d.out.Run(gctx) })
+	if d.hub != nil {
+		d.hub.SetHub(d.site.Hub)
+		g.Go(func() error { return d.hub.Run(gctx) })
+	}
+	outs := slices.DeleteFunc([]*feed.Background{d.out, d.pub}, func(o *feed.Background) bool { return o == nil })
+	for _, o := range outs {
+		g.Go(func() error { return o.Run(gctx) })
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	g.Go(func() error {
-		if d.out != nil {
-			// Once the loop stops, the static output is brought up to the
-			// last bundle served (a write in progress is finished first).
-			defer d.out.Close(context.WithoutCancel(gctx))
+		// Once the loop stops, the static output and the bucket are brought
+		// up to the last bundle served (a write in progress is finished
+		// first).
+		for _, o := range outs {
+			defer o.Close(context.WithoutCancel(gctx))
 		}
 		return d.loop(gctx, batches, hup)
 	})
@@ -215,11 +220,13 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	}
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
-	if d.hub != nil {
+	if d.hub != nil && d.pub == nil { // else pinged once the bucket holds the feeds
 		_ = d.hub.Publish(ctx, b) // queued; pinged beside the loop
 	}
-	if d.out != nil {
-		d.out.Publish(ctx, b) // written beside the loop; /healthz says when
+	for _, o := range []*feed.Background{d.out, d.pub} {
+		if o != nil {
+			o.Publish(ctx, b) // written beside the loop; /healthz says when
+		}
 	}
 	nerr := d.cat.ErrorCount()
 	d.health.Built(gen, len(visible), nerr)

@@ -62,6 +62,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if err := bucketServer.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop SeaweedFS:", err)
+		code = 1
+	}
 	// A report no test claimed (a process whose output no test read) still
 	// fails the run.
 	if left := leftRaceReports(); left != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/feed"
 	"github.com/dropfeed/dropfeed/feed/httpd"
+	"github.com/dropfeed/dropfeed/feed/websub"
 	"github.com/dropfeed/dropfeed/watch"
 	"golang.org/x/sync/errgroup"
 )
@@ -21,6 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", "Usage: dropfeed serve [flags]\n\nserve publishes the feeds, the index and the article pages over HTTP and\nrebuilds them when article files change. With -out it also keeps the static\nfiles current. It prints \"listening on http://HOST:PORT/\" once it listens.",
 		"  dropfeed serve -content articles\n  dropfeed serve -addr 127.0.0.1:0 -base-url https://news.example.com/ -out public\n", stderr)
 	c.register(fs)
+	c.registerPublish(fs)
 	addr := fs.String("addr", "", "listen `address` (default 127.0.0.1:8080)")
 	maxAge := fs.Duration("max-age", 0, "Cache-Control max-age of responses (default 1m0s)")
 	quiet := fs.Duration("quiet", 0, "quiet window that coalesces bursts of file changes (default 50ms)")
@@ -71,6 +73,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer outDir.Close()
+	}
+	bp, err := openPublish(cfg)
+	if err != nil {
+		return err
 	}
 	// Closed by the servers' shutdown, or here when serve fails first.
 	ln, err := httpd.Listen(cfg.Addr, cfg.MaxConnections)
@@ -123,6 +129,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if outDir != nil {
 		d.out = newStaticOutput(outDir, log)
 		d.health.AddOutput("out", d.out.Status)
+	}
+	d.hub = websub.New(websub.Config{Log: log, Count: d.metrics.WebSubPinged})
+	if bp != nil {
+		d.pub = newBucketOutput(bp, log, d.metrics, d.hub)
+		d.health.AddOutput("publish", d.pub.Status)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &d.health)

@@ -310,3 +310,14 @@ func (s *Store) SaveManifest(ctx context.Context, data []byte, etag string) (str
 // manifestMeta keeps dropfeed's records out of caches: they change on every
 // publish and only dropfeed reads them.
 var manifestMeta = Meta{ContentType: "application/json", CacheControl: "no-store"}
+
+// ManifestETag returns the ETag of the manifest without reading it, so that
+// a publisher can tell whether another writer replaced it since it was read.
+// No manifest is an [*Error] wrapping [ErrNotFound].
+func (s *Store) ManifestETag(ctx context.Context) (string, error) {
+	info, err := s.client.StatObject(ctx, s.cfg.Bucket, s.name(ManifestKey), minio.StatObjectOptions{})
+	if err != nil {
+		return "", s.fail(ctx, "stat", s.name(ManifestKey), err)
+	}
+	return info.ETag, nil
+}

@@ -3,7 +3,6 @@ package bucket_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -26,11 +25,7 @@ import (
 // The tests share one SeaweedFS, started by the first test that needs it;
 // each test works under a prefix of its own. Tests that stop a server
 // start their own.
-var shared struct {
-	once sync.Once
-	srv  *buckettest.Server
-	err  error
-}
+var shared = buckettest.Shared{Buckets: []string{siteBucket, otherBucket}}
 
 // The buckets of the shared server.
 const (
@@ -40,29 +35,15 @@ const (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.srv != nil {
-		if err := shared.srv.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop SeaweedFS:", err)
-			code = 1
-		}
+	if err := shared.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop SeaweedFS:", err)
+		code = 1
 	}
 	os.Exit(code)
 }
 
 // server returns the shared server, starting it on first use.
-func server(t *testing.T) *buckettest.Server {
-	t.Helper()
-	bin := buckettest.Binary(t)
-	shared.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		shared.srv, shared.err = buckettest.StartBinary(ctx, bin, siteBucket, otherBucket)
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.srv
-}
+func server(t *testing.T) *buckettest.Server { return shared.Server(t) }
 
 // store opens a target ("s3://BUCKET/PREFIX") of the server with a key.
 func store(t *testing.T, srv *buckettest.Server, key buckettest.Key, target string) *bucket.Store {

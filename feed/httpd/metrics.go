@@ -29,6 +29,8 @@ type Metrics struct {
 	lastSuccess prometheus.Gauge
 	requests    *prometheus.CounterVec
 	websub      *prometheus.CounterVec
+	published   *prometheus.CounterVec
+	pubFailures prometheus.Counter
 	// basePath is the path the site is served under ("/" or "/news/"),
 	// which the route labels are found beneath; a reload may move it.
 	basePath atomic.Pointer[string]
@@ -76,6 +78,14 @@ func NewMetrics(version, base string) *Metrics {
 			Help: "Attempts to tell the WebSub hub that a feed changed, by result: ok, retry (failed, tried again later) or failed (given up).",
 		}, []string{"result"}),
 	}
+	m.published = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dropfeed_publish_objects_total", Help: "Objects uploaded to or deleted from the bucket, by op (upload, delete).",
+	}, []string{"op"})
+	m.pubFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "dropfeed_publish_failures_total", Help: "Publishes to the bucket that failed (each is tried again).",
+	})
+	m.published.WithLabelValues("upload")
+	m.published.WithLabelValues("delete")
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dropfeed_build_info", Help: "Always 1; the version label says which dropfeed runs.",
 	}, []string{"version"})
@@ -85,7 +95,7 @@ func NewMetrics(version, base string) *Metrics {
 	for _, r := range []string{websub.OK, websub.Retry, websub.Failed} {
 		m.websub.WithLabelValues(r)
 	}
-	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, m.websub, info,
+	m.reg.MustRegister(m.articles, m.parseErrors, m.rebuilds, m.duration, m.lastSuccess, m.requests, m.websub, m.published, m.pubFailures, info,
 		// go_gc_heap_live_bytes, the heap the last GC found live, besides
 		// the default go_* metrics: a leak shows there without forcing a GC.
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
@@ -140,6 +150,19 @@ func (m *Metrics) WebSubPinged(result string) {
 		return
 	}
 	m.websub.WithLabelValues(result).Inc()
+}
+
+// Published records one publish to a bucket: the objects it uploaded and
+// deleted, and whether it failed.
+func (m *Metrics) Published(uploaded, deleted int, failed bool) {
+	if m == nil {
+		return
+	}
+	m.published.WithLabelValues("upload").Add(float64(uploaded))
+	m.published.WithLabelValues("delete").Add(float64(deleted))
+	if failed {
+		m.pubFailures.Inc()
+	}
 }
 
 // SetParseErrors records the number of files that fail to parse, which can

@@ -123,6 +123,24 @@ func (p *Pinger) Publish(_ context.Context, b *feed.Bundle) error {
 	return nil
 }
 
+// After returns an output that publishes to out and, once out holds a
+// bundle, queues the pings for the feeds it changed: for an output readers
+// fetch from (a bucket behind a CDN), so that the hub, which fetches a feed
+// at its public URL when pinged, never gets the old one.
+func After(out feed.Output, p *Pinger) feed.Output { return after{out, p} }
+
+type after struct {
+	out feed.Output
+	p   *Pinger
+}
+
+func (a after) Publish(ctx context.Context, b *feed.Bundle) error {
+	if err := a.out.Publish(ctx, b); err != nil {
+		return err
+	}
+	return a.p.Publish(ctx, b)
+}
+
 // Changed returns the URLs of the feed files whose bytes differ between two
 // bundles (every main feed when prev is nil).
 func Changed(prev, next *feed.Bundle) []string {

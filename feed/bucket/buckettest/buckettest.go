@@ -408,3 +408,48 @@ func freePorts(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// Shared is one server for all the tests of a package, started by the first
+// test that calls [Shared.Server]; a TestMain calls [Shared.Stop] after the
+// tests ran.
+type Shared struct {
+	Buckets []string // created at start
+
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Server returns the shared server, starting it on first use (or skips the
+// test, like [Binary], when there is no binary).
+func (sh *Shared) Server(tb testing.TB) *Server {
+	tb.Helper()
+	bin := Binary(tb)
+	sh.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		sh.srv, sh.err = StartBinary(ctx, bin, sh.Buckets...)
+	})
+	if sh.err != nil {
+		tb.Fatal(sh.err)
+	}
+	return sh.srv
+}
+
+// Stop stops the server if one was started.
+func (sh *Shared) Stop() error {
+	if sh.srv == nil {
+		return nil
+	}
+	return sh.srv.Stop()
+}
+
+// RemoveObject removes an object as the admin, whatever its key: tests use
+// it to take away what dropfeed keeps for itself, such as the manifest.
+func (s *Server) RemoveObject(ctx context.Context, bucket, name string) error {
+	c, err := s.Client(s.Admin)
+	if err != nil {
+		return err
+	}
+	return c.RemoveObject(ctx, bucket, name, minio.RemoveObjectOptions{})
+}
