@@ -46,9 +46,6 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.BaseURL == "" {
 		return fmt.Errorf("%w: build: -base-url (or base_url: in the config file) is required", errUsage)
 	}
-	if outInsideContent(cfg.Content, cfg.Out) {
-		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, cfg.Out, cfg.Content)
-	}
 	start := time.Now()
 	// A progress bar on a terminal, for builds that take more than a second.
 	prog := diag.StartProgress(stderr, !lf.json() && diag.IsTerminal(stderr), diag.ProgressDelay)

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -212,6 +211,9 @@ func (c *Config) Validate() error {
 	if o := c.contentOptions(c.BaseURL); o.Validate() != nil {
 		return fmt.Errorf("%w: %v", errConfig, o.Validate())
 	}
+	if within(c.Content, c.Out) {
+		return fmt.Errorf("%w: the output folder %s is inside the content folder %s", errConfig, c.Out, c.Content)
+	}
 	for name, dir := range map[string]string{"content": c.Content, "out": c.Out} {
 		if within(dir, c.State) {
 			return fmt.Errorf("%w: state: %s lies inside the %s folder %s; set -state (or state:) elsewhere", errConfig, c.State, name, dir)
@@ -279,18 +281,6 @@ func (c *Config) site(baseURL string) feed.Site {
 		Aliases:     aliases,
 	}
 }
-
-// baseURLFor returns the base URL serve uses: the configured one, else
-// http://<listen address>/.
-func baseURLFor(cfg *Config, addr net.Addr) string {
-	if cfg.BaseURL != "" {
-		return cfg.BaseURL
-	}
-	return "http://" + addr.String() + "/"
-}
-
-// outInsideContent reports whether out lies inside the content folder.
-func outInsideContent(contentDir, out string) bool { return within(contentDir, out) }
 
 // within reports whether path lies inside (or is) dir.
 func within(dir, path string) bool {

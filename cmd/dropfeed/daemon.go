@@ -242,17 +242,3 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 // savedPath is where serve keeps the feeds it rendered between runs: beside
 // the state file.
 func (d *daemon) savedPath() string { return d.cfg.State + ".feeds" }
-
-// newStaticOutput returns the writer of the static folder held by store:
-// a Publisher run beside the rebuild loop, which logs each write.
-func newStaticOutput(store *feed.DirStore, log *slog.Logger) *feed.Background {
-	dir := store.Dir()
-	report := func(r feed.Report) {
-		if r.Err != nil {
-			log.Error("write static output; the folder keeps the last good files", "path", dir, "generation", r.Generation, "err", r.Err)
-			return
-		}
-		log.Debug("static output written", "path", dir, "generation", r.Generation, "skipped", r.Skipped, "duration", r.Duration.Round(time.Microsecond))
-	}
-	return feed.NewBackground(feed.NewPublisher(store, feed.WriteOptions{}), feed.BackgroundConfig{Report: report})
-}

@@ -212,3 +212,29 @@ func TestReloadInvalid(t *testing.T) {
 		t.Errorf("a changed max_connections is not reported as needing a restart:\n%s", logs)
 	}
 }
+
+// TestReloadKeepsFlags: the flags serve was started with still override the
+// config file after a reload: -max-age keeps its Cache-Control, and -addr
+// and -quiet, which differ from the file's values, are not taken for keys
+// the file changed.
+func TestReloadKeepsFlags(t *testing.T) {
+	s := startReloadSite(t, "title: One\ncache_max_age: 1m\n", map[string]string{"a.md": md("First", "2026-01-01", "")}, "-max-age", "5m")
+	cacheControl := func() string {
+		t.Helper()
+		resp, _, err := s.d.get("rss.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Header.Get("Cache-Control")
+	}
+	if got := cacheControl(); !strings.Contains(got, "max-age=300") {
+		t.Fatalf("Cache-Control = %q before the reload, want max-age=300 from -max-age", got)
+	}
+	s.reload("title: Two\ncache_max_age: 1m\n")
+	if got := cacheControl(); !strings.Contains(got, "max-age=300") {
+		t.Errorf("Cache-Control = %q after the reload, want max-age=300: -max-age still overrides the file", got)
+	}
+	if logs := s.d.Logs(); strings.Contains(logs, "needs a restart") {
+		t.Errorf("a reload that changed only the title warns of a restart (the -addr or -quiet flag was taken for a change):\n%s", logs)
+	}
+}
