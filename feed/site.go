@@ -88,6 +88,18 @@ func (s *Site) Validate() error {
 	return nil
 }
 
+// DefaultAliases are the old feed URLs other tools use, redirected (301) to
+// dropfeed's feeds: Hugo's index.xml, jekyll-feed's feed.xml (Atom),
+// WordPress's feed/ and feed/atom/.
+func DefaultAliases() map[string]string {
+	return map[string]string{
+		"index.xml":  RSSName,
+		"feed.xml":   AtomName,
+		"feed/":      RSSName,
+		"feed/atom/": AtomName,
+	}
+}
+
 // NormalizeBaseURL returns u with a lowercase scheme and host, no default port
 // and a path ending in "/".
 func NormalizeBaseURL(raw string) (string, error) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
@@ -83,12 +82,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// repaired to publish an article (control characters removed,
 	// Windows-1252 decoded), plain text without a date, duplicates.
 	nerr := rep.Report(append(diag.FromErrors(delta.Errors), diag.FromWarnings(delta.Warnings)...)).Errors
-	bl, err := feed.NewBuilder(cfg.site(cfg.BaseURL))
+	bl, err := newBuilder(cfg.site(cfg.BaseURL), cat, cc.Options, nil)
 	if err != nil {
 		return err
 	}
-	bl.SetSource(cat.FS())
-	bl.SetRenderKey(content.CacheKey(cc.Options))
 	visible := cat.Visible()
 	b, err := bl.Next(visible, delta.Entered, delta.Left)
 	if err != nil {

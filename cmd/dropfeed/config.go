@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -87,18 +88,6 @@ func DefaultConfig() Config {
 		MaxConnections:   httpd.DefaultMaxConnections,
 		TimeZone:         "UTC",
 		PublishMaxDelete: 50,
-	}
-}
-
-// DefaultAliases are the old feed URLs other tools use, redirected (301) to
-// dropfeed's feeds: Hugo's index.xml, jekyll-feed's feed.xml (Atom),
-// WordPress's feed/ and feed/atom/.
-func DefaultAliases() map[string]string {
-	return map[string]string{
-		"index.xml":  feed.RSSName,
-		"feed.xml":   feed.AtomName,
-		"feed/":      feed.RSSName,
-		"feed/atom/": feed.AtomName,
 	}
 }
 
@@ -191,19 +180,16 @@ func loadConfig(fset *flag.FlagSet, c *common) (*Config, error) {
 
 // Validate checks the fields and resolves the time zone.
 func (c *Config) Validate() error {
-	if c.MaxItems < 0 {
-		return fmt.Errorf("%w: max_items: %d is negative", errConfig, c.MaxItems)
-	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
 		return fmt.Errorf("%w: time_zone: %v", errConfig, err)
 	}
 	c.loc = loc
-	if c.BaseURL != "" {
-		u, err := url.Parse(c.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%w: base_url: %q is not an absolute http(s) URL", errConfig, c.BaseURL)
-		}
+	// The site's own checks (base_url, max_items, retain, hub, sections,
+	// aliases); serve may run without a base URL.
+	site := c.site(cmp.Or(c.BaseURL, "http://localhost/"))
+	if err := site.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errConfig, strings.TrimPrefix(err.Error(), feed.ErrInvalidSite.Error()+": "))
 	}
 	if c.Content == "" {
 		return fmt.Errorf("%w: content: empty", errConfig)
@@ -262,7 +248,7 @@ func (c *Config) site(baseURL string) feed.Site {
 	}
 	aliases := c.Aliases
 	if aliases == nil {
-		aliases = DefaultAliases()
+		aliases = feed.DefaultAliases()
 	}
 	return feed.Site{
 		Title:       title,

@@ -194,25 +194,17 @@ func (d *daemon) report(delta catalog.Delta) {
 
 // rebuild builds the next bundle and hands it to every output.
 func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, start time.Time) {
+	var err error
 	if d.builder == nil {
-		bl, err := feed.NewBuilder(d.site)
-		if err != nil {
-			d.log.Error("build failed; serving the last good build", "err", err)
-			d.metrics.RebuildFailed()
-			return
+		if d.builder, err = newBuilder(d.site, d.cat, d.cfg.contentOptions(d.site.BaseURL), d.saved); err == nil {
+			d.saved = nil // taken
 		}
-		key := content.CacheKey(d.cfg.contentOptions(d.site.BaseURL))
-		bl.SetContentKey(key)
-		bl.SetRenderKey(key)
-		if d.saved != nil {
-			bl.Restore(d.saved) // feeds saved by the last run, where they still match
-			d.saved = nil
-		}
-		bl.SetSource(d.cat.FS())
-		d.builder = bl
 	}
 	visible := d.cat.Visible()
-	b, err := d.builder.Next(visible, delta.Entered, delta.Left)
+	var b *feed.Bundle
+	if err == nil {
+		b, err = d.builder.Next(visible, delta.Entered, delta.Left)
+	}
 	if err != nil {
 		d.log.Error("build failed; serving the last good build", "err", err)
 		d.metrics.RebuildFailed()
@@ -237,6 +229,24 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	}
 	d.log.Info("rebuild", "why", why, "generation", gen, "added", len(delta.Added), "changed", len(delta.Changed),
 		"removed", len(delta.Removed), "errors", nerr, "count", len(visible), "duration", time.Since(start).Round(time.Microsecond))
+}
+
+// newBuilder returns a builder of site over the catalog's articles: bodies
+// read from its folder, pages keyed by the parse options, and the feeds
+// saved by a last run (if any) taken where they still match.
+func newBuilder(site feed.Site, cat *catalog.Catalog, opts content.Options, saved *feed.Saved) (*feed.Builder, error) {
+	bl, err := feed.NewBuilder(site)
+	if err != nil {
+		return nil, err
+	}
+	key := content.CacheKey(opts)
+	bl.SetContentKey(key)
+	bl.SetRenderKey(key)
+	if saved != nil {
+		bl.Restore(saved)
+	}
+	bl.SetSource(cat.FS())
+	return bl, nil
 }
 
 // savedPath is where serve keeps the feeds it rendered between runs: beside

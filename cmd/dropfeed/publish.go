@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/dropfeed/dropfeed/feed"
-	"github.com/dropfeed/dropfeed/feed/bucket"
 	"github.com/dropfeed/dropfeed/feed/httpd"
 	"github.com/dropfeed/dropfeed/feed/s3pub"
 	"github.com/dropfeed/dropfeed/feed/websub"
@@ -26,15 +25,11 @@ func openPublish(cfg *Config) (*s3pub.Publisher, error) {
 	if cfg.Publish == "" {
 		return nil, nil
 	}
-	bc, err := bucket.ConfigFromEnv(cfg.Publish, os.Getenv)
+	p, err := s3pub.Open(cfg.Publish, os.Getenv, s3pub.Config{MaxAge: cfg.CacheMaxAge, MaxDelete: float64(cfg.PublishMaxDelete) / 100})
 	if err != nil {
 		return nil, fmt.Errorf("%w: publish: %v", errConfig, err)
 	}
-	bs, err := bucket.New(bc)
-	if err != nil {
-		return nil, fmt.Errorf("%w: publish: %v", errConfig, err)
-	}
-	return s3pub.New(bs, s3pub.Config{MaxAge: cfg.CacheMaxAge, MaxDelete: float64(cfg.PublishMaxDelete) / 100})
+	return p, nil
 }
 
 // publishOnce publishes b for build and says what it did.

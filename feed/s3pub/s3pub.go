@@ -111,6 +111,21 @@ type Publisher struct {
 	last  Stats
 }
 
+// Open returns a Publisher into the bucket that target names,
+// "s3://BUCKET[/PREFIX]", with the endpoint and key read by getenv the way
+// the AWS tools read them (see bucket.ConfigFromEnv).
+func Open(target string, getenv func(string) string, cfg Config) (*Publisher, error) {
+	bc, err := bucket.ConfigFromEnv(target, getenv)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := bucket.New(bc)
+	if err != nil {
+		return nil, err
+	}
+	return New(bs, cfg)
+}
+
 // New returns a Publisher into bs.
 func New(bs *bucket.Store, cfg Config) (*Publisher, error) {
 	if err := cfg.Validate(); err != nil {
