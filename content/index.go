@@ -47,6 +47,10 @@ type Index struct {
 	under map[string]int
 	// onRead reports reading progress; nil reports nothing.
 	onRead func(done, total int)
+	// seed is the memory of the articles Seed makes, until the first scan.
+	seed  *seedMem
+	pass  uint32 // scanDir's passes, for indexEntry.seen
+	idPre string // idPrefix, once made
 }
 
 type indexEntry struct {
@@ -55,6 +59,7 @@ type indexEntry struct {
 	good    *Article // last good version; nil when it never parsed
 	err     error    // current error, nil when the file parses
 	removed bool     // no longer in files
+	seen    uint32   // the last scan's pass that listed the file
 }
 
 // statKey is the stat tuple that decides whether a file must be read again.
@@ -97,6 +102,15 @@ func (c *Changes) Len() int { return len(c.Added) + len(c.Changed) + len(c.Remov
 func NewIndex(fsys fs.FS, opts Options) *Index {
 	return &Index{fsys: fsys, opts: opts, files: make(map[string]*indexEntry),
 		failing: make(map[string]*indexEntry), under: make(map[string]int)}
+}
+
+// idPrefix returns what every derived id starts with, as the options say.
+func (x *Index) idPrefix() string {
+	if x.idPre == "" {
+		auth, date := x.opts.idSettings()
+		x.idPre = TagURI(auth, date, "")
+	}
+	return x.idPre
 }
 
 // SetReadiness makes the index defer files that look unfinished, as r
@@ -223,9 +237,27 @@ func (x *Index) tidy() {
 	pend := slices.DeleteFunc(x.pending, func(e *indexEntry) bool { return e.removed })
 	x.pending = nil
 	if len(pend) > 64 {
-		// A rescan: one sort beats many inserts.
-		x.published = append(x.published, pend...)
-		slices.SortFunc(x.published, byPath)
+		// A start or a rescan: sorted (entries seeded from the cache come
+		// in path order already), then merged in one pass.
+		if !slices.IsSortedFunc(pend, byPath) {
+			slices.SortFunc(pend, byPath)
+		}
+		if len(x.published) == 0 {
+			x.published = pend
+			return
+		}
+		merged := make([]*indexEntry, 0, len(x.published)+len(pend))
+		i, j := 0, 0
+		for i < len(x.published) && j < len(pend) {
+			if byPath(pend[j], x.published[i]) < 0 {
+				merged = append(merged, pend[j])
+				j++
+			} else {
+				merged = append(merged, x.published[i])
+				i++
+			}
+		}
+		x.published = append(append(merged, x.published[i:]...), pend[j:]...)
 		return
 	}
 	for _, e := range pend {
@@ -267,25 +299,32 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 		}
 		return Changes{}, err
 	}
-	present := make(map[string]bool, len(found))
 	paths := make([]string, 0, len(found))
 	for _, f := range found {
-		present[f.path] = true
 		paths = append(paths, f.path)
 	}
+	// refresh marks the entries of the files listed with this scan's pass:
+	// those under dir it did not mark are gone.
+	x.pass++
 	c, err := x.refresh(ctx, paths, found)
 	if err != nil {
 		return Changes{}, err
 	}
 	prefix := dir + "/"
-	for p := range x.files {
-		if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
+	for p, e := range x.files {
+		if (dir == "." || strings.HasPrefix(p, prefix)) && e.seen != x.pass {
 			c.merge(x.remove(p))
 		}
 	}
-	for p := range x.deferred {
-		if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
-			delete(x.deferred, p) // a new file never read, gone again
+	if len(x.deferred) > 0 {
+		present := make(map[string]bool, len(paths))
+		for _, p := range paths {
+			present[p] = true
+		}
+		for p := range x.deferred {
+			if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
+				delete(x.deferred, p) // a new file never read, gone again
+			}
 		}
 	}
 	c.Errors = append(c.Errors, walkErrs...)
@@ -308,6 +347,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		gone     bool
 		notReady string
 	}
+	x.seed = nil // seeding is over: what it made is the entries'
 	jobs := make([]*job, 0, len(paths))
 	var gone []string
 	var now time.Time
@@ -325,6 +365,9 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		}
 		if err != nil || !fi.Mode().IsRegular() {
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if e, ok := x.files[p]; ok {
+					e.seen = x.pass
+				}
 				jobs = append(jobs, &job{p: p})
 				continue
 			}
@@ -332,9 +375,14 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 			continue
 		}
 		k := keyOf(fi)
-		if e, ok := x.files[p]; ok && e.stat == k && e.err == nil {
-			delete(x.deferred, p) // back to what is published: nothing to wait for
-			continue
+		if e, ok := x.files[p]; ok {
+			e.seen = x.pass
+			if e.stat == k && e.err == nil {
+				if len(x.deferred) > 0 {
+					delete(x.deferred, p) // back to what is published: nothing to wait for
+				}
+				continue
+			}
 		}
 		j := &job{p: p, key: k, info: fi}
 		if first, ok := x.deferred[p]; ok && now.Sub(first) >= x.ready.maxDefer() {
@@ -410,7 +458,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		delete(x.deferred, j.p)
 		e, known := x.files[j.p]
 		if !known {
-			e = &indexEntry{path: j.p}
+			e = &indexEntry{path: j.p, seen: x.pass}
 			x.files[j.p] = e
 			x.count(j.p, 1)
 		}

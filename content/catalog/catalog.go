@@ -190,7 +190,7 @@ func (c *Catalog) reset() {
 	// The articles an earlier run parsed, so that files that did not
 	// change since are not read and parsed again.
 	bad := 0
-	err := c.st.ReadCache(content.CacheKey(c.cfg.Options), func(p string, e []byte) {
+	err := c.st.ReadCache(content.CacheKey(c.cfg.Options), func(p, e []byte) {
 		if c.idx.Seed(p, e) != nil {
 			bad++
 		}

@@ -17,11 +17,11 @@ import (
 func take(t *testing.T, s *Store, key string) map[string][]byte {
 	t.Helper()
 	var m map[string][]byte
-	if err := s.ReadCache(key, func(p string, e []byte) {
+	if err := s.ReadCache(key, func(p, e []byte) {
 		if m == nil {
 			m = map[string][]byte{}
 		}
-		m[p] = bytes.Clone(e)
+		m[string(p)] = bytes.Clone(e)
 	}); err != nil {
 		t.Fatal(err)
 	}

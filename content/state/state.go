@@ -734,10 +734,11 @@ func (s *Store) loadCache(db *bolt.DB) error {
 }
 
 // ReadCache calls fn with each cached entry made with key, in path order.
-// The entry's bytes are valid only during the call. With another key it
-// calls nothing and empties the cache at the next save, which records key.
-// Entries are read from the file, so it is meant to be called once, at start.
-func (s *Store) ReadCache(key string, fn func(path string, entry []byte)) error {
+// The bytes of the path and the entry are valid only during the call. With
+// another key it calls nothing and empties the cache at the next save,
+// which records key. Entries are read from the file, so it is meant to be
+// called once, at start.
+func (s *Store) ReadCache(key string, fn func(path, entry []byte)) error {
 	if key != s.cacheKey {
 		s.newKey, s.queued = key, nil
 		return nil
@@ -750,12 +751,13 @@ func (s *Store) ReadCache(key string, fn func(path string, entry []byte)) error 
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if k[0] != 0 {
-				fn(string(k), v)
+				fn(k, v)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 }
 
