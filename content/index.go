@@ -149,6 +149,31 @@ func (x *Index) Rescan(ctx context.Context) (Changes, error) {
 	return x.scanDir(ctx, ".")
 }
 
+// Listing is the whole tree of an index's file system as [Index.List]
+// found it: every candidate article file with its stat.
+type Listing struct {
+	found    []listed
+	walkErrs []error
+	err      error
+}
+
+// List walks the whole tree and stats every candidate article file: the
+// reading part of [Index.Rescan], which [Index.RescanListed] completes. It
+// reads only the file system and the ignore patterns the index was made
+// with, so it may run on another goroutine while the index is seeded
+// ([Index.Seed]) — the two halves of a warm start, each on a core.
+func (x *Index) List(ctx context.Context) *Listing {
+	found, walkErrs, err := listUnder(ctx, x.fsys, ".", x.opts.Ignore)
+	return &Listing{found: found, walkErrs: walkErrs, err: err}
+}
+
+// RescanListed is [Index.Rescan] with the tree as l found it: what changed
+// on disk since l was made is not seen (a watcher started before l was
+// made reports it).
+func (x *Index) RescanListed(ctx context.Context, l *Listing) (Changes, error) {
+	return x.reconcile(ctx, ".", l.found, l.walkErrs, l.err)
+}
+
 // Update reconciles the given slash paths (relative to the root) with what is
 // on disk: a regular file is re-read when its stat tuple changed, a folder has
 // its subtree rescanned, a path that is gone has the articles at and under it
@@ -290,6 +315,12 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 		return Changes{}, err
 	}
 	found, walkErrs, err := listUnder(ctx, x.fsys, dir, x.opts.Ignore)
+	return x.reconcile(ctx, dir, found, walkErrs, err)
+}
+
+// reconcile brings the subtree at dir up to date with what listUnder found
+// there (or the error it failed with).
+func (x *Index) reconcile(ctx context.Context, dir string, found []listed, walkErrs []error, err error) (Changes, error) {
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return Changes{}, ctxErr
