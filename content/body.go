@@ -161,7 +161,7 @@ func (b Body) Text() string {
 // load reads the body of b again from its file in fsys, as parsing kept
 // it. ok is false when the file no longer holds the bytes b was parsed from.
 func (f *bodyFile) load(fsys fs.FS, b Body) (kept Body, ok bool) {
-	data, _, err := readArticle(fsys, f.path, f.limit)
+	data, _, err := readArticle(fsys, f.path, f.limit, nil)
 	if err != nil || fileSum(data) != f.sum {
 		return Body{}, false
 	}

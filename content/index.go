@@ -435,11 +435,12 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Go(func() {
+				var buf []byte // one buffer for every file this worker reads
 				for j := range next {
 					if x.ready != nil && j.info != nil {
-						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force)
+						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force, &buf)
 					} else {
-						j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
+						j.art, j.err = parseFile(x.fsys, j.p, x.opts, &buf)
 					}
 					if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
 						j.gone = true
@@ -518,8 +519,8 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 
 // parseReady reads p with the readiness checks and parses it when it looks
 // finished; otherwise notReady says why not.
-func (x *Index) parseReady(p string, info fs.FileInfo, force bool) (a *Article, notReady string, err error) {
-	res, err := readReady(x.fsys, p, info, x.opts, force)
+func (x *Index) parseReady(p string, info fs.FileInfo, force bool, buf *[]byte) (a *Article, notReady string, err error) {
+	res, err := readReady(x.fsys, p, info, x.opts, force, buf)
 	if err != nil || res.notReady != "" {
 		return nil, res.notReady, err
 	}

@@ -101,7 +101,7 @@ func LintFile(fsys fs.FS, a *Article, opts Options, sel []Warning) []Warning {
 	if a == nil {
 		return slices.Clone(sel)
 	}
-	src, _, err := readArticle(fsys, a.Path, opts.maxSize())
+	src, _, err := readArticle(fsys, a.Path, opts.maxSize(), nil)
 	if err != nil {
 		src = nil
 	}
