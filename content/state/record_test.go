@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/dropfeed/dropfeed/content"
 	bolt "go.etcd.io/bbolt"
@@ -220,4 +222,51 @@ func benchArticles(b *testing.B, n int) []*content.Article {
 		arts[i] = a
 	}
 	return arts
+}
+
+// TestShareStrings: after a reopen, the first Apply makes the records of
+// the files present use the articles' own strings for their paths and ids,
+// and keeps every record as it was.
+func TestShareStrings(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, db)
+	var arts []*content.Article
+	for i := range 20 {
+		arts = append(arts, parse(t, fmt.Sprintf("d/%02d.txt", i), fmt.Sprintf("Article %d\n\nBody %d.\n\nSource: Desk\n", i, i), t0))
+	}
+	apply(t, s, t0, arts...)
+	apply(t, s, t0.Add(time.Hour), arts[:15]...) // 15 to 19 gone
+	s.Close()
+
+	s = open(t, db)
+	before := recs(s)
+	if !s.blocks {
+		t.Fatal("the records read at Open are not marked as being in blocks")
+	}
+	again := make([]*content.Article, 15)
+	for i, a := range arts[:15] {
+		b := *a
+		b.Path, b.ID = strings.Clone(a.Path), strings.Clone(a.ID) // strings of their own, as a new parse has
+		again[i] = &b
+	}
+	apply(t, s, t0.Add(2*time.Hour), again...)
+	if s.blocks {
+		t.Error("the first Apply left the records' strings in blocks")
+	}
+	byPath := map[string]*content.Article{}
+	for _, a := range again {
+		byPath[a.Path] = a
+	}
+	for p, r := range s.recs {
+		a, ok := byPath[p]
+		if !ok {
+			continue
+		}
+		if unsafe.StringData(p) != unsafe.StringData(a.Path) || unsafe.StringData(r.id) != unsafe.StringData(a.ID) {
+			t.Errorf("%s: the record does not share the article's path and id", p)
+		}
+	}
+	if got := recs(s); !maps.Equal(got, before) {
+		t.Errorf("records changed by sharing:\n got %v\nwant %v", got, before)
+	}
 }

@@ -134,6 +134,9 @@ type Store struct {
 	// migrate is set when records were read in an earlier version's form:
 	// the next save writes every record again.
 	migrate bool
+	// blocks is set while strings of the records point into the blocks
+	// they were read into (see share).
+	blocks bool
 
 	cacheKey string            // the key the cache on disk was made with
 	queued   map[string][]byte // cache entries to write at the next save; nil value: delete
@@ -288,6 +291,7 @@ func (s *Store) load(db *bolt.DB) error {
 				return fmt.Errorf("record %q: %w", k, err)
 			}
 			s.migrate = s.migrate || old
+			s.blocks = true
 			p := strs.string(k)
 			s.recs[p] = r
 			if r.gone() {
@@ -355,7 +359,62 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 		}
 	}
 	slices.Sort(removed)
-	return s.update(removed, arts, now)
+	out, err := s.update(removed, arts, now)
+	if s.blocks {
+		s.share(arts)
+	}
+	return out, err
+}
+
+// share makes the records of the files in arts take the articles' strings
+// (the path, and the id when it is the same), and gives every other string
+// of the records one of its own, so that none points into the blocks the
+// records were read into at Open: those would otherwise be kept beside
+// the articles' copies of the same paths and ids (12 MB at 100,000 files).
+// It is done once, by the first Apply, which sees every article.
+func (s *Store) share(arts []*content.Article) {
+	s.blocks = false
+	for _, a := range arts {
+		if r, ok := s.recs[a.Path]; ok {
+			if r.id == a.ID {
+				r.id = a.ID
+			}
+			s.recs[a.Path] = r // the key takes a.Path's bytes
+		}
+	}
+	own := func(p string) string { return strings.Clone(p) }
+	for p, r := range s.recs {
+		if r.seen != s.pass { // a file gone (or moved): not in arts
+			r.id = own(r.id)
+			s.recs[own(p)] = r
+		}
+	}
+	for p, r := range s.recs {
+		if q, ok := s.ids[r.id]; ok && q == p {
+			s.ids[r.id] = p // the key takes r.id's bytes, the value p's
+		}
+	}
+	for id, ps := range s.idsMore {
+		for i, p := range ps {
+			ps[i] = own(p)
+		}
+		s.ids[id] = ps[0]
+	}
+	for _, ps := range s.gone {
+		for i, p := range ps {
+			ps[i] = own(p)
+		}
+	}
+	for i, p := range s.expired {
+		s.expired[i] = own(p)
+	}
+	if len(s.unsaved) > 0 {
+		unsaved := make(map[string]*rec, len(s.unsaved))
+		for p, r := range s.unsaved {
+			unsaved[own(p)] = r
+		}
+		s.unsaved = unsaved
+	}
 }
 
 // Update is the incremental form of [Store.Apply], for a caller that knows
@@ -453,6 +512,7 @@ func (s *Store) update(removed []string, arts []*content.Article, now time.Time)
 		if !had || cur != r || !before.same(r) {
 			dirty[a.Path] = r
 		}
+		r.seen = s.pass
 		if !had || cur != r {
 			s.recs[a.Path] = r
 			s.addID(a.Path, r.id)
