@@ -197,8 +197,9 @@ type seedMem struct {
 	arts    []Article
 	files   []bodyFile
 	entries []indexEntry
-	lists   []string          // Authors, Tags and Media
-	intern  map[string]string // authors and tags: a few values, repeated
+	lists   []string // Authors, Tags and Media
+	warns   []Warning
+	intern  map[string]string // authors, tags and warnings: a few values, repeated
 }
 
 const (
@@ -231,6 +232,20 @@ func (m *seedMem) entry() *indexEntry {
 	e := &m.entries[0]
 	m.entries = m.entries[1:]
 	return e
+}
+
+// warnings returns a slice of n warnings, with no room to grow into the
+// next.
+func (m *seedMem) warnings(n int) []Warning {
+	if n > seedBlock/4 {
+		return make([]Warning, n)
+	}
+	if len(m.warns) < n {
+		m.warns = make([]Warning, seedBlock)
+	}
+	w := m.warns[:n:n]
+	m.warns = m.warns[n:]
+	return w
 }
 
 // list returns a slice of n strings, with no room to grow into the next.
@@ -431,9 +446,12 @@ func (m *seedMem) decode(b []byte, idPrefix string) (statKey, *Article, error) {
 	a.Format = Format(r.uvarint())
 	a.Size = r.varint()
 	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
-		a.Warnings = make([]Warning, n)
+		// Most warnings say the same thing of many files (no date): their
+		// text is interned.
+		a.Warnings = m.warnings(int(n))
 		for i := range a.Warnings {
-			a.Warnings[i] = Warning{Path: r.like(a.Path, ""), Line: int(r.varint()), Column: int(r.varint()), Code: r.string(), Msg: r.string()}
+			a.Warnings[i] = Warning{Path: r.like(a.Path, ""), Line: int(r.varint()), Column: int(r.varint()),
+				Code: r.m.interned(r.bytes(r.uvarint())), Msg: r.m.interned(r.bytes(r.uvarint()))}
 		}
 	} else if n > 0 {
 		r.err = errEntry

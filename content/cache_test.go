@@ -286,3 +286,24 @@ func BenchmarkSeed(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/float64(len(entries)), "B/entry")
 }
+
+// TestCompactedArticles: an index that reads many files at once keeps
+// their articles in the compact form Seed makes, which must hold what
+// parsing each file on its own gives, field by field, bodies included.
+func TestCompactedArticles(t *testing.T) {
+	dir := cacheTree(t, 400)
+	opts := content.DefaultOptions()
+	fsys := os.DirFS(dir)
+	x := scanned(t, fsys, opts)
+	arts := x.Articles()
+	if len(arts) < 300 {
+		t.Fatalf("only %d articles parsed", len(arts))
+	}
+	for _, a := range arts {
+		want, err := content.ParseFile(fsys, a.Path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameArticle(t, withBody(t, a, fsys), withBody(t, want, fsys))
+	}
+}
