@@ -62,6 +62,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	ml := startMemLimit(log)
+	defer ml.stop()
 
 	// A folder that is not one, or that we may not list, is fatal at
 	// startup; a missing one is waited for.
@@ -134,6 +136,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		sum.metrics, sum.health = "http://"+admin.Addr().String()+"/metrics", "http://"+admin.Addr().String()+"/healthz"
 	}
 	d.ready = func(articles, errors int) {
+		ml.serving()
 		sum.articles, sum.errors = articles, errors
 		lf.summary(stderr, log, sum)
 	}
