@@ -204,6 +204,9 @@ func (c *Catalog) openState() error {
 	if warn != "" {
 		c.note(warn)
 	}
+	// The entries of the parse cache, as the index (whichever is current)
+	// has them when the store writes them.
+	st.CacheFrom(func(p string) ([]byte, bool) { return c.idx.CacheEntry(p) })
 	c.st = st
 	return nil
 }
@@ -409,8 +412,7 @@ func (c *Catalog) cache(ch content.Changes) {
 	}
 	for _, l := range [][]string{ch.Added, ch.Changed, ch.Removed} {
 		for _, p := range l {
-			e, _ := c.idx.CacheEntry(p) // nil (removed) when there is none
-			c.st.Cache(p, e)
+			c.st.Cache(p) // removed when the index has no entry for it
 		}
 	}
 }

@@ -138,9 +138,12 @@ type Store struct {
 	// they were read into (see share).
 	blocks bool
 
-	cacheKey string            // the key the cache on disk was made with
-	queued   map[string][]byte // cache entries to write at the next save; nil value: delete
-	newKey   string            // a key to write at the next save, with the cache emptied
+	cacheKey string // the key the cache on disk was made with
+	// queued lists the paths whose cache entry the next save writes, as
+	// entries then gives it (or deletes, when it gives none).
+	queued  map[string]bool
+	entries func(path string) (entry []byte, ok bool)
+	newKey  string // a key to write at the next save, with the cache emptied
 }
 
 // Open opens (creating when needed) the state file at path. warn is set when
@@ -689,37 +692,35 @@ func (s *Store) save(dirty map[string]*rec, removed []string) error {
 		s.db = db
 	}
 	defer func() { _ = s.Release() }()
+	// In key order: bbolt inserts into one node until the commit splits
+	// it, so random order costs a memmove per record.
 	type op struct {
-		bucket, key, val []byte // val nil: delete
+		cache bool   // an entry of the parse cache, else a record
+		path  string // the key
+		r     *rec   // the record to put; nil: delete it
 	}
 	var ops []op
 	for _, p := range removed {
 		if _, back := dirty[p]; !back {
-			ops = append(ops, op{bucket, []byte(p), nil})
+			ops = append(ops, op{path: p})
 		}
 	}
-	// In key order: bbolt inserts into one node until the commit splits
-	// it, so random order costs a memmove per record. bbolt keeps the
-	// value slice until the transaction commits: each record has bytes of
-	// its own, cut from one buffer.
-	var buf []byte
 	for _, p := range slices.Sorted(maps.Keys(dirty)) {
-		start := len(buf)
-		buf = appendRecord(buf, dirty[p])
-		ops = append(ops, op{bucket, []byte(p), buf[start:len(buf):len(buf)]})
-	}
-	for _, p := range slices.Sorted(maps.Keys(s.queued)) {
-		if p != "" && p[0] != 0 {
-			ops = append(ops, op{parsedBucket, []byte(p), s.queued[p]}) // nil deletes
-		}
+		ops = append(ops, op{path: p, r: dirty[p]})
 	}
 	queued := s.queued
 	s.queued = nil
+	for _, p := range slices.Sorted(maps.Keys(queued)) {
+		if p != "" && p[0] != 0 {
+			ops = append(ops, op{cache: true, path: p})
+		}
+	}
 	// A first run over a large folder writes every record and cache entry:
-	// in transactions of saveBatch each, because bbolt copies all of a
-	// transaction's nodes whenever the growing file is mapped again. A run
-	// cut short between two of them leaves records that the next run
-	// completes the same way.
+	// in transactions of saveBatch each, whose keys and values are made as
+	// the transaction writes them (bbolt keeps them until it commits), not
+	// all at once: the cache entries of 100,000 files are 45 MB. A run cut
+	// short between two of them leaves records that the next run completes
+	// the same way.
 	reset := s.newKey
 	for first := true; first || len(ops) > 0; first = false {
 		chunk := ops[:min(len(ops), saveBatch)]
@@ -737,22 +738,39 @@ func (s *Store) save(dirty map[string]*rec, removed []string) error {
 					return err
 				}
 			}
-			buckets := map[string]*bolt.Bucket{}
+			var recs, cache *bolt.Bucket
+			var buf []byte // keys and records, each cut to its own length
+			cut := func(from int) []byte { return buf[from:len(buf):len(buf)] }
 			for _, o := range chunk {
-				b := buckets[string(o.bucket)]
-				if b == nil {
+				b := &recs
+				name := bucket
+				if o.cache {
+					b, name = &cache, parsedBucket
+				}
+				if *b == nil {
 					var err error
-					if b, err = tx.CreateBucketIfNotExists(o.bucket); err != nil {
+					if *b, err = tx.CreateBucketIfNotExists(name); err != nil {
 						return err
 					}
-					b.FillPercent = fillPercent
-					buckets[string(o.bucket)] = b
+					(*b).FillPercent = fillPercent
+				}
+				from := len(buf)
+				buf = append(buf, o.path...)
+				key := cut(from)
+				var val []byte
+				switch {
+				case o.cache && s.entries != nil:
+					val, _ = s.entries(o.path)
+				case !o.cache && o.r != nil:
+					from = len(buf)
+					buf = appendRecord(buf, o.r)
+					val = cut(from)
 				}
 				var err error
-				if o.val == nil {
-					err = b.Delete(o.key)
+				if val == nil {
+					err = (*b).Delete(key)
 				} else {
-					err = b.Put(o.key, o.val)
+					err = (*b).Put(key, val)
 				}
 				if err != nil {
 					return err
@@ -764,10 +782,8 @@ func (s *Store) save(dirty map[string]*rec, removed []string) error {
 			// This chunk and what follows are written with the next save;
 			// the chunks before it are on disk.
 			s.keepUnsaved(dirty, removed)
-			for p, e := range queued {
-				if _, newer := s.queued[p]; !newer {
-					s.Cache(p, e)
-				}
+			for p := range queued {
+				s.Cache(p)
 			}
 			return err
 		}
@@ -838,14 +854,21 @@ func (s *Store) ReadCache(key string, fn func(path, entry []byte)) error {
 	})
 }
 
-// Cache sets the cached entry of path (nil: delete it), written with the
-// next Apply or Update.
-func (s *Store) Cache(path string, entry []byte) {
+// CacheFrom sets where the entries of the paths queued with [Store.Cache]
+// come from: entries gives the entry of a path as it is when the store
+// writes it, or ok false when it has none (the entry is then deleted).
+func (s *Store) CacheFrom(entries func(path string) (entry []byte, ok bool)) { s.entries = entries }
+
+// Cache queues the cache entry of path to be written with the next Apply or
+// Update, as the function given to [Store.CacheFrom] then gives it. An entry
+// is made only when it is written, a transaction's worth at a time, so that
+// a first start does not hold every entry at once.
+func (s *Store) Cache(path string) {
 	if s.readOnly {
 		return
 	}
 	if s.queued == nil {
-		s.queued = make(map[string][]byte)
+		s.queued = make(map[string]bool)
 	}
-	s.queued[path] = entry
+	s.queued[path] = true
 }
