@@ -30,10 +30,15 @@ const (
 // heap of 247 MiB). But a limit the live heap comes near makes the
 // collector run again and again for little (it gives it up to half the
 // CPU), so a budget is applied only while the live heap leaves room in it:
-// while the heap the last collection found live is at most three quarters
-// of the limit. Past that the limit is lifted, and GOGC alone paces the
-// collector, as without one; when the heap shrinks back, it is applied
-// again. The live heap is looked at after every collection.
+// while the heap the last collection found live is at most seven eighths
+// of the limit, so that a collection comes after at least a seventh of the
+// live heap was allocated again (GOGC=100 waits for as much as the live
+// heap). serve allocates little once started: a full rescan of 100,000
+// files allocates about 40 MB, what a limit of 232 MiB leaves room for
+// about once over a live heap of 190 MiB. Past that the limit is lifted,
+// and GOGC alone paces the collector, as without one; when the heap
+// shrinks back, it is applied again. The live heap is looked at after
+// every collection (and Go collects at least every two minutes).
 //
 // memLimit applies startBudget until serve is ready (the first build), then
 // servingBudget. An operator's GOMEMLIMIT is left alone.
@@ -122,7 +127,7 @@ func (m *memLimit) adjust() {
 		live = int64(v.Uint64())
 	}
 	limit := m.budget.Load() - mappedReserve
-	if live > limit/4*3 {
+	if live > limit/8*7 {
 		limit = math.MaxInt64
 	}
 	if limit == m.limit {

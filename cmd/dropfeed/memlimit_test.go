@@ -40,7 +40,7 @@ func TestMemLimit(t *testing.T) {
 	for range 64 {
 		ballast = append(ballast, make([]byte, 1<<20))
 	}
-	waitLimit(t, func(l int64) bool { return l == math.MaxInt64 }, "lifted with a live heap over 3/4 of the budget")
+	waitLimit(t, func(l int64) bool { return l == math.MaxInt64 }, "lifted with a live heap over 7/8 of the budget")
 	runtime.KeepAlive(ballast)
 	ballast = nil
 	waitLimit(t, func(l int64) bool { return l == 64<<20 }, "applied again once the heap shrank")
