@@ -33,9 +33,10 @@ const (
 // while the heap the last collection found live is at most seven eighths
 // of the limit, so that a collection comes after at least a seventh of the
 // live heap was allocated again (GOGC=100 waits for as much as the live
-// heap). serve allocates little once started: a full rescan of 100,000
-// files allocates about 40 MB, what a limit of 232 MiB leaves room for
-// about once over a live heap of 190 MiB. Past that the limit is lifted,
+// heap). serve allocates little once started: its most, a full rescan of
+// 100,000 files that changed nothing, allocates about 65 MB
+// (BenchmarkRescanUnchanged), two collections' worth over a live heap of
+// 190 MiB under a limit of 232 MiB. Past that the limit is lifted,
 // and GOGC alone paces the collector, as without one; when the heap
 // shrinks back, it is applied again. The live heap is looked at after
 // every collection (and Go collects at least every two minutes).
