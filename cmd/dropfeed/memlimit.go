@@ -11,14 +11,15 @@ import (
 	"sync/atomic"
 )
 
-// serve's memory budgets: what it should take resident while it serves,
-// and at most while it starts (reading and parsing every file of a folder
-// makes a lot of short-lived garbage). Each counts the Go runtime's memory
-// (the heap, stacks and the runtime's own) and what is mapped beside it:
-// the binary (about 15 MiB) and the state file while it is read or written.
+// serve's memory budgets: what it should take resident while it serves
+// (256 MiB), and at most while it starts (384 MiB; reading and parsing
+// every file of a folder makes a lot of short-lived garbage). Each counts
+// the Go runtime's memory (the heap, stacks and the runtime's own) and what
+// is mapped beside it: the binary (about 15 MiB), and the state file while
+// it is read or written, for which the start keeps 32 MiB of its budget.
 const (
 	servingBudget = 256 << 20
-	startBudget   = 384 << 20
+	startBudget   = 352 << 20
 	mappedReserve = 24 << 20 // the binary's text and data, and a margin
 )
 
@@ -77,12 +78,16 @@ func newMemLimit(log *slog.Logger, start, serving int64) *memLimit {
 	return m
 }
 
-// serving moves to the serving budget, once serve is ready.
+// serving moves to the serving budget, once serve is ready, and collects
+// once: the last collection of the start saw the garbage of its last steps
+// as live, and the budget applies once a collection has found the heap the
+// start left behind (otherwise the next one may be two minutes away).
 func (m *memLimit) serving() {
 	if m == nil || m.budget.Swap(m.next) == m.next {
 		return
 	}
 	m.adjust()
+	runtime.GC()
 }
 
 // stop restores the limit there was before, and stops looking.
