@@ -30,3 +30,19 @@ wait_ready() {
     echo "serve was not ready:" >&2; tail -5 "$log" >&2; exit 1
   fi
 }
+
+# wait_out SECONDS waits until the serve at $url says in /healthz that its
+# static folder (-out) holds the build it serves (a serve whose /healthz has
+# no "outputs" wrote the folder before it turned ready); it exits the script
+# when serve exits first or the folder is not current within SECONDS.
+wait_out() {
+  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )) h
+  while :; do
+    h=$(curl -fs "${url}healthz" 2>/dev/null || true)
+    if echo "$h" | grep -q '"out":{[^}]*"current":true'; then return; fi
+    if [ -n "$h" ] && ! echo "$h" | grep -q '"outputs"'; then return; fi
+    if ! kill -0 "$pid" 2>/dev/null; then echo "serve exited before its static output was current" >&2; exit 1; fi
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then echo "static output not current after $1 s" >&2; exit 1; fi
+    sleep 0.05
+  done
+}

@@ -8,6 +8,8 @@
 #   bash bench/watch-latency.sh                 # SIZES="1000 100000" QUIETS="50ms 10ms" SAMPLES=200
 #   SIZES=1000 SAMPLES=50 bash bench/watch-latency.sh
 #   OUT=1 bash bench/watch-latency.sh           # also keep static files current (-out)
+#   DISK=1 bash bench/watch-latency.sh          # -out, and also time drop -> the article's page
+#                                               # and the feeds holding it on disk
 #
 # The corpora are made with the repo's own generator (cmd/gencorpus) in
 # /dev/shm when it exists (100,000 articles take a few seconds there), else
@@ -18,6 +20,7 @@ SIZES=${SIZES:-"1000 100000"}
 QUIETS=${QUIETS:-"50ms 10ms"}
 SAMPLES=${SAMPLES:-200}
 MAX_ITEMS=${MAX_ITEMS:-20}
+if [ -n "${DISK:-}" ]; then OUT=1; fi
 
 . bench/lib.sh
 bench_work latency
@@ -44,6 +47,16 @@ for n in $SIZES; do
     wait_ready "$work/serve.log" 600
     base=$url
     ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    out_note=
+    if [ -n "${OUT:-}" ]; then
+      # serve is ready once it serves; the first write of the folder (every
+      # page) goes on beside it. Measure once the folder is current.
+      wait_out 1200
+      out_note=", folder written in $(( ($(date +%s%N) - t0) / 1000000 ))ms"
+      # Writing every page leaves a large heap to collect and memory to
+      # return to the system; measure the steady state after it.
+      sleep "${SETTLE:-5}"
+    fi
     # Steady state: the watcher's first batch is a full rescan (it covers
     # what changed while the watches were being set up); at 100,000 articles
     # it takes about a second, and a file dropped meanwhile waits for it.
@@ -52,10 +65,17 @@ for n in $SIZES; do
       [ "$(grep -c -e 'msg=rebuild ' -e 'msg="no article changed"' "$work/serve.log")" -ge 2 ] && break
       sleep 0.05
     done
-    printf 'n=%-6s quiet=%-5s (ready in %dms)  ' "$n" "$q" "$ready_ms"
-    line=$("$work/latency" -dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms)
-    echo "$line"
+    printf 'n=%-6s quiet=%-5s (ready in %dms%s)\n' "$n" "$q" "$ready_ms" "$out_note"
+    lat_args=(-dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms)
+    [ -n "${DISK:-}" ] && lat_args+=(-out "$work/out")
+    lines=$("$work/latency" "${lat_args[@]}")
+    echo "$lines" | sed 's/^/  /'
+    line=$(echo "$lines" | grep '^drop-to-feed')
     echo "$n $q $(echo "$line" | sed -n 's/.*p50 \([^ ]*\) .*p99 \([^ ]*\) .*/\1 \2/p')" >>"$work/results"
+    if [ -n "${DISK:-}" ]; then
+      dline=$(echo "$lines" | grep '^drop-to-disk')
+      echo "$n $q $(echo "$dline" | sed -n 's/.*p50 \([^ ]*\) .*max \([^ ]*\)$/\1 \2/p')" >>"$work/disk"
+    fi
     if [ -n "${KEEP_LOG:-}" ]; then cp "$work/serve.log" "$KEEP_LOG.$n.$q"; fi
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
   done
@@ -86,4 +106,12 @@ if [ -s "$work/results" ]; then
       echo "quiet=$q: p99 at $last / p99 at $first = $r (goal <= 1.5: $(awk -v r="$r" 'BEGIN{print (r <= 1.5) ? "met" : "not met"}'))"
     fi
   done
+fi
+if [ -s "$work/disk" ]; then
+  echo
+  printf '%-8s %-6s %9s %9s  %s\n' articles quiet p50_ms max_ms "goal: drop -> page and feeds on disk, p50 <= 100, max <= 250, flat in size"
+  while read -r n q p50 mx; do
+    a=$(ms "$p50"); b=$(ms "$mx")
+    printf '%-8s %-6s %9.1f %9.1f  %s\n' "$n" "$q" "$a" "$b" "$(awk -v x="$a" -v y="$b" 'BEGIN{print (x <= 100 && y <= 250) ? "met" : "not met"}')"
+  done <"$work/disk"
 fi

@@ -3,6 +3,7 @@ package content
 import (
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -122,10 +123,5 @@ func isRefDelim(c byte) bool {
 }
 
 func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(list, s)
 }

@@ -89,3 +89,108 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// BenchmarkPublishOne measures a Publisher's cost for one change over
+// folders of different sizes: an article added (its page and the feeds
+// holding it written), then removed again (its page removed), in turn.
+// Building the bundle is not timed. It should not grow with the number of
+// articles.
+func BenchmarkPublishOne(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("articles=%d", n), func(b *testing.B) {
+			arts := benchArticles(b, n)
+			content.SortNewest(arts)
+			site := testSite()
+			site.NoTagFeeds = false
+			site.MaxItems = DefaultMaxItems
+			bl, err := NewBuilder(site)
+			if err != nil {
+				b.Fatal(err)
+			}
+			first, err := bl.Next(arts, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := OpenDir(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			p := NewPublisher(s, WriteOptions{})
+			if err := p.Publish(b.Context(), first); err != nil {
+				b.Fatal(err)
+			}
+			extra, err := content.Parse("2027/extra.md", []byte("---\ntitle: Extra\ndate: 2027-01-01T00:00:00Z\ntags: [news]\n---\n\nThe newest article.\n"), testModTime, testOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			with := append([]*content.Article{extra}, arts...)
+			written := 0
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				var next *Bundle
+				if i%2 == 0 {
+					next, err = bl.Next(with, []*content.Article{extra}, nil)
+				} else {
+					next, err = bl.Next(arts, nil, []*content.Article{extra})
+				}
+				i++
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := p.Publish(b.Context(), next); err != nil {
+					b.Fatal(err)
+				}
+				written += p.Stats().Written + p.Stats().Removed
+			}
+			b.ReportMetric(float64(written)/float64(i), "files/op")
+		})
+	}
+}
+
+// BenchmarkPublishRestart measures the first publish of a new Publisher
+// over a folder that already holds the bundle (a restart with nothing
+// changed): reading the manifest and checking every file, rendering and
+// writing nothing.
+func BenchmarkPublishRestart(b *testing.B) {
+	arts := benchArticles(b, 2000)
+	dir := b.TempDir()
+	site := testSite()
+	site.MaxItems = DefaultMaxItems
+	bundle := mustBuild(b, site, arts)
+	if _, err := WriteDir(b.Context(), dir, bundle, WriteOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := WriteDir(b.Context(), dir, bundle, WriteOptions{})
+		if err != nil || st.Written != 0 || st.Rendered != 0 {
+			b.Fatalf("WriteDir(unchanged) = %+v, %v; want nothing rendered or written", st, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(len(arts)), "µs/article")
+}
+
+// BenchmarkDirStoreRewrite measures rewriting the manifest whole, which a
+// folder of 100,000 article pages does once the changes appended since the
+// last rewrite outnumber its entries.
+func BenchmarkDirStoreRewrite(b *testing.B) {
+	full := make(map[string]Entry, 100000)
+	for i := range 100000 {
+		full[fmt.Sprintf("articles/2026/%02d/article-number-%06d/index.html", i%12, i)] = Entry{ID: "Q2jVx1y0bW3nA9sLkZpR5tUe", Size: 8000 + int64(i%977), GzipSize: 3000 + int64(i%311), Source: "CT-F_UJgS_Vc_Pq8FBr3"}
+	}
+	s, err := OpenDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.rewriteRecord(full); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -61,6 +61,10 @@ type Builder struct {
 	restoredPages map[string]SavedPage // until the first build takes them
 	restoredFrom  *Saved               // what Restore took, until a build
 	contentKey    string
+	renderKey     string     // what pages depend on beyond the site and the article
+	pageKey       string     // the key of this Builder's pages, made on first use
+	rekeyed       bool       // the render key changed since the last build
+	last          *deltaLink // the link of the last bundle returned
 }
 
 // group is one feed set's articles, newest first, and what was last
@@ -95,6 +99,17 @@ func keyFor(a *content.Article) itemKey {
 // image, the images in their body) are enclosed, served and copied from it.
 // Nil (the default) renders only the bodies kept in memory, and no media.
 func (bl *Builder) SetSource(fsys fs.FS) { bl.src = fsys }
+
+// SetRenderKey names what the articles' pages depend on besides the site
+// settings, the program and each article's version: the options the
+// articles were parsed with (e.g. [content.CacheKey]), which change a body
+// without changing its file. An output that recorded a page under another
+// key renders it again. The next bundle's [Delta] is [Delta.All].
+func (bl *Builder) SetRenderKey(key string) {
+	if key != bl.renderKey {
+		bl.renderKey, bl.pageKey, bl.rekeyed = key, "", true
+	}
+}
 
 // NewBuilder checks and normalizes the site settings.
 func NewBuilder(site Site) (*Builder, error) {
@@ -144,6 +159,7 @@ func (bl *Builder) Build(articles []*content.Article) (*Bundle, error) {
 // The first call, or one after a failed build, groups every article anew.
 func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, error) {
 	bl.now = bl.clock().Unix()
+	all := !bl.primed || bl.rekeyed
 	if !bl.primed || len(entered)+len(left) > max(64, len(visible)/16) {
 		bl.regroup(visible)
 	} else {
@@ -160,7 +176,29 @@ func (bl *Builder) Next(visible, entered, left []*content.Article) (*Bundle, err
 	bl.restoredFrom = nil
 	b, err := bl.assemble()
 	bl.primed = err == nil
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	d := Delta{all: true}
+	if !all {
+		d = deltaOf(entered, left)
+	}
+	bl.chain(b, d)
+	return b, nil
+}
+
+// chain links a new bundle after the last one returned, with its delta.
+func (bl *Builder) chain(b *Bundle, d Delta) {
+	l := &deltaLink{delta: d}
+	if bl.last != nil {
+		bl.last.next.Store(l)
+	}
+	bl.last, bl.rekeyed = l, false
+	b.link = l
+	if bl.pageKey == "" {
+		bl.pageKey = pageKeyOf(&bl.site, bl.renderKey)
+	}
+	b.pageKey = bl.pageKey
 }
 
 // regroup sorts the articles into their groups from scratch, keeping what

@@ -142,9 +142,11 @@ type Bundle struct {
 	feeds    []*File            // every feed and index file, in write order
 	pages    *pageCache
 	updated  time.Time
-	src      fs.FS  // the content folder: bodies not kept and media files; nil: neither
-	base     string // the base URL's path, ending in "/"
-	baseEsc  string // the same, escaped, for Location headers
+	src      fs.FS      // the content folder: bodies not kept and media files; nil: neither
+	base     string     // the base URL's path, ending in "/"
+	baseEsc  string     // the same, escaped, for Location headers
+	link     *deltaLink // this bundle's place in its Builder's chain
+	pageKey  string     // what every page depends on besides its article
 }
 
 // feedID is the Atom feed id: the base URL, which the site keeps forever.

@@ -1,7 +1,10 @@
 // Package feed turns articles into an immutable [Bundle] of RSS 2.0, Atom 1.0
-// and JSON Feed 1.1 feeds plus HTML pages, and delivers a bundle two ways: an
-// [http.Handler] over the current bundle ([Server]) and an atomic writer to a
-// directory ([WriteDir]).
+// and JSON Feed 1.1 feeds plus HTML pages, and publishes bundles to outputs
+// ([Output]): an [http.Handler] over the current bundle ([Server]) and a
+// folder of static files ([Publisher] over a [DirStore], or [WriteDir] once),
+// each run beside the rebuild loop if need be ([Background]). A [Publisher]
+// writes only what changed ([Bundle.DeltaSince]) into any [Store], in an
+// order that keeps every link resolving.
 //
 // It takes the []*content.Article that [content.Select] returns and a [Site];
 // feeds and the index page are built eagerly as bytes, each with its content

@@ -17,41 +17,58 @@ import (
 // that the bundle holds exactly the files, bytes and pages a fresh Build of
 // the same articles holds.
 func TestNextMatchesBuild(t *testing.T) {
+	for seed := range uint64(10) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			s := randomSite()
+			if seed%2 == 1 {
+				s.Retain = 90 * time.Minute
+			}
+			randomSteps(t, s, seed, 30, func(step int, _, got *Bundle) {
+				want := mustBuild(t, s, got.Articles())
+				sameBundle(t, fmt.Sprintf("step %d", step), got, want)
+			})
+		})
+	}
+}
+
+// randomSite is the site randomSteps builds: tag and section feeds on,
+// three items a feed.
+func randomSite() Site {
 	site := testSite()
 	site.NoTagFeeds = false
 	site.Sections = []string{"news", "sport"}
 	site.MaxItems = 3
-	for seed := range uint64(10) {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 3))
-			s := site
-			if seed%2 == 1 {
-				s.Retain = 90 * time.Minute
-			}
-			bl, err := NewBuilder(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sel := content.NewSelection()
-			now := testNow
-			gen := &randomArticles{rng: rng}
-			for step := range 30 {
-				n := 1 + rng.IntN(3)
-				if step == 0 || rng.IntN(15) == 0 {
-					n = 70 // enough to regroup
-				}
-				removed, set := gen.step(t, n, now)
-				now = now.Add(time.Duration(rng.IntN(40)) * time.Minute)
-				ch := sel.Update(removed, set, now)
-				vis := sel.Visible()
-				got, err := bl.Next(vis, ch.Entered, ch.Left)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := mustBuild(t, s, vis)
-				sameBundle(t, fmt.Sprintf("step %d", step), got, want)
-			}
-		})
+	return site
+}
+
+// randomSteps drives one Builder of site through random changes with Next
+// (randomArticles, with a Selection as the daemon has), and calls check
+// with each bundle and the one before it.
+func randomSteps(t *testing.T, site Site, seed uint64, steps int, check func(step int, prev, b *Bundle)) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 3))
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := content.NewSelection()
+	now := testNow
+	gen := &randomArticles{rng: rng}
+	var prev *Bundle
+	for step := range steps {
+		n := 1 + rng.IntN(3)
+		if step == 0 || rng.IntN(15) == 0 {
+			n = 70 // enough to regroup
+		}
+		removed, set := gen.step(t, n, now)
+		now = now.Add(time.Duration(rng.IntN(40)) * time.Minute)
+		ch := sel.Update(removed, set, now)
+		b, err := bl.Next(sel.Visible(), ch.Entered, ch.Left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(step, prev, b)
+		prev = b
 	}
 }
 

@@ -1,11 +1,8 @@
 package feed
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,240 +10,313 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
-	"slices"
+	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/dropfeed/dropfeed/content"
 )
 
-// ManifestName is the file in the output folder that lists what dropfeed wrote
-// there, so that it removes only its own files.
+// ManifestName is the file in the output folder that records what dropfeed
+// wrote there (see [Entry]), so that it removes only its own files and
+// knows, without reading them, which files hold what a new build needs.
 const ManifestName = ".dropfeed-manifest"
 
-// writingName is a hidden file that [WriteDir] keeps in the output folder
-// while it writes. Found when a write starts, it says that an earlier one was
-// cut short (the process killed, the machine stopped) and may have left
-// hidden temporary files behind, which are then removed.
-const writingName = ".dropfeed-writing"
+// lockName is the hidden file a [DirStore] holds locked, with its process
+// id in it, for as long as it is open, so that two writers never write one
+// folder at once. Found unlocked when a store opens, it says that an earlier
+// writer was cut short (the process killed, the machine stopped) and may
+// have left hidden temporary files behind, which are then removed.
+const lockName = ".dropfeed-writing"
 
-// pendingHash marks a manifest entry for a file that a write was about to
-// create; no sha256 hex equals it.
-const pendingHash = "pending"
+// ErrBusy is wrapped by the error [OpenDir] returns when another process
+// holds the output folder.
+var ErrBusy = errors.New("is being written by another dropfeed")
 
-// WriteOptions configure [WriteDir]. The zero value writes everything.
-type WriteOptions struct {
-	// NoPages skips the article pages (feeds and index only). Pages an
-	// earlier WriteDir wrote are left as they are, neither updated nor
-	// removed, until a later write with pages.
-	NoPages bool
-	// Workers renders pages in parallel; zero means GOMAXPROCS.
-	Workers int
-	// Only, when not nil, names the article paths ([content.Article.Path])
-	// whose pages may have changed since the last WriteDir into the same
-	// folder. The pages of other articles are not rendered again when the
-	// manifest says they were written. Nil renders every page.
-	Only map[string]bool
-}
-
-// WriteStats counts what [WriteDir] did.
-type WriteStats struct {
-	Written, Unchanged, Removed int
-}
-
-// WriteDir writes the bundle into dir as static files that serve the same
-// bytes as [Server]: rss.xml, atom.xml, feed.json, index.html and
-// articles/<slug>/index.html, each with a .gz sibling for nginx gzip_static.
+// DirStore is a [Store] in a folder of the local file system: each file is
+// written as a hidden temporary file in its own folder and renamed over the
+// old one, so a reader sees the old or the new file, never a part; each
+// text file has a .gz sibling for nginx gzip_static, written before it.
 //
-// Each file is written as a hidden temporary file in its own folder and
-// renamed over the old one, so a reader sees the old or the new file, never
-// a part. Article pages are written first and the feeds last, so every link
-// in a feed resolves; each .gz before its plain file. Files whose bytes did
-// not change are not rewritten. Files dropfeed wrote before and no longer
-// produces are removed (they are listed in [ManifestName]); nothing else in
-// dir is touched. Two writers into one folder at once are not supported.
+// Its record is [ManifestName]: a snapshot of every entry, sorted, followed
+// by the changes committed since, one line each, appended. When the changes
+// outnumber the snapshot's entries, the record is rewritten whole (a
+// temporary file renamed over it). A commit cut short leaves at most a last
+// line without its newline, which is ignored and cut off at the next open.
+//
+// A DirStore holds the folder (see [OpenDir]) until it is closed.
 //
 // # Crashes and full disks
 //
-// A write that fails (a full disk) leaves every file it did not rename
-// intact and removes its temporary file; the feeds are renamed last, so they
-// stay the previous ones and only link to pages that exist. A write that is
-// killed may leave hidden temporary files; the next WriteDir into dir removes
-// them. Files are not fsynced: a crash of the process loses nothing that was
-// renamed, but after a power loss a file system without rename ordering may
-// show a renamed file empty.
-func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (WriteStats, error) {
-	var st WriteStats
+// Files are not fsynced: a crash of the process loses nothing that was
+// renamed or appended, but after a power loss a file system without
+// rename ordering may show a renamed file empty.
+type DirStore struct {
+	dir  string
+	lock *os.File
+
+	mu       sync.Mutex // guards the fields below (Commit and Close)
+	rec      *os.File   // the record, open for appending; nil until Load
+	size     int64      // the record's length
+	snapshot int        // entries in the record's snapshot
+	lines    int        // change lines appended after it
+	rewrite  bool       // the record must be rewritten whole at the next commit
+}
+
+// OpenDir opens dir (creating it) as a [DirStore]. It takes the folder's
+// lock for as long as the store is open: while another process holds it,
+// OpenDir fails at once with an error that wraps [ErrBusy] and names the
+// other process. When the lock shows that an earlier writer was cut short,
+// OpenDir removes the hidden temporary files it left (in dir and its
+// folders, not in hidden folders); nothing else is touched.
+//
+// On systems without flock(2) the lock is not taken (the file is still
+// made, for the crash check).
+func OpenDir(dir string) (*DirStore, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return st, fmt.Errorf("create output folder: %w", err)
+		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	marker := filepath.Join(dir, writingName)
-	if _, err := os.Lstat(marker); err == nil {
+	lock, crashed, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if crashed {
 		removeStaleTemps(dir)
 	}
-	if f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE, 0o644); err == nil {
-		f.Close()
-		// Every temporary file is renamed or removed by the time WriteDir
-		// returns, whether it succeeds or fails.
-		defer os.Remove(marker)
-	}
-	old := readManifest(dir)
-	want := make(map[string]string) // rel path -> sha256 hex
-	var mu sync.Mutex
-	write := func(rel string, data []byte) error {
-		sum := sha256.Sum256(data)
-		h := hex.EncodeToString(sum[:])
-		changed, err := writeFileAtomic(dir, rel, data, old[rel] == h)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		want[rel] = h
-		if changed {
-			st.Written++
-		} else {
-			st.Unchanged++
-		}
-		mu.Unlock()
-		return nil
-	}
-	writeFile := func(rel string, f *File) error {
-		if err := write(rel+".gz", f.Gzip); err != nil {
-			return err
-		}
-		return write(rel, f.Body)
-	}
-	// copyAsset copies a media file of the content folder; its manifest
-	// entry is its size and modification time, so an unchanged file is not
-	// read again.
-	copyAsset := func(as Asset) error {
-		src, err := b.OpenAsset(as)
-		if err != nil {
-			return nil // gone since the build: the page keeps a dead link until the next one
-		}
-		defer src.Close()
-		fi, err := src.Stat()
-		if err != nil {
-			return nil
-		}
-		id := fmt.Sprintf("media-%d-%d", fi.Size(), fi.ModTime().UnixNano())
-		changed, err := copyFileAtomic(dir, as.URLPath, src, fi.Size(), old[as.URLPath] == id)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		want[as.URLPath] = id
-		if changed {
-			st.Written++
-		} else {
-			st.Unchanged++
-		}
-		mu.Unlock()
-		return nil
-	}
-	writePage := func(f *File, assets []Asset) error {
-		for _, as := range assets {
-			if err := copyAsset(as); err != nil {
-				return err
-			}
-		}
-		return writeFile(f.Path, f)
-	}
+	return &DirStore{dir: dir, lock: lock}, nil
+}
 
-	var arts []*content.Article // the articles whose pages are written
-	if opts.NoPages {
-		// Leave the pages an earlier run wrote alone: keep them in the
-		// manifest, so a later full run still updates or removes them.
-		for rel, h := range old {
-			if strings.HasPrefix(rel, "articles/") {
-				want[rel] = h
+// lockDir takes the lock of dir. It reports whether the lock file was
+// there, unlocked: a writer before this one did not close.
+func lockDir(dir string) (*os.File, bool, error) {
+	p := filepath.Join(dir, lockName)
+	for range 16 {
+		crashed := false
+		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			crashed = true
+			f, err = os.OpenFile(p, os.O_RDWR, 0)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // its holder closed meanwhile
 			}
 		}
-	} else {
-		arts = b.Articles()
-		if opts.Only != nil {
-			arts = make([]*content.Article, 0, len(opts.Only))
-			kept := make(map[string]bool)
-			for _, a := range b.Articles() {
-				p := PagePath(a)
-				if h, ok := old[p]; ok && h != pendingHash && !opts.Only[a.Path] {
-					want[p], want[p+".gz"] = h, old[p+".gz"]
-					st.Unchanged += 2
-					kept[a.Slug] = true
-					continue
-				}
-				arts = append(arts, a)
-			}
-			// The media files of the pages kept stay as they are.
-			for rel, h := range old {
-				if strings.HasPrefix(h, "media-") && ownedBy(rel, kept) {
-					want[rel] = h
+		if err != nil {
+			return nil, false, fmt.Errorf("lock output folder: %w", err)
+		}
+		if err := flock(f); err != nil {
+			pid := "unknown"
+			if b, rerr := io.ReadAll(io.LimitReader(f, 32)); rerr == nil {
+				if n, cerr := strconv.Atoi(strings.TrimSpace(string(b))); cerr == nil && n > 0 {
+					pid = strconv.Itoa(n)
 				}
 			}
+			f.Close()
+			if errors.Is(err, errLocked) {
+				return nil, false, fmt.Errorf("output folder %s %w (pid %s)", dir, ErrBusy, pid)
+			}
+			return nil, false, fmt.Errorf("lock output folder: %w", err)
+		}
+		// Its holder may have removed the file between our open and our
+		// lock, and a third process made a new one: hold the one in place.
+		fi, err1 := f.Stat()
+		pi, err2 := os.Stat(p)
+		if err1 != nil || err2 != nil || !os.SameFile(fi, pi) {
+			f.Close()
+			continue
+		}
+		if err := f.Truncate(0); err == nil {
+			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		}
+		return f, crashed, nil
+	}
+	return nil, false, fmt.Errorf("lock output folder %s: its lock file keeps changing", dir)
+}
+
+// Dir returns the folder.
+func (s *DirStore) Dir() string { return s.dir }
+
+// Close releases the folder: the lock file is removed, so that the next
+// writer finds no sign of a crash. Close does not wait for calls in
+// progress; the caller makes sure there are none.
+func (s *DirStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	if s.rec != nil {
+		errs = append(errs, s.rec.Close())
+		s.rec = nil
+	}
+	if s.lock != nil {
+		// Removed while still locked, so no one takes a lock on a file
+		// about to go (lockDir checks the file it locked is in place).
+		if err := os.Remove(filepath.Join(s.dir, lockName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+		errs = append(errs, s.lock.Close())
+		s.lock = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close output folder: %w", err)
+	}
+	return nil
+}
+
+// Load reads the record. A last line cut short is removed from the file.
+func (s *DirStore) Load(ctx context.Context) (map[string]Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := filepath.Join(s.dir, ManifestName)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.rewrite = true
+		return make(map[string]Entry), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	entries, lines, current, valid, err := parseRecord(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	if fi.Size() != valid {
+		if err := f.Truncate(valid); err != nil {
+			s.rewrite = true
 		}
 	}
-	// List in the manifest, before they exist, the files this write creates
-	// that it does not list yet, so that a write cut short (killed, a full
-	// disk) leaves no file a later write would not know to remove. They are
-	// listed as pending, which no content hash equals. (Media files are not:
-	// finding them means rendering every page.)
-	var fresh []string
-	for _, f := range b.Feeds() {
-		fresh = append(fresh, f.Path, f.Path+".gz")
+	if s.rec != nil {
+		s.rec.Close()
 	}
-	for _, a := range arts {
-		fresh = append(fresh, PagePath(a), PagePath(a)+".gz")
+	s.rec, s.size = f, valid
+	// Treat what was read as snapshot and changes alike: the record is
+	// rewritten once the changes appended from now on outnumber it.
+	s.snapshot, s.lines = len(entries), lines-len(entries)
+	s.rewrite = s.rewrite || !current
+	return entries, nil
+}
+
+// Commit appends the changes to the record, or rewrites it whole from full
+// when the changes appended since the last rewrite outnumber its entries.
+func (s *DirStore) Commit(ctx context.Context, changes []Change, full map[string]Entry) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rec == nil || s.rewrite || s.lines+len(changes) > s.snapshot {
+		return s.rewriteRecord(full)
+	}
+	var buf []byte
+	for _, c := range changes {
+		buf = appendChange(buf, c)
+	}
+	n, err := s.rec.Write(buf)
+	if err != nil {
+		// Take back a part written (a full disk), so that the next line
+		// does not continue it; if that fails, rewrite the record next time.
+		if n > 0 && s.rec.Truncate(s.size) != nil {
+			s.rewrite = true
+		}
+		return fmt.Errorf("write %s: %w", ManifestName, err)
+	}
+	s.size += int64(n)
+	s.lines += len(changes)
+	return nil
+}
+
+// rewriteRecord writes the record whole, through a temporary file.
+func (s *DirStore) rewriteRecord(full map[string]Entry) error {
+	data := appendSnapshot(nil, full)
+	if _, err := writeFileAtomic(s.dir, ManifestName, data, false); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, ManifestName), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		s.rewrite = true
+		return fmt.Errorf("open %s: %w", ManifestName, err)
+	}
+	if s.rec != nil {
+		s.rec.Close()
+	}
+	s.rec, s.size, s.snapshot, s.lines, s.rewrite = f, int64(len(data)), len(full), 0, false
+	return nil
+}
+
+// Put writes f's gzip copy at rel.gz, then its body at rel.
+func (s *DirStore) Put(ctx context.Context, rel string, f *File) error {
+	if _, err := writeFileAtomic(s.dir, rel+".gz", f.Gzip, false); err != nil {
+		return err
+	}
+	_, err := writeFileAtomic(s.dir, rel, f.Body, false)
+	return err
+}
+
+// Copy writes the size bytes of r at rel.
+func (s *DirStore) Copy(ctx context.Context, rel string, r io.Reader, size int64) error {
+	_, err := copyFileAtomic(s.dir, rel, r, size, false)
+	return err
+}
+
+// Remove removes rel and, for a text file, its .gz sibling, then the
+// folders this left empty.
+func (s *DirStore) Remove(ctx context.Context, rel string) (int, error) {
+	names := []string{rel}
+	if kindOf(rel).isText() {
+		names = append(names, rel+".gz")
 	}
 	n := 0
-	for _, rel := range fresh {
-		if _, ok := old[rel]; !ok {
-			old[rel] = pendingHash
+	for _, name := range names {
+		err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(name)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("remove stale %s: %w", name, err)
+		}
+		if err == nil {
 			n++
 		}
 	}
-	if n > 0 {
-		if err := writeManifest(dir, old); err != nil {
-			return st, err
-		}
+	removeEmptyParents(s.dir, path.Dir(rel))
+	return n, nil
+}
+
+// Intact reports whether rel (and, for a text file, its .gz sibling) is a
+// regular file of the size e records (any size when not known).
+func (s *DirStore) Intact(rel string, e Entry) bool {
+	if !sizeIs(filepath.Join(s.dir, filepath.FromSlash(rel)), e.Size) {
+		return false
 	}
-	if !opts.NoPages {
-		if err := writePages(ctx, b, arts, opts.Workers, writePage); err != nil {
-			return st, err
-		}
+	return !kindOf(rel).isText() || sizeIs(filepath.Join(s.dir, filepath.FromSlash(rel+".gz")), e.GzipSize)
+}
+
+func sizeIs(p string, size int64) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && (size < 0 || fi.Size() == size)
+}
+
+// WriteDir publishes b into the folder dir once: it opens it ([OpenDir],
+// which fails while another dropfeed holds the folder), writes what b
+// needs ([Publisher]) and closes it. Files whose bytes did not change are
+// not rewritten, and pages whose recorded source matches are not even
+// rendered; files dropfeed wrote before and b no longer has are removed,
+// and nothing else in dir is touched.
+//
+// The files are rss.xml, atom.xml, feed.json, index.html, the tag and
+// section feeds and articles/<slug>/index.html, each with a .gz sibling
+// for nginx gzip_static, and the media files the articles reference; they
+// serve the same bytes as [Server].
+func WriteDir(ctx context.Context, dir string, b *Bundle, opts WriteOptions) (WriteStats, error) {
+	s, err := OpenDir(dir)
+	if err != nil {
+		return WriteStats{}, err
 	}
-	for _, f := range b.Feeds() {
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		if err := writeFile(f.Path, f); err != nil {
-			return st, err
-		}
+	p := NewPublisher(s, opts)
+	err = p.Publish(ctx, b)
+	if cerr := s.Close(); err == nil {
+		err = cerr
 	}
-	// Remove what an earlier run wrote and this one did not, then record
-	// what is there: a write cut short in between leaves the old manifest,
-	// which lists files that are gone (harmless), never files it forgot.
-	var stale []string
-	for rel := range old {
-		if _, ok := want[rel]; !ok {
-			stale = append(stale, rel)
-		}
-	}
-	slices.Sort(stale)
-	for _, rel := range stale {
-		err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return st, fmt.Errorf("remove stale %s: %w", rel, err)
-		}
-		if err == nil {
-			st.Removed++
-		}
-		removeEmptyParents(dir, path.Dir(rel))
-	}
-	if err := writeManifest(dir, want); err != nil {
-		return st, err
-	}
-	return st, nil
+	return p.Stats(), err
 }
 
 // removeStaleTemps removes the hidden temporary files that an interrupted
@@ -276,177 +346,20 @@ func isTempName(name string) bool {
 	return strings.Trim(name[i+len(".tmp-"):], "0123456789") == ""
 }
 
-func writePages(ctx context.Context, b *Bundle, arts []*content.Article, workers int, writePage func(*File, []Asset) error) error {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	next := make(chan int)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := range next {
-				if errs[w] != nil {
-					continue
-				}
-				// The body is rendered once, for the page and its media files.
-				a := arts[i]
-				read, _ := a.Body.Read(b.src)
-				body := read.HTML()
-				it := newItemFrom(&b.site, a, b.src, body)
-				f := newFile(PagePath(a), TypeHTML, renderArticle(&b.site, it), it.updated)
-				errs[w] = writePage(f, b.assetsFrom(a, body))
-			}
-		})
-	}
-send:
-	for i := range arts {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break send
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
-}
-
 // writeFileAtomic writes data to dir/rel through a temp file and a rename,
-// unless the file already holds exactly data (sameHash is a hint from the
-// manifest; the size is always checked). It reports whether it wrote.
+// unless the file already holds exactly data (sameHash is a hint; the size
+// is always checked). It reports whether it wrote.
 func writeFileAtomic(dir, rel string, data []byte, sameHash bool) (bool, error) {
-	target := filepath.Join(dir, filepath.FromSlash(rel))
-	if sameHash {
-		if fi, err := os.Stat(target); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)) {
-			return false, nil
-		}
-	}
-	d := filepath.Dir(target)
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		return false, fmt.Errorf("create folder for %s: %w", rel, err)
-	}
-	tmp, err := os.CreateTemp(d, "."+filepath.Base(target)+".tmp-*")
-	if err != nil {
-		return false, fmt.Errorf("write %s: %w", rel, err)
-	}
-	cleanup := func() { _ = os.Remove(tmp.Name()) }
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		cleanup()
-		return false, fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		_ = tmp.Close()
-		cleanup()
-		return false, fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := tmp.Close(); err != nil {
-		cleanup()
-		return false, fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		cleanup()
-		return false, fmt.Errorf("write %s: %w", rel, err)
-	}
-	return true, nil
-}
-
-// readManifest returns the paths and hashes an earlier WriteDir recorded.
-func readManifest(dir string) map[string]string {
-	m := make(map[string]string)
-	f, err := os.Open(filepath.Join(dir, ManifestName))
-	if err != nil {
-		return m
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		h, rel, ok := strings.Cut(sc.Text(), " ")
-		if !ok || !content.ValidName(rel) || rel == ManifestName {
-			continue
-		}
-		m[unquoteManifest(rel)] = h
-	}
-	return m
-}
-
-func writeManifest(dir string, want map[string]string) error {
-	rels := make([]string, 0, len(want))
-	for rel := range want {
-		rels = append(rels, rel)
-	}
-	slices.Sort(rels)
-	var b strings.Builder
-	for _, rel := range rels {
-		b.WriteString(want[rel] + " " + quoteManifest(rel) + "\n")
-	}
-	data := []byte(b.String())
-	if cur, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil && bytes.Equal(cur, data) {
-		return nil // unchanged: leave the file (and its mtime) alone
-	}
-	_, err := writeFileAtomic(dir, ManifestName, data, false)
-	return err
-}
-
-// quoteManifest keeps one path a line even when a file name holds a newline.
-func quoteManifest(rel string) string {
-	if !strings.ContainsAny(rel, "\\\n") {
-		return rel // the common case: one manifest line per file, so no allocation
-	}
-	return manifestQuoter.Replace(rel)
-}
-
-func unquoteManifest(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	return manifestUnquoter.Replace(s)
-}
-
-var (
-	manifestQuoter   = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
-	manifestUnquoter = strings.NewReplacer(`\\`, `\`, `\n`, "\n")
-)
-
-// removeEmptyParents removes now-empty folders from rel up to (not including) dir.
-func removeEmptyParents(dir, rel string) {
-	for rel != "." && rel != "/" && rel != "" {
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
-			return // not empty, or not ours
-		}
-		rel = path.Dir(rel)
-	}
-}
-
-// ownedBy reports whether a media path "articles/<slug>/<ref>" belongs to one
-// of the slugs.
-func ownedBy(rel string, slugs map[string]bool) bool {
-	rest, ok := strings.CutPrefix(rel, "articles/")
-	if !ok {
-		return false
-	}
-	for i := len(rest) - 1; i > 0; i-- {
-		if rest[i] == '/' && slugs[rest[:i]] {
-			return true
-		}
-	}
-	return false
+	return copyFileAtomic(dir, rel, bytes.NewReader(data), int64(len(data)), sameHash)
 }
 
 // copyFileAtomic copies src (size bytes) to dir/rel through a temp file and a
-// rename, unless the manifest says the same file is there (same) and its size
+// rename, unless the caller says the same file is there (same) and its size
 // agrees. It reports whether it wrote.
 func copyFileAtomic(dir, rel string, src io.Reader, size int64, same bool) (bool, error) {
 	target := filepath.Join(dir, filepath.FromSlash(rel))
-	if same {
-		if fi, err := os.Stat(target); err == nil && fi.Mode().IsRegular() && fi.Size() == size {
-			return false, nil
-		}
+	if same && sizeIs(target, size) {
+		return false, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return false, fmt.Errorf("create folder for %s: %w", rel, err)
@@ -470,4 +383,14 @@ func copyFileAtomic(dir, rel string, src io.Reader, size int64, same bool) (bool
 		return false, fmt.Errorf("write %s: %w", rel, err)
 	}
 	return true, nil
+}
+
+// removeEmptyParents removes now-empty folders from rel up to (not including) dir.
+func removeEmptyParents(dir, rel string) {
+	for rel != "." && rel != "/" && rel != "" {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			return // not empty, or not ours
+		}
+		rel = path.Dir(rel)
+	}
 }

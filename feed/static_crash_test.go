@@ -46,7 +46,7 @@ func TestWriteDirCleansAfterCrash(t *testing.T) {
 		}
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, writingName), nil, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, lockName), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustWrite(t, dir, b, WriteOptions{})
@@ -60,8 +60,8 @@ func TestWriteDirCleansAfterCrash(t *testing.T) {
 			t.Errorf("WriteDir after a crash removed %s, which it did not write: %v", p, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, writingName)); err == nil {
-		t.Errorf("WriteDir left its marker %s after it finished", writingName)
+	if _, err := os.Stat(filepath.Join(dir, lockName)); err == nil {
+		t.Errorf("WriteDir left its marker %s after it finished", lockName)
 	}
 }
 
@@ -77,7 +77,7 @@ func TestWriteDirFailureLeavesNoMarker(t *testing.T) {
 		t.Fatal("WriteDir(atom.xml is a folder) succeeded, want an error")
 	}
 	for rel := range tree(t, dir) {
-		if name := filepath.Base(rel); name == writingName || isTempName(name) {
+		if name := filepath.Base(rel); name == lockName || isTempName(name) {
 			t.Errorf("failed WriteDir left %s", rel)
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path"
@@ -87,8 +89,8 @@ func TestWriteDir(t *testing.T) {
 	b := buildTxtar(t, testSite(), serverTree)
 	st := mustWrite(t, dir, b, WriteOptions{})
 	want := wantTree(b, true)
-	if st != (WriteStats{Written: len(want) - 1}) {
-		t.Errorf("WriteDir() = %+v, want {Written: %d}", st, len(want)-1)
+	if st != (WriteStats{Written: len(want) - 1, Rendered: b.Len()}) {
+		t.Errorf("WriteDir() = %+v, want {Written: %d, Rendered: %d}", st, len(want)-1, b.Len())
 	}
 	files := tree(t, dir)
 	got := slices.Sorted(func(yield func(string) bool) {
@@ -175,7 +177,9 @@ func TestWriteDirUnchanged(t *testing.T) {
 	mustWrite(t, dir, b, WriteOptions{})
 	ageTree(t, dir)
 	before := tree(t, dir)
-	// The same bundle, and an equal one built again.
+	// The same bundle, and an equal one built again: nothing is written,
+	// and no page is even rendered (the manifest says what each page was
+	// rendered from).
 	for i, b := range []*Bundle{b, buildTxtar(t, testSite(), serverTree)} {
 		st := mustWrite(t, dir, b, WriteOptions{})
 		if want := (WriteStats{Unchanged: len(before) - 1}); st != want {
@@ -205,18 +209,24 @@ func TestWriteDirChanged(t *testing.T) {
 	b := buildTxtar(t, testSite(), editedTree)
 	st := mustWrite(t, dir, b, WriteOptions{})
 	// The page and the three feeds change, each with its .gz; the index
-	// shows the summary, which the edit did not touch.
-	if want := (WriteStats{Written: 8, Unchanged: len(before) - 1 - 8}); st != want {
+	// shows the summary, which the edit did not touch. Only the edited
+	// page is rendered.
+	if want := (WriteStats{Written: 8, Unchanged: len(before) - 1 - 8, Rendered: 1}); st != want {
 		t.Errorf("WriteDir(one article edited) = %+v, want %+v", st, want)
 	}
 	changed := []string{"articles/2026-10-05-bakery/index.html", RSSName, AtomName, JSONName}
 	for rel, fi := range tree(t, dir) {
 		plain := strings.TrimSuffix(rel, ".gz")
 		rewritten := !os.SameFile(fi, before[rel])
+		if rel == ManifestName {
+			// The manifest records the change, appended or rewritten.
+			rewritten = rewritten || fi.Size() != before[rel].Size()
+		}
 		if want := slices.Contains(changed, plain) || rel == ManifestName; rewritten != want {
 			t.Errorf("WriteDir(one article edited): %s rewritten = %v, want %v", rel, rewritten, want)
 		}
 	}
+	checkRecord(t, dir, true)
 	if page := readFile(t, filepath.Join(dir, "articles", "2026-10-05-bakery", "index.html")); !bytes.Contains(page, []byte("three times")) {
 		t.Errorf("edited page on disk lacks the edit")
 	}
@@ -346,57 +356,6 @@ func TestWriteDirNoPages(t *testing.T) {
 	})
 }
 
-func TestWriteDirOnly(t *testing.T) {
-	dir := t.TempDir()
-	mustWrite(t, dir, buildTxtar(t, testSite(), serverTree), WriteOptions{})
-	ageTree(t, dir)
-	before := tree(t, dir)
-	page := "articles/2026-10-05-bakery/index.html"
-
-	// Only names nothing: the edited page is not rendered again (the caller
-	// said it had not changed), but the feeds are (the index is unchanged).
-	edited := buildTxtar(t, testSite(), editedTree)
-	st := mustWrite(t, dir, edited, WriteOptions{Only: map[string]bool{}})
-	if st.Written != 6 {
-		t.Errorf("WriteDir(Only: none) = %+v, want Written 6 (the feeds)", st)
-	}
-	if after := tree(t, dir); !os.SameFile(before[page], after[page]) {
-		t.Errorf("WriteDir(Only: none) rewrote %s", page)
-	}
-
-	// Only names the edited article: its page is written.
-	st = mustWrite(t, dir, edited, WriteOptions{Only: map[string]bool{"2026-10-05-bakery.md": true}})
-	if st.Written != 2 {
-		t.Errorf("WriteDir(Only: bakery) = %+v, want Written 2 (its page and .gz)", st)
-	}
-	if got := readFile(t, filepath.Join(dir, filepath.FromSlash(page))); !bytes.Contains(got, []byte("three times")) {
-		t.Errorf("WriteDir(Only: bakery): page on disk lacks the edit")
-	}
-
-	// A new article is written though Only does not name it: the manifest
-	// has no page for it.
-	added := editedTree + "-- 2026-10-06-new.md --\n---\ntitle: New\ndate: 2026-10-06T00:00:00Z\n---\nNew.\n"
-	st = mustWrite(t, dir, buildTxtar(t, testSite(), added), WriteOptions{Only: map[string]bool{}})
-	if _, err := os.Stat(filepath.Join(dir, "articles", "2026-10-06-new", "index.html")); err != nil {
-		t.Errorf("WriteDir(Only: none) with a new article: %v, want its page written", err)
-	}
-	if st.Written != 10 {
-		t.Errorf("WriteDir(Only: none) with a new article = %+v, want Written 10", st)
-	}
-
-	// A removed article's page goes, Only or not.
-	st = mustWrite(t, dir, edited, WriteOptions{Only: map[string]bool{}})
-	if st.Removed != 2 {
-		t.Errorf("WriteDir(Only: none) with an article removed = %+v, want Removed 2", st)
-	}
-	got := tree(t, dir)
-	for _, rel := range wantTree(edited, true) {
-		if _, ok := got[rel]; !ok {
-			t.Errorf("%s missing", rel)
-		}
-	}
-}
-
 func TestWriteDirWorkers(t *testing.T) {
 	b := buildTxtar(t, testSite(), serverTree)
 	var trees [][]string
@@ -468,28 +427,116 @@ func TestWriteDirOrder(t *testing.T) {
 			t.Errorf("WriteDir left the temp file %s", rel)
 		}
 	}
-	// The manifest lists, as pending, every file the failed write was to
-	// create, so that a later write can remove those it no longer makes.
-	listed := readManifest(dir)
+	// The manifest lists every file the failed write created or was to
+	// create, so that a later write can remove those it no longer makes:
+	// the pages it wrote with their bytes, the feeds as pending.
+	listed := readRecord(t, dir)
 	for _, rel := range wantTree(b, true) {
-		if rel != ManifestName && listed[rel] != pendingHash {
-			t.Errorf("manifest entry of %s = %q, want %q", rel, listed[rel], pendingHash)
+		plain, gz := strings.CutSuffix(rel, ".gz")
+		if rel == ManifestName || gz {
+			continue
+		}
+		e, ok := listed[plain]
+		switch {
+		case !ok:
+			t.Errorf("%s is not in the manifest", rel)
+		case strings.HasPrefix(rel, "articles/") && e.ID == PendingID:
+			t.Errorf("manifest entry of the page %s is pending, want its bytes (it was written)", rel)
+		case !strings.HasPrefix(rel, "articles/") && e.ID != PendingID:
+			t.Errorf("manifest entry of %s = %+v, want pending (the feeds were not all written)", rel, e)
+		}
+	}
+	checkRecord(t, dir, true)
+}
+
+// readRecord returns the entries the manifest in dir records.
+func readRecord(t testing.TB, dir string) map[string]Entry {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	entries, _, _, _, err := parseRecord(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+// checkRecord checks that the manifest in dir tells the truth: every file
+// it records with bytes holds those bytes (and its .gz copy their gzip),
+// and every file in dir that is not hidden is recorded (the caller puts
+// no files of its own there). Unless complete, a recorded file may be
+// missing: a write cut short after it removed a file and before it
+// recorded that leaves such an entry, which is harmless.
+func checkRecord(t testing.TB, dir string, complete bool) {
+	t.Helper()
+	entries := readRecord(t, dir)
+	for rel, e := range entries {
+		if e.ID == PendingID {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if errors.Is(err, fs.ErrNotExist) && !complete {
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s is recorded as %+v but: %v", rel, e, err)
+			continue
+		}
+		if kindOf(rel) == kindMedia {
+			if int64(len(data)) != e.Size {
+				t.Errorf("media %s holds %d bytes, recorded %d", rel, len(data), e.Size)
+			}
+			continue
+		}
+		f := newFile(rel, TypeHTML, data, time.Time{})
+		if !sameText(e, f) {
+			t.Errorf("%s is recorded as %+v but holds other bytes", rel, e)
+		}
+		gz, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel+".gz")))
+		if err != nil || !bytes.Equal(gunzip(t, gz), data) {
+			t.Errorf("%s.gz is not the gzip of %s (%v)", rel, rel, err)
+		}
+	}
+	for rel := range tree(t, dir) {
+		base := path.Base(rel)
+		if strings.HasPrefix(base, ".") {
+			continue
+		}
+		plain, gz := strings.CutSuffix(rel, ".gz")
+		if !gz || kindOf(plain) == kindMedia {
+			plain = rel
+		}
+		if _, ok := entries[plain]; !ok {
+			t.Errorf("%s is in the folder but not in the manifest", rel)
 		}
 	}
 }
 
-// TestManifestQuoting: names with a backslash or a newline survive a round
-// trip through the manifest's quoting; plain names are left as they are.
+// TestManifestQuoting: names with a backslash, a newline or a tab survive
+// a round trip through the manifest; plain names are written as they are.
 func TestManifestQuoting(t *testing.T) {
-	for _, rel := range []string{"articles/a/index.html", `articles/back\slash/index.html`, "articles/new\nline/index.html", `a\\n`, "\\\n\\"} {
-		if got := unquoteManifest(quoteManifest(rel)); got != rel {
-			t.Errorf("round trip of %q = %q", rel, got)
-		}
-		if strings.Contains(quoteManifest(rel), "\n") {
-			t.Errorf("quoted %q holds a newline", rel)
-		}
+	names := []string{"articles/a/index.html", `articles/back\slash/index.html`, "articles/new\nline/index.html", "articles/t\tab/x.png", `a\\n`, "\\\n\\"}
+	var buf []byte
+	want := make(map[string]Entry)
+	for i, rel := range names {
+		e := Entry{ID: fmt.Sprint("id", i), Size: int64(i), GzipSize: -1, Source: "src\t" + rel}
+		want[rel] = e
+		buf = appendChange(buf, Change{Path: rel, Entry: e})
 	}
-	if q := quoteManifest("articles/a/index.html"); q != "articles/a/index.html" {
-		t.Errorf("a plain name was quoted: %q", q)
+	if n := bytes.Count(buf, []byte("\n")); n != len(names) {
+		t.Errorf("%d names make %d lines, want one each", len(names), n)
+	}
+	if !bytes.Contains(buf, []byte("\tarticles/a/index.html\n")) {
+		t.Errorf("a plain name was escaped:\n%s", buf)
+	}
+	got, _, current, _, err := parseRecord(bytes.NewReader(append([]byte(recordHeader+"\n"), buf...)))
+	if err != nil || !current {
+		t.Fatalf("parseRecord() = current %v, error %v", current, err)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("parseRecord(appendChange(...)) = %v, want %v", got, want)
 	}
 }

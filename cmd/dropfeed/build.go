@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/content/diag"
 	"github.com/dropfeed/dropfeed/feed"
@@ -62,6 +63,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer cat.Close()
+	// Held while build writes (opened after the content folder, so that a
+	// build that cannot read its content creates no output folder): a build
+	// into the folder a running serve keeps is refused at once, never
+	// interleaved with it.
+	out, err := feed.OpenDir(cfg.Out)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
 	delta, err := cat.Rescan(ctx)
 	if err != nil {
 		return err
@@ -76,16 +86,21 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	bl.SetSource(cat.FS())
+	bl.SetRenderKey(content.CacheKey(cc.Options))
 	visible := cat.Visible()
 	b, err := bl.Next(visible, delta.Entered, delta.Left)
 	if err != nil {
 		return err
 	}
 	prog.setPhase("writing", 0)
-	ws, err := feed.WriteDir(ctx, cfg.Out, b, feed.WriteOptions{NoPages: noPages})
-	if err != nil {
+	pub := feed.NewPublisher(out, feed.WriteOptions{NoPages: noPages})
+	if err := pub.Publish(ctx, b); err != nil {
 		return err
 	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	ws := pub.Stats()
 	prog.finish()
 	if lf.json() {
 		log.Info("built", "count", len(visible), "path", cfg.Out, "duration", time.Since(start).Round(time.Millisecond),

@@ -304,6 +304,7 @@ func TestDiskFullServe(t *testing.T) {
 	buildInto(t, site, refSmall)
 	d := startServe(t, "-content", site, "-out", out, "-base-url", crashBase, "-max-items", "0")
 	d.waitReady()
+	d.waitOut()
 	before := visibleTree(t, out)
 
 	writeAtomic(t, filepath.Join(site, "big.txt"), string(bigArticle()))
@@ -316,8 +317,11 @@ func TestDiskFullServe(t *testing.T) {
 	if got := visibleTree(t, out)["feed.json"]; !bytes.Equal(got, before["feed.json"]) {
 		t.Errorf("feed.json changed although the write failed")
 	}
-	if left := hiddenFiles(t, out); len(left) > 0 {
+	if left := hiddenFiles(t, out, heldLock); len(left) > 0 {
 		t.Errorf("the failed write left hidden files: %q", left)
+	}
+	if d.outCurrent() {
+		t.Errorf("/healthz says the static output is current although its write failed")
 	}
 
 	if err := os.Remove(filepath.Join(site, "big.txt")); err != nil {
@@ -343,13 +347,14 @@ func TestDiskFullServe(t *testing.T) {
 
 // pauseMidWrite lets serve run until it is caught with a temporary file in
 // out — in the middle of its static write — and returns true with the
-// process stopped (SIGSTOP) there; it returns false once serve is ready,
-// that is, when the write finished before it was caught. Polls are bounded.
+// process stopped (SIGSTOP) there; it returns false once the static output
+// is current, that is, when the write finished before it was caught. Polls
+// are bounded.
 func pauseMidWrite(t *testing.T, d *daemonProc, out string) bool {
 	t.Helper()
 	p := d.cmd.Process
 	for i := range 20000 {
-		if ok, _ := d.health(); ok {
+		if d.outCurrent() {
 			return false
 		}
 		if err := p.Signal(syscall.SIGSTOP); err != nil {
@@ -405,7 +410,8 @@ func TestServeKillMidWrite(t *testing.T) {
 
 	d := startServeCmd(t, exec.Command(binPath, args()...))
 	d.waitReady()
-	if left := hiddenFiles(t, out); len(left) > 0 {
+	d.waitOut()
+	if left := hiddenFiles(t, out, heldLock); len(left) > 0 {
 		t.Errorf("after a new serve wrote the folder, hidden files are left: %q", left[:min(len(left), 5)])
 	}
 	got := visibleTree(t, out)

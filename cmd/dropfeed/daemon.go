@@ -49,13 +49,11 @@ type daemon struct {
 	w      *watch.Watcher
 
 	cat     *catalog.Catalog
-	builder *feed.Builder // nil until the first build, and after a reload
-	saved   *feed.Saved   // the feeds the last run rendered, for the first builder
-	hub     *hubPinger    // WebSub pings; nil without a hub
+	builder *feed.Builder    // nil until the first build, and after a reload
+	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
+	hub     *hubPinger       // WebSub pings; nil without a hub
+	out     *feed.Background // writes the static output beside the loop; nil without -out
 	status  atomic.Pointer[status]
-	// writeFailed says the last write of the static output failed, so the
-	// next one rewrites every page, not only those of changed articles.
-	writeFailed bool
 }
 
 // status is what /healthz reports; replaced whole after each build.
@@ -65,12 +63,21 @@ type status struct {
 	Articles   int    `json:"articles"`
 	Errors     int    `json:"errors"`
 	LastBuild  string `json:"last_build,omitempty"`
+	// Outputs says how far each output beside the server has got; the
+	// static folder ("out") is current when its generation equals the
+	// served one.
+	Outputs map[string]outputStatus `json:"outputs,omitempty"`
 }
 
 func (d *daemon) healthz(w http.ResponseWriter, r *http.Request) {
 	st := d.status.Load()
 	if st == nil {
 		st = &status{}
+	}
+	if d.out != nil {
+		cp := *st
+		cp.Outputs = map[string]outputStatus{"out": outputStatusOf(d.out.Status())}
+		st = &cp
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -116,11 +123,19 @@ func (d *daemon) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.w.Run(gctx, batches) })
 	d.setHub(gctx, d.site.Hub)
+	if d.out != nil {
+		g.Go(func() error { return d.out.Run(gctx) })
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	g.Go(func() error {
 		defer d.setHub(gctx, "")
+		if d.out != nil {
+			// Once the loop stops, the static output is brought up to the
+			// last bundle served (a write in progress is finished first).
+			defer d.out.Close(context.WithoutCancel(gctx))
+		}
 		return d.loop(gctx, batches, hup)
 	})
 	return g.Wait()
@@ -224,7 +239,9 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 			d.metrics.rebuildFailed()
 			return
 		}
-		bl.SetContentKey(content.CacheKey(d.cfg.contentOptions(d.site.BaseURL)))
+		key := content.CacheKey(d.cfg.contentOptions(d.site.BaseURL))
+		bl.SetContentKey(key)
+		bl.SetRenderKey(key)
 		if d.saved != nil {
 			bl.Restore(d.saved) // feeds saved by the last run, where they still match
 			d.saved = nil
@@ -242,30 +259,11 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
 	d.hub.notify(changedFeeds(prev, b))
-	nerr := d.cat.ErrorCount()
-	// /healthz turns ready (or moves to the new generation) only once the
-	// static output is written too, so "ready" means every output is current.
-	defer func() {
-		d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
-	}()
-	if d.cfg.Out != "" {
-		wo := feed.WriteOptions{}
-		if prev != nil && !delta.First && !d.writeFailed {
-			wo.Only = make(map[string]bool, len(delta.Added)+len(delta.Changed))
-			for _, l := range [][]string{delta.Added, delta.Changed} {
-				for _, p := range l {
-					wo.Only[p] = true
-				}
-			}
-		}
-		// A write that has begun is finished even when serve is told to
-		// stop, so the folder is left with the feeds it began to write.
-		_, err := feed.WriteDir(context.WithoutCancel(ctx), d.cfg.Out, b, wo)
-		if err != nil {
-			d.log.Error("write static output; the folder keeps the last good files", "path", d.cfg.Out, "err", err)
-		}
-		d.writeFailed = err != nil
+	if d.out != nil {
+		d.out.Publish(ctx, b) // written beside the loop; /healthz says when
 	}
+	nerr := d.cat.ErrorCount()
+	d.status.Store(&status{Ready: true, Generation: gen, Articles: len(visible), Errors: nerr, LastBuild: time.Now().UTC().Format(time.RFC3339)})
 	d.metrics.rebuilt(len(visible), nerr, time.Since(start))
 	if prev == nil && d.ready != nil {
 		d.ready(len(visible), nerr)
@@ -278,3 +276,46 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 // savedPath is where serve keeps the feeds it rendered between runs: beside
 // the state file.
 func (d *daemon) savedPath() string { return d.cfg.State + ".feeds" }
+
+// newStaticOutput returns the writer of the static folder held by store:
+// a Publisher run beside the rebuild loop, which logs each write.
+func newStaticOutput(store *feed.DirStore, log *slog.Logger) *feed.Background {
+	dir := store.Dir()
+	report := func(r feed.Report) {
+		if r.Err != nil {
+			log.Error("write static output; the folder keeps the last good files", "path", dir, "generation", r.Generation, "err", r.Err)
+			return
+		}
+		log.Debug("static output written", "path", dir, "generation", r.Generation, "skipped", r.Skipped, "duration", r.Duration.Round(time.Microsecond))
+	}
+	return feed.NewBackground(feed.NewPublisher(store, feed.WriteOptions{}), feed.BackgroundConfig{Report: report})
+}
+
+// outputStatus is what /healthz says of one output.
+type outputStatus struct {
+	Generation uint64 `json:"generation"`           // the newest bundle it holds
+	Current    bool   `json:"current"`              // it holds the one served
+	LastWrite  string `json:"last_write,omitempty"` // when it last completed a write
+	Error      string `json:"error,omitempty"`      // why its last write failed, without paths
+}
+
+func outputStatusOf(st feed.OutputStatus) outputStatus {
+	o := outputStatus{Generation: st.Generation, Current: st.Generation == st.Latest && st.Err == nil}
+	if !st.Written.IsZero() {
+		o.LastWrite = st.Written.UTC().Format(time.RFC3339)
+	}
+	if st.Err != nil {
+		// The innermost error (e.g. "no space left on device"): the
+		// wrapping names files, which a health check need not show.
+		err := st.Err
+		for {
+			next := errors.Unwrap(err)
+			if next == nil {
+				break
+			}
+			err = next
+		}
+		o.Error = err.Error()
+	}
+	return o
+}

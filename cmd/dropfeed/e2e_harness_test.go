@@ -82,11 +82,12 @@ func (e *e2e) start(extra ...string) {
 	e.ready()
 }
 
-// ready waits for the daemon's first build and the watcher's first batch,
-// then starts the static output sampler.
+// ready waits for the daemon's first build, its static output and the
+// watcher's first batch, then starts the static output sampler.
 func (e *e2e) ready() {
 	e.t.Helper()
 	e.d.waitReady()
+	e.d.waitOut() // serve is ready when it serves; the folder follows
 	// The watcher's first batch is always a full rescan; once it is done,
 	// processed() is a barrier for what the scenario does next.
 	waitFor(e.t, settleLimit, "the watcher's first rescan", func() bool { return e.processed() >= 2 })

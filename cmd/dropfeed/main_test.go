@@ -275,6 +275,35 @@ func (d *daemonProc) health() (ready bool, gen uint64) {
 	return st.Ready, st.Generation
 }
 
+// outCurrent reports whether serve is ready and its static output (-out)
+// holds the bundle it serves, as /healthz says.
+func (d *daemonProc) outCurrent() bool {
+	resp, body, err := d.get("healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return false
+	}
+	var st struct {
+		Ready      bool   `json:"ready"`
+		Generation uint64 `json:"generation"`
+		Outputs    map[string]struct {
+			Generation uint64 `json:"generation"`
+			Current    bool   `json:"current"`
+		} `json:"outputs"`
+	}
+	if json.Unmarshal(body, &st) != nil {
+		return false
+	}
+	out, ok := st.Outputs["out"]
+	return st.Ready && ok && out.Current && out.Generation == st.Generation
+}
+
+// waitOut waits until the static output holds what serve serves: serve is
+// ready once it serves, and writes the folder beside that.
+func (d *daemonProc) waitOut() {
+	d.t.Helper()
+	waitFor(d.t, 60*time.Second, "the static output to be current", d.outCurrent)
+}
+
 // waitReady waits for the first successful build.
 func (d *daemonProc) waitReady() uint64 {
 	d.t.Helper()

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -102,15 +103,15 @@ func feedItems(name string, body []byte) (ids, links, titles []string, err error
 }
 
 // hiddenFiles returns the names of the hidden files under dir (relative,
-// slash-separated), the manifest excepted.
-func hiddenFiles(t *testing.T, dir string) []string {
+// slash-separated), the manifest and the names in allow excepted.
+func hiddenFiles(t *testing.T, dir string, allow ...string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p != dir && strings.HasPrefix(d.Name(), ".") && d.Name() != ".dropfeed-manifest" {
+		if p != dir && strings.HasPrefix(d.Name(), ".") && d.Name() != ".dropfeed-manifest" && !slices.Contains(allow, d.Name()) {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, filepath.ToSlash(rel))
 		}
@@ -121,6 +122,9 @@ func hiddenFiles(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// heldLock is the lock file a running serve -out holds in its folder.
+const heldLock = ".dropfeed-writing"
 
 // visibleTree returns the files under dir that are not hidden, by slash
 // path, with their bytes.

@@ -76,6 +76,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *maxConns > 0 {
 		cfg.MaxConnections = *maxConns
 	}
+	// The output folder is held for as long as serve runs: a second writer
+	// (another serve, a build) is refused rather than interleaved.
+	var outDir *feed.DirStore
+	if cfg.Out != "" {
+		if outDir, err = feed.OpenDir(cfg.Out); err != nil {
+			return err
+		}
+		defer outDir.Close()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -108,6 +117,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log:     log,
 		metrics: newMetrics(base),
 		watch:   watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(*mode), PollInterval: *pollInterval, Rescan: *rescanInterval},
+	}
+	if outDir != nil {
+		d.out = newStaticOutput(outDir, log)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)

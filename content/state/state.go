@@ -803,9 +803,7 @@ func (s *Store) keepUnsaved(dirty map[string]*rec, removed []string) {
 	for _, p := range removed {
 		s.unsaved[p] = nil
 	}
-	for p, r := range dirty {
-		s.unsaved[p] = r
-	}
+	maps.Copy(s.unsaved, dirty)
 }
 
 // saveBatch is the most writes one transaction of save makes.

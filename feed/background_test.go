@@ -1,0 +1,174 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// fakeOutput records the bundles published to it; each publish takes its
+// time and fails while fail says so.
+type fakeOutput struct {
+	mu    sync.Mutex
+	got   []*Bundle
+	at    []time.Time
+	take  time.Duration
+	fails int // the next this many publishes fail
+}
+
+var errFake = errors.New("fake output failure")
+
+func (o *fakeOutput) Publish(ctx context.Context, b *Bundle) error {
+	time.Sleep(o.take)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.got = append(o.got, b)
+	o.at = append(o.at, time.Now())
+	if o.fails > 0 {
+		o.fails--
+		return errFake
+	}
+	return nil
+}
+
+func (o *fakeOutput) published() []*Bundle {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]*Bundle(nil), o.got...)
+}
+
+// startBackground runs a Background over out until the test ends.
+func startBackground(t *testing.T, out Output, cfg BackgroundConfig) *Background {
+	t.Helper()
+	bg := NewBackground(out, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bg.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return bg
+}
+
+// TestBackgroundCoalesces: Publish hands over at once while the output is
+// busy; the bundles handed over meanwhile are coalesced into the newest.
+func TestBackgroundCoalesces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{take: time.Second}
+		var reports []Report
+		bg := startBackground(t, out, BackgroundConfig{Report: func(r Report) { reports = append(reports, r) }})
+		b := []*Bundle{{}, {}, {}, {}}
+		start := time.Now()
+		bg.Publish(t.Context(), b[0])
+		synctest.Wait() // the first publish is under way
+		for _, x := range b[1:] {
+			bg.Publish(t.Context(), x)
+		}
+		if d := time.Since(start); d != 0 {
+			t.Errorf("Publish took %v while the output was busy, want no time", d)
+		}
+		if st := bg.Status(); st.Generation != 0 || st.Latest != 4 {
+			t.Errorf("Status() while the first is written = %+v, want Generation 0, Latest 4", st)
+		}
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		got := out.published()
+		if len(got) != 2 || got[0] != b[0] || got[1] != b[3] {
+			t.Fatalf("published %d bundles, want the first and the newest", len(got))
+		}
+		if st := bg.Status(); st.Generation != 4 || st.Latest != 4 || st.Err != nil {
+			t.Errorf("Status() after = %+v, want Generation 4 = Latest, no error", st)
+		}
+		if len(reports) != 2 || reports[1].Generation != 4 || reports[1].Skipped != 2 {
+			t.Errorf("reports = %+v, want the second for bundle 4 with 2 skipped", reports)
+		}
+	})
+}
+
+// TestBackgroundRetry: with Retry, a failed publish is tried again after
+// Retry, then twice as long; without it, only when a new bundle comes.
+func TestBackgroundRetry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{fails: 3}
+		bg := startBackground(t, out, BackgroundConfig{Retry: time.Second})
+		start := time.Now()
+		bg.Publish(t.Context(), &Bundle{})
+		synctest.Wait()
+		if st := bg.Status(); !errors.Is(st.Err, errFake) || st.Generation != 0 {
+			t.Errorf("Status() after a failure = %+v, want the error", st)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		var gaps []time.Duration
+		for _, at := range out.at {
+			gaps = append(gaps, at.Sub(start))
+		}
+		want := []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second}
+		if len(gaps) != len(want) {
+			t.Fatalf("attempts at %v, want %v", gaps, want)
+		}
+		for i := range want {
+			if gaps[i] != want[i] {
+				t.Errorf("attempts at %v, want %v", gaps, want)
+				break
+			}
+		}
+		if st := bg.Status(); st.Err != nil || st.Generation != 1 {
+			t.Errorf("Status() after the retries = %+v, want Generation 1, no error", st)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{fails: 1}
+		bg := startBackground(t, out, BackgroundConfig{})
+		bg.Publish(t.Context(), &Bundle{})
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := len(out.published()); n != 1 {
+			t.Errorf("without Retry, %d attempts in an hour, want 1", n)
+		}
+		bg.Publish(t.Context(), &Bundle{})
+		synctest.Wait()
+		if st := bg.Status(); len(out.published()) != 2 || st.Err != nil || st.Generation != 2 {
+			t.Errorf("after a new bundle: %d attempts, %+v; want 2, Generation 2", len(out.published()), st)
+		}
+	})
+}
+
+// TestBackgroundClose: Close lets the publish in progress finish, then
+// publishes the newest bundle handed over; later bundles are ignored.
+func TestBackgroundClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{take: time.Second}
+		bg := NewBackground(out, BackgroundConfig{})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			bg.Run(ctx)
+		}()
+		b1, b2, b3 := &Bundle{}, &Bundle{}, &Bundle{}
+		bg.Publish(t.Context(), b1)
+		synctest.Wait()
+		bg.Publish(t.Context(), b2)
+		cancel() // the daemon stops: Run returns after b1
+		if err := bg.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		bg.Publish(t.Context(), b3)
+		synctest.Wait()
+		if got := out.published(); len(got) != 2 || got[0] != b1 || got[1] != b2 {
+			t.Errorf("published %d bundles, want b1 then b2", len(got))
+		}
+		if st := bg.Status(); st.Generation != 2 {
+			t.Errorf("Status() after Close = %+v, want Generation 2", st)
+		}
+	})
+}
