@@ -43,6 +43,7 @@ measure() {
 
 tools="floor dropfeed hugo"
 if [ "$PAGES" = 1 ]; then tools="$tools dropfeed-pages hugo-pages"; fi
+echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), $(hugo version | cut -d' ' -f1-2), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-8s %-16s %9s %9s %6s %11s\n" articles tool "wall (s)" "cpu (s)" cores "peak (MiB)"
 for n in $SIZES; do
   # Two Hugo sites over one corpus: the feeds-only site has no layouts of its
