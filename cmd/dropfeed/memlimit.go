@@ -43,20 +43,10 @@ const (
 // every collection (and Go collects at least every two minutes).
 //
 // memLimit applies startBudget until serve is ready (the first build), then
-// servingBudget. While it starts, it also turns GOGC's pacing off while the
-// start budget applies, so that the collector runs only when the heap
-// reaches the limit: a start builds up its live heap from nothing, and
-// GOGC=100 collects each time the heap doubled, marking what was live
-// again and again (a dozen collections to a live heap of 200 MiB, where
-// the limit needs two or three). An operator's GOMEMLIMIT or GOGC is left
-// alone.
+// servingBudget. An operator's GOMEMLIMIT is left alone.
 type memLimit struct {
 	log      *slog.Logger
 	next     int64        // the serving budget
-	starting atomic.Bool  // until serving
-	pace     bool         // GOGC may be turned off while starting
-	gcOff    bool         // it is
-	prevGC   int          // the GOGC before
 	budget   atomic.Int64 // the budget in force, process memory
 	stopped  atomic.Bool
 	prev     int64 // the limit before, restored at stop
@@ -81,9 +71,8 @@ func newMemLimit(log *slog.Logger, start, serving int64) *memLimit {
 		return nil
 	}
 	m := &memLimit{log: log, next: serving, prev: debug.SetMemoryLimit(-1), limit: -1,
-		pace: os.Getenv("GOGC") == "", sample: []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+		sample: []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	m.budget.Store(start)
-	m.starting.Store(true)
 	m.adjust()
 	m.arm()
 	return m
@@ -94,10 +83,9 @@ func newMemLimit(log *slog.Logger, start, serving int64) *memLimit {
 // as live, and the budget applies once a collection has found the heap the
 // start left behind (otherwise the next one may be two minutes away).
 func (m *memLimit) serving() {
-	if m == nil || !m.starting.Swap(false) {
+	if m == nil || m.budget.Swap(m.next) == m.next {
 		return
 	}
-	m.budget.Store(m.next)
 	m.adjust()
 	runtime.GC()
 }
@@ -111,10 +99,6 @@ func (m *memLimit) stop() {
 		m.stopped.Store(true)
 		m.mu.Lock()
 		debug.SetMemoryLimit(m.prev)
-		if m.gcOff {
-			debug.SetGCPercent(m.prevGC)
-			m.gcOff = false
-		}
 		m.mu.Unlock()
 		memLimitOn.Store(false)
 	})
@@ -151,16 +135,6 @@ func (m *memLimit) adjust() {
 	limit := m.budget.Load() - mappedReserve
 	if live > limit/8*7 {
 		limit = math.MaxInt64
-	}
-	// GOGC off only under a limit: without one, nothing would collect.
-	if off := m.pace && m.starting.Load() && limit != math.MaxInt64; off != m.gcOff {
-		if off {
-			debug.SetMemoryLimit(limit) // first, so that the heap is never unbounded
-			m.prevGC = debug.SetGCPercent(-1)
-		} else {
-			debug.SetGCPercent(m.prevGC)
-		}
-		m.gcOff = off
 	}
 	if limit == m.limit {
 		return
