@@ -43,18 +43,24 @@ measure() {
 
 tools="floor dropfeed hugo"
 if [ "$PAGES" = 1 ]; then tools="$tools dropfeed-pages hugo-pages"; fi
+echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), $(hugo version | cut -d' ' -f1-2), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-8s %-16s %9s %9s %6s %11s\n" articles tool "wall (s)" "cpu (s)" cores "peak (MiB)"
 for n in $SIZES; do
-  site="$work/hugo-$n"
-  mkdir -p "$site/layouts/_default"
+  # Two Hugo sites over one corpus: the feeds-only site has no layouts of its
+  # own (a page layout that uses .Content makes Hugo render every article's
+  # content even when pages have no output: 3x the time and memory), the
+  # pages site has a one-line page layout.
+  site="$work/hugo-$n" pages_site="$work/hugo-pages-$n"
   "$work/gencorpus" -n "$n" -format md -out "$site/content/posts" 2>/dev/null
+  mkdir -p "$pages_site/layouts/_default"
   # Hugo must keep its regular pages (disabling the "page" kind leaves the
-  # feed empty); feeds.toml gives them no output of their own.
+  # feed empty); the feeds site gives them no output of their own.
   for kind in feeds pages; do
-    outputs='page = []'
-    if [ $kind = pages ]; then outputs='page = ["HTML"]'; fi
-    cat > "$site/$kind.toml" <<TOML
+    outputs='page = []' dir=$site
+    if [ $kind = pages ]; then outputs='page = ["HTML"]' dir=$pages_site; fi
+    cat > "$dir/hugo.toml" <<TOML
 baseURL = "https://news.example.com/"
+contentDir = "$site/content"
 title = "Bench"
 disableKinds = ["section", "taxonomy", "term", "sitemap", "robotsTXT", "404"]
 [outputs]
@@ -64,7 +70,8 @@ $outputs
 limit = 50
 TOML
   done
-  echo '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}' > "$site/layouts/_default/single.html"
+  echo '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}' > "$pages_site/layouts/_default/single.html"
+  if [ -e "$site/layouts" ]; then echo "the feeds-only Hugo site must have no layouts" >&2; exit 1; fi
   cat > "$work/dropfeed-$n.yaml" <<YAML
 title: Bench
 content: $site/content/posts
@@ -78,18 +85,19 @@ YAML
   for tool in $tools; do
     : > "$work/w"; : > "$work/m"; : > "$work/c"
     for _ in $(seq "$RUNS"); do
-      rm -rf "$work/out" "$site/public" "$work/state.db"
+      rm -rf "$work/out" "$site/public" "$pages_site/public" "$work/state.db"
       case $tool in
         floor) r=$(measure "$work/floor" "$site/content/posts") ;;
         dropfeed) r=$(measure "$work/dropfeed" build -config "$work/dropfeed-$n.yaml" -out "$work/out" -state "$work/state.db" -pages=false) ;;
         dropfeed-pages) r=$(measure "$work/dropfeed" build -config "$work/dropfeed-$n.yaml" -out "$work/out" -state "$work/state.db") ;;
-        hugo) r=$(measure hugo --quiet --config "$site/feeds.toml" -s "$site" -d "$site/public") ;;
-        hugo-pages) r=$(measure hugo --quiet --config "$site/pages.toml" -s "$site" -d "$site/public") ;;
+        hugo) r=$(measure hugo --quiet -s "$site" -d "$site/public") ;;
+        hugo-pages) r=$(measure hugo --quiet -s "$pages_site" -d "$pages_site/public") ;;
       esac
       # Both must have written the full feed, or the comparison means nothing.
       case $tool in
         dropfeed*) items=$(grep -o '<item>' "$work/out/rss.xml" | wc -l) ;;
-        hugo*) items=$(grep -o '<item>' "$site/public/index.xml" | wc -l) ;;
+        hugo) items=$(grep -o '<item>' "$site/public/index.xml" | wc -l) ;;
+        hugo-pages) items=$(grep -o '<item>' "$pages_site/public/index.xml" | wc -l) ;;
         *) items=50 ;;
       esac
       if [ "$items" -ne 50 ]; then echo "$tool wrote $items feed items, want 50" >&2; exit 1; fi
@@ -107,5 +115,5 @@ YAML
       "$(echo "${wall[dropfeed-pages]} / ${wall[hugo-pages]}" | bc -l)" "$(echo "${wall[dropfeed-pages]} / ${wall[floor]}" | bc -l)" \
       "$(echo "${mem[dropfeed-pages]} / ${mem[hugo-pages]}" | bc -l)"
   fi
-  rm -rf "$site"
+  rm -rf "$site" "$pages_site"
 done

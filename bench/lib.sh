@@ -9,6 +9,7 @@ bench_work() {
   work=$(mktemp -d "$base_dir/dropfeed-$1.XXXXXX")
   pid= disk=
   trap bench_cleanup EXIT
+  go build -o "$work/ready" ./bench/ready
 }
 
 bench_cleanup() {
@@ -20,17 +21,14 @@ bench_cleanup() {
 # wait_ready LOG SECONDS waits until the serve started as $pid, logging to
 # LOG, has printed its listening line and answers /healthz with 200; it sets
 # $url to the base URL. It exits the script when serve exits first or is
-# not ready within SECONDS.
+# not ready within SECONDS. The waiting is bench/ready (bench_work builds
+# it): one process polling every 5 ms, where a shell loop forking curl took
+# CPU from the serve it timed.
 wait_ready() {
-  local log=$1 deadline=$(( $(date +%s%N) + $2 * 1000000000 ))
-  url=
-  while :; do
-    [ -n "$url" ] || url=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
-    if [ -n "$url" ] && curl -fs -o /dev/null "${url}healthz"; then return; fi
-    if ! kill -0 "$pid" 2>/dev/null; then echo "serve exited before it was ready:" >&2; cat "$log" >&2; exit 1; fi
-    if [ "$(date +%s%N)" -gt "$deadline" ]; then echo "serve not ready after $2 s:" >&2; tail -5 "$log" >&2; exit 1; fi
-    sleep 0.01
-  done
+  local log=$1
+  if ! url=$("$work/ready" -log "$log" -pid "$pid" -timeout "$2s"); then
+    echo "serve was not ready:" >&2; tail -5 "$log" >&2; exit 1
+  fi
 }
 
 # wait_out SECONDS waits until the serve at $url says in /healthz that its

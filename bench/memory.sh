@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resident memory of "dropfeed serve" over N generated articles (default
-# 100,000), against the goal of <= 256 MiB while serving.
+# 100,000), against the goals of <= 256 MiB resident while serving and a
+# peak (VmHWM) <= 384 MiB, after a cold start as after a warm one.
 #
 # Each run starts serve twice: cold (no state file) and warm (the state file
 # the cold start wrote). Memory is read from /proc/PID/status once serve is
@@ -27,7 +28,8 @@ RUNS=${RUNS:-3}
 FEEDS=${FEEDS:-300}
 PAGES=${PAGES:-600}
 TIMEOUT=${TIMEOUT:-600} # seconds one start may take before the script gives up
-GOAL_MIB=256
+GOAL_MIB=256     # VmRSS while serving
+GOAL_HWM_MIB=384 # VmHWM, the peak since exec
 
 if ! command -v curl >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then echo "memory.sh needs curl" >&2; exit 1; fi
@@ -129,14 +131,16 @@ pages_ok=$(grep -c '^200$' "$work/pages.codes" || true)
 echo "load (last run): $(wc -l <"$work/feeds.codes") feed and index requests ($feeds_ok answered 200), $(wc -l <"$work/pages.codes") distinct article pages ($pages_ok answered 200; the others are drafts or future articles)"
 
 echo
-printf '%-5s %-11s %4s %10s %10s %10s %10s %10s %10s %9s\n' start moment runs "VmHWM MiB" "VmRSS MiB" "RssAnon" "mapped" "live heap" "goal MiB" "HWM/goal"
+printf '%-5s %-11s %4s %10s %10s %10s %10s %10s %9s %9s\n' start moment runs "VmHWM MiB" "VmRSS MiB" "RssAnon" "mapped" "live heap" "RSS ratio" "HWM ratio"
 for label in cold warm; do
   for moment in ready load; do
     f="$work/$label-$moment"
     col() { awk -v c="$1" '{print $c}' "$f" | median; }
-    hwm=$(col 1)
-    printf '%-5s %-11s %4d %10.1f %10.1f %10.1f %10.1f %10.1f %10d %9.2f\n' "$label" "$( [ "$moment" = ready ] && echo ready || echo "after load")" \
-      "$(wc -l <"$f")" "$hwm" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" "$GOAL_MIB" "$(awk -v h="$hwm" -v g="$GOAL_MIB" 'BEGIN{print h/g}')"
+    hwm=$(col 1) rss=$(col 2)
+    printf '%-5s %-11s %4d %10.1f %10.1f %10.1f %10.1f %10.1f %9.2f %9.2f\n' "$label" "$( [ "$moment" = ready ] && echo ready || echo "after load")" \
+      "$(wc -l <"$f")" "$hwm" "$rss" "$(col 3)" "$(col 4)" "$(col 5)" \
+      "$(awk -v r="$rss" -v g="$GOAL_MIB" 'BEGIN{print r/g}')" "$(awk -v h="$hwm" -v g="$GOAL_HWM_MIB" 'BEGIN{print h/g}')"
   done
 done
-echo "goal: resident memory <= $GOAL_MIB MiB while serving $N articles; HWM/goal <= 1 meets it"
+echo "goals while serving $N articles, after a cold start as after a warm one: VmRSS <= $GOAL_MIB MiB (RSS ratio = VmRSS / $GOAL_MIB),"
+echo "VmHWM <= $GOAL_HWM_MIB MiB (HWM ratio = VmHWM / $GOAL_HWM_MIB); met when <= 1"

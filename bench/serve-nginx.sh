@@ -57,6 +57,7 @@ pids+=($!)
 nbase="http://127.0.0.1:$port/"
 for _ in $(seq 1 100); do curl -fs "${nbase}rss.xml" >/dev/null 2>&1 && break; sleep 0.05; done
 cmp <(curl -fs "${dbase}rss.xml") <(curl -fs "${nbase}rss.xml") || { echo "dropfeed and nginx serve different bytes" >&2; exit 1; }
+echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), $(nginx -v 2>&1 | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "/rss.xml: $(curl -fs "${dbase}rss.xml" | wc -c) bytes, $(curl -fs -H 'Accept-Encoding: gzip' "${dbase}rss.xml" | wc -c) gzip; $MAX_ITEMS items of $N articles"
 
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -69,6 +70,6 @@ for mode in plain gzip; do
   hdr=""; [ $mode = gzip ] && hdr="Accept-Encoding: gzip"
   d=$(bench "${dbase}rss.xml" "$hdr"); n=$(bench "${nbase}rss.xml" "$hdr")
   drps=$(echo "$d" | awk '{print $1}' | median); nrps=$(echo "$n" | awk '{print $1}' | median)
-  printf "%-6s dropfeed %9.0f req/s (p99 %s)  nginx %9.0f req/s (p99 %s)  ratio %.2f (goal >= 0.8)\n" "$mode" \
-    "$drps" "$(echo "$d" | tail -1 | awk '{print $2}')" "$nrps" "$(echo "$n" | tail -1 | awk '{print $2}')" "$(echo "$drps / $nrps" | bc -l)"
+  printf "%-6s dropfeed %9.0f req/s (p99 %s)  nginx %9.0f req/s (p99 %s)  ratio %.2f (goal >= 0.8; load %s)\n" "$mode" \
+    "$drps" "$(echo "$d" | tail -1 | awk '{print $2}')" "$nrps" "$(echo "$n" | tail -1 | awk '{print $2}')" "$(echo "$drps / $nrps" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 done

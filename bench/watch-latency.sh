@@ -28,7 +28,7 @@ bench_work latency
 go build -o "$work/dropfeed" ./cmd/dropfeed
 go build -o "$work/gencorpus" ./cmd/gencorpus
 go build -o "$work/latency" ./bench/latency
-echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3); corpora in $base_dir"
+echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg); corpora in $base_dir"
 
 for n in $SIZES; do
   corpus="$work/corpus-$n"
@@ -65,7 +65,7 @@ for n in $SIZES; do
       [ "$(grep -c -e 'msg=rebuild ' -e 'msg="no article changed"' "$work/serve.log")" -ge 2 ] && break
       sleep 0.05
     done
-    printf 'n=%-6s quiet=%-5s (ready in %dms%s)\n' "$n" "$q" "$ready_ms" "$out_note"
+    printf 'n=%-6s quiet=%-5s (ready in %dms%s; load %s)\n' "$n" "$q" "$ready_ms" "$out_note" "$(cut -d' ' -f1-3 /proc/loadavg)"
     lat_args=(-dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms)
     [ -n "${DISK:-}" ] && lat_args+=(-out "$work/out")
     lines=$("$work/latency" "${lat_args[@]}")
@@ -114,4 +114,14 @@ if [ -s "$work/disk" ]; then
     a=$(ms "$p50"); b=$(ms "$mx")
     printf '%-8s %-6s %9.1f %9.1f  %s\n' "$n" "$q" "$a" "$b" "$(awk -v x="$a" -v y="$b" 'BEGIN{print (x <= 100 && y <= 250) ? "met" : "not met"}')"
   done <"$work/disk"
+  for q in $QUIETS; do
+    first=$(awk -v q="$q" '$2 == q { print $1; exit }' "$work/disk")
+    last=$(awk -v q="$q" '$2 == q { v = $1 } END { print v }' "$work/disk")
+    small=$(awk -v q="$q" '$2 == q { print $3; exit }' "$work/disk")
+    large=$(awk -v q="$q" '$2 == q { v = $3 } END { print v }' "$work/disk")
+    if [ -n "$small" ] && [ "$first" != "$last" ]; then
+      r=$(awk -v a="$(ms "$large")" -v b="$(ms "$small")" 'BEGIN { printf "%.2f", a / b }')
+      echo "quiet=$q: drop-to-disk p50 at $last / p50 at $first = $r (flat: goal <= 1.5: $(awk -v r="$r" 'BEGIN{print (r <= 1.5) ? "met" : "not met"}'))"
+    fi
+  done
 fi

@@ -23,16 +23,21 @@ import (
 type Body struct {
 	format Format
 	unsafe bool
-	// kept: the Markdown source
-	src string
-	// kept: the plain-text parts
-	caption, source string
-	paras           []string
-	image           string // plain text: the article image, kept or not
-	// not kept: where to read it again
-	file *bodyFile
 	// stale marks the stand-in for a body whose file no longer holds it.
 	stale bool
+	kept  *keptBody // the text, when the body is kept in memory
+	file  *bodyFile // where to read it again, when it is not
+}
+
+// keptBody is the text of a body kept in memory. It is apart from [Body],
+// so that the bodies that are not kept (every article of a folder) cost
+// two pointers, not the fields of one that is.
+type keptBody struct {
+	src string // Markdown: the source
+	// plain text: the parts, and the article image
+	caption, source string
+	paras           []string
+	image           string
 }
 
 // bodyFile is what a body that is not kept needs to be read again.
@@ -44,6 +49,7 @@ type bodyFile struct {
 	// into the body) when the title came from it; cut[1] == 0: none.
 	cut     [2]int
 	summary string // rendered when the file no longer holds the body
+	image   string // plain text: the article image
 }
 
 // fileSum is the hash of a file's bytes that [Article.Hash] spells in hex.
@@ -72,7 +78,7 @@ func (b Body) Read(fsys fs.FS) (body Body, complete bool) {
 			return kept, true
 		}
 	}
-	return Body{format: FormatText, stale: true, paras: nonEmpty(b.file.summary)}, false
+	return Body{format: FormatText, stale: true, kept: &keptBody{paras: nonEmpty(b.file.summary)}}, false
 }
 
 func nonEmpty(s string) []string {
@@ -91,34 +97,38 @@ func (b Body) HTML() string {
 }
 
 func (b Body) render() string {
+	k := b.kept
+	if k == nil {
+		return ""
+	}
 	switch b.format {
 	case FormatMarkdown:
 		var buf bytes.Buffer
-		if err := markdownFor(b.unsafe).Convert([]byte(b.src), &buf); err != nil {
+		if err := markdownFor(b.unsafe).Convert([]byte(k.src), &buf); err != nil {
 			// goldmark's HTML renderer writes to memory and does not fail;
 			// keep the text readable if it ever does.
-			return "<pre>" + html.EscapeString(b.src) + "</pre>\n"
+			return "<pre>" + html.EscapeString(k.src) + "</pre>\n"
 		}
 		// Character references decode to what a feed cannot carry: "&#0;"
 		// and "&#xD800;" to U+FFFD, "&#11;" to a control character.
 		return CleanText(buf.String())
 	case FormatText:
 		var s strings.Builder
-		if b.caption != "" || b.image != "" {
+		if k.caption != "" || k.image != "" {
 			s.WriteString("<figure>")
-			if b.image != "" {
-				s.WriteString(`<img src="` + html.EscapeString(b.image) + `" alt="` + html.EscapeString(b.caption) + `">`)
+			if k.image != "" {
+				s.WriteString(`<img src="` + html.EscapeString(k.image) + `" alt="` + html.EscapeString(k.caption) + `">`)
 			}
-			if b.caption != "" {
-				s.WriteString("<figcaption>" + html.EscapeString(b.caption) + "</figcaption>")
+			if k.caption != "" {
+				s.WriteString("<figcaption>" + html.EscapeString(k.caption) + "</figcaption>")
 			}
 			s.WriteString("</figure>\n")
 		}
-		for _, p := range b.paras {
+		for _, p := range k.paras {
 			s.WriteString("<p>" + html.EscapeString(p) + "</p>\n")
 		}
-		if b.source != "" {
-			s.WriteString(`<p class="source">Source: ` + html.EscapeString(b.source) + "</p>\n")
+		if k.source != "" {
+			s.WriteString(`<p class="source">Source: ` + html.EscapeString(k.source) + "</p>\n")
 		}
 		return s.String()
 	}
@@ -130,16 +140,20 @@ func (b Body) render() string {
 // article's summary: see [Body.Read].
 func (b Body) Text() string {
 	b, _ = b.Read(nil)
+	k := b.kept
+	if k == nil {
+		return ""
+	}
 	if b.format == FormatMarkdown {
-		return b.src
+		return k.src
 	}
-	parts := make([]string, 0, len(b.paras)+2)
-	if b.caption != "" {
-		parts = append(parts, b.caption)
+	parts := make([]string, 0, len(k.paras)+2)
+	if k.caption != "" {
+		parts = append(parts, k.caption)
 	}
-	parts = append(parts, b.paras...)
-	if b.source != "" {
-		parts = append(parts, "Source: "+b.source)
+	parts = append(parts, k.paras...)
+	if k.source != "" {
+		parts = append(parts, "Source: "+k.source)
 	}
 	return strings.Join(parts, "\n\n")
 }
@@ -147,7 +161,7 @@ func (b Body) Text() string {
 // load reads the body of b again from its file in fsys, as parsing kept
 // it. ok is false when the file no longer holds the bytes b was parsed from.
 func (f *bodyFile) load(fsys fs.FS, b Body) (kept Body, ok bool) {
-	data, _, err := readArticle(fsys, f.path, f.limit)
+	data, _, err := readArticle(fsys, f.path, f.limit, nil)
 	if err != nil || fileSum(data) != f.sum {
 		return Body{}, false
 	}
@@ -164,13 +178,13 @@ func (f *bodyFile) load(fsys fs.FS, b Body) (kept Body, ok bool) {
 		if f.cut[1] > 0 {
 			body = body[:f.cut[0]] + body[f.cut[1]:]
 		}
-		return Body{format: FormatMarkdown, unsafe: b.unsafe, src: body}, true
+		return Body{format: FormatMarkdown, unsafe: b.unsafe, kept: &keptBody{src: body}}, true
 	case FormatText:
 		_, kept, err := parseText(f.path, s)
 		if err != nil {
 			return Body{}, false
 		}
-		kept.image = b.image
+		kept.kept.image = f.image
 		return kept, true
 	}
 	return Body{}, false

@@ -2,11 +2,14 @@ package content
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"runtime/debug"
 	"time"
+	"unsafe"
 )
 
 // The parse cache: an index entry (the stat tuple a file was read with and
@@ -18,7 +21,7 @@ import (
 
 // cacheVersion changes whenever the encoding or what Parse makes of a file
 // changes: entries of another version are not used.
-const cacheVersion = 3
+const cacheVersion = 4
 
 // CacheKey names everything a cached entry depends on: the encoding, the
 // program that wrote it and the parse options. Entries made under another
@@ -54,40 +57,65 @@ func (x *Index) CacheEntry(p string) (entry []byte, ok bool) {
 	if !found || e.good == nil || e.err != nil || e.good.Body.file == nil {
 		return nil, false
 	}
-	return appendEntry(make([]byte, 0, 512), e.stat, e.good), true
+	return appendEntry(make([]byte, 0, 512), e.stat, e.good, x.idPrefix()), true
 }
 
-// Seed adds a cached entry for the file at p, as if it had been read: a
+// Seed adds a cached entry for the file at path, as if it had been read: a
 // later [Index.Rescan] or [Index.Update] re-reads the file only when its stat
 // tuple differs from the cached one. Seed is for a new index, before its
 // first scan; it fails on an entry it cannot decode (which is then ignored).
-func (x *Index) Seed(p string, entry []byte) error {
-	if _, ok := x.files[p]; ok || !ValidName(p) {
-		return fmt.Errorf("seed %s: already known or not a valid path", p)
+// Neither path (the key the entry was kept under) nor entry is retained.
+//
+// Seeding many entries is meant to be cheap: the articles, and their
+// strings, are made in large blocks rather than one allocation each, and
+// entries seeded in path order are published without a sort.
+func (x *Index) Seed(path, entry []byte) error {
+	if x.seed == nil {
+		x.seed = &seedMem{}
 	}
-	st, a, err := decodeEntry(entry)
+	st, a, err := x.seed.decode(entry, x.idPrefix())
 	if err != nil {
-		return fmt.Errorf("seed %s: %w", p, err)
+		return fmt.Errorf("seed %q: %w", path, err)
 	}
-	if a.Path != p {
-		return fmt.Errorf("seed %s: the entry is of %s", p, a.Path)
+	if a.Path != string(path) {
+		return fmt.Errorf("seed %q: the entry is of %s", path, a.Path)
 	}
-	e := &indexEntry{path: p, stat: st, good: a}
-	x.files[p] = e
-	x.count(p, 1)
+	if _, ok := x.files[a.Path]; ok || !ValidName(a.Path) {
+		return fmt.Errorf("seed %q: already known or not a valid path", path)
+	}
+	e := x.seed.entry()
+	*e = indexEntry{path: a.Path, stat: st, good: a}
+	x.files[a.Path] = e
+	x.count(a.Path, 1)
 	x.pending = append(x.pending, e)
 	return nil
 }
 
-func appendEntry(b []byte, st statKey, a *Article) []byte {
+// An entry holds what is needed to make the article again without the
+// file, and no string twice: a string that equals one the decoder knows
+// already (the path without its extension for the slug, the derived id,
+// the article's path, image and summary for the body's) is written as a 0
+// length, others with their length plus one (appendLike). The file's hash
+// is written as its 16 bytes, which are also the body's checksum.
+func appendEntry(b []byte, st statKey, a *Article, idPrefix string) []byte {
 	b = append(b, cacheVersion)
 	b = binary.AppendVarint(b, st.size)
 	b = binary.AppendVarint(b, st.mtime)
 	b = binary.AppendUvarint(b, st.ino)
 	b = binary.AppendUvarint(b, uint64(st.mode))
-	for _, s := range []string{a.Path, a.Slug, a.ID, a.Title, a.Summary, a.Image, a.Link, a.Source, a.Hash} {
+	f := a.Body.file
+	b = appendString(b, a.Path)
+	b = appendLike(b, a.Slug, trimExt(a.Path), "")
+	b = appendLike(b, a.ID, idPrefix, a.Slug)
+	for _, s := range []string{a.Title, a.Summary, a.Image, a.Link, a.Source} {
 		b = appendString(b, s)
 	}
+	if hex.EncodeToString(f.sum[:]) == a.Hash {
+		b = append(b, 0)
+	} else {
+		b = appendString(append(b, 1), a.Hash)
+	}
+	b = append(b, f.sum[:]...)
 	b = appendStrings(b, a.Authors)
 	b = appendStrings(b, a.Tags)
 	b = appendStrings(b, a.Media)
@@ -105,28 +133,33 @@ func appendEntry(b []byte, st statKey, a *Article) []byte {
 	b = binary.AppendVarint(b, a.Size)
 	b = binary.AppendUvarint(b, uint64(len(a.Warnings)))
 	for _, w := range a.Warnings {
-		b = appendString(b, w.Path)
+		b = appendLike(b, w.Path, a.Path, "")
 		b = binary.AppendVarint(b, int64(w.Line))
 		b = binary.AppendVarint(b, int64(w.Column))
 		b = appendString(b, w.Code)
 		b = appendString(b, w.Msg)
 	}
 	// The body: only what reads it again from its file.
-	f := a.Body.file
 	b = binary.AppendUvarint(b, uint64(a.Body.format))
-	b = appendString(b, a.Body.image)
-	b = appendString(b, f.path)
-	b = append(b, f.sum[:]...)
+	b = appendLike(b, f.image, a.Image, "")
+	b = appendLike(b, f.path, a.Path, "")
 	b = binary.AppendVarint(b, f.limit)
 	b = binary.AppendVarint(b, int64(f.cut[0]))
 	b = binary.AppendVarint(b, int64(f.cut[1]))
-	if f.summary == a.Summary {
-		b = append(b, 1) // the same text: not twice
-	} else {
-		b = appendString(append(b, 0), f.summary)
-	}
-	return b
+	return appendLike(b, f.summary, a.Summary, "")
 }
+
+// appendLike appends s, or only a 0 when s is like+tail.
+func appendLike(b []byte, s, like, tail string) []byte {
+	if len(s) == len(like)+len(tail) && s[:len(like)] == like && s[len(like):] == tail {
+		return append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s))+1)
+	return append(b, s...)
+}
+
+// trimExt returns p without its extension.
+func trimExt(p string) string { return p[:len(p)-len(path.Ext(p))] }
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -155,11 +188,126 @@ func appendTime(b []byte, t time.Time) []byte {
 
 var errEntry = errors.New("malformed cache entry")
 
-// entryReader decodes an entry; the first error sticks. Its strings are
-// slices of one copy of the entry (all), not an allocation each.
+// seedMem hands out the memory of the articles [Index.Seed] decodes: in
+// blocks of many articles, bodies, entries and strings rather than several
+// allocations per article (a start seeds 100,000 of them). A block lives as
+// long as one of its articles does.
+type seedMem struct {
+	strs    []byte // string bytes; never written again once a string points into them
+	arts    []Article
+	files   []bodyFile
+	entries []indexEntry
+	lists   []string // Authors, Tags and Media
+	warns   []Warning
+	intern  map[string]string // authors, tags and warnings: a few values, repeated
+}
+
+const (
+	seedBlock    = 256      // articles (and bodies, entries) per block
+	seedStrBlock = 64 << 10 // bytes per block of strings
+)
+
+func (m *seedMem) article() *Article {
+	if len(m.arts) == 0 {
+		m.arts = make([]Article, seedBlock)
+	}
+	a := &m.arts[0]
+	m.arts = m.arts[1:]
+	return a
+}
+
+func (m *seedMem) bodyFile() *bodyFile {
+	if len(m.files) == 0 {
+		m.files = make([]bodyFile, seedBlock)
+	}
+	f := &m.files[0]
+	m.files = m.files[1:]
+	return f
+}
+
+func (m *seedMem) entry() *indexEntry {
+	if len(m.entries) == 0 {
+		m.entries = make([]indexEntry, seedBlock)
+	}
+	e := &m.entries[0]
+	m.entries = m.entries[1:]
+	return e
+}
+
+// warnings returns a slice of n warnings, with no room to grow into the
+// next.
+func (m *seedMem) warnings(n int) []Warning {
+	if n > seedBlock/4 {
+		return make([]Warning, n)
+	}
+	if len(m.warns) < n {
+		m.warns = make([]Warning, seedBlock)
+	}
+	w := m.warns[:n:n]
+	m.warns = m.warns[n:]
+	return w
+}
+
+// list returns a slice of n strings, with no room to grow into the next.
+func (m *seedMem) list(n int) []string {
+	if n > seedBlock {
+		return make([]string, n)
+	}
+	if len(m.lists) < n {
+		m.lists = make([]string, 4*seedBlock)
+	}
+	l := m.lists[:n:n]
+	m.lists = m.lists[n:]
+	return l
+}
+
+// string returns b as a string in a block of strings.
+func (m *seedMem) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > seedStrBlock/16 {
+		return string(b)
+	}
+	if cap(m.strs)-len(m.strs) < len(b) {
+		m.strs = make([]byte, 0, seedStrBlock)
+	}
+	off := len(m.strs)
+	m.strs = append(m.strs, b...)
+	return unsafe.String(&m.strs[off], len(b))
+}
+
+// concat returns a+b as a string in a block of strings.
+func (m *seedMem) concat(a, b string) string {
+	n := len(a) + len(b)
+	if n > seedStrBlock/16 {
+		return a + b
+	}
+	if cap(m.strs)-len(m.strs) < n {
+		m.strs = make([]byte, 0, seedStrBlock)
+	}
+	off := len(m.strs)
+	m.strs = append(append(m.strs, a...), b...)
+	return unsafe.String(&m.strs[off], n)
+}
+
+// interned returns b as a string shared by every equal one.
+func (m *seedMem) interned(b []byte) string {
+	if s, ok := m.intern[string(b)]; ok {
+		return s
+	}
+	if m.intern == nil {
+		m.intern = make(map[string]string)
+	}
+	s := m.string(b)
+	m.intern[s] = s
+	return s
+}
+
+// entryReader decodes an entry; the first error sticks.
 type entryReader struct {
 	b   []byte // what is left to read
-	all string // the whole entry
+	m   *seedMem
 	err error
 }
 
@@ -193,17 +341,25 @@ func (r *entryReader) bytes(n uint64) []byte {
 	return out
 }
 
-func (r *entryReader) string() string {
+func (r *entryReader) string() string { return r.m.string(r.bytes(r.uvarint())) }
+
+// like reads a string appendLike wrote: like+tail (like itself, sharing
+// its bytes, when tail is empty), or the string written.
+func (r *entryReader) like(like, tail string) string {
 	n := r.uvarint()
-	off := len(r.all) - len(r.b)
-	v := r.bytes(n)
-	if v == nil {
+	switch {
+	case r.err != nil:
 		return ""
+	case n > 0:
+		return r.m.string(r.bytes(n - 1))
+	case tail == "":
+		return like
 	}
-	return r.all[off : off+len(v)]
+	return r.m.concat(like, tail)
 }
 
-func (r *entryReader) strings() []string {
+// strings decodes a list; interned lists share equal values.
+func (r *entryReader) strings(interned bool) []string {
 	n := r.uvarint()
 	if n == 0 || n > uint64(len(r.b))+1 {
 		if n != 0 {
@@ -211,26 +367,70 @@ func (r *entryReader) strings() []string {
 		}
 		return nil
 	}
-	out := make([]string, n-1)
+	out := r.m.list(int(n - 1))
 	for i := range out {
-		out[i] = r.string()
+		b := r.bytes(r.uvarint())
+		if interned {
+			out[i] = r.m.interned(b)
+		} else {
+			out[i] = r.m.string(b)
+		}
 	}
 	return out
 }
 
-func decodeEntry(b []byte) (statKey, *Article, error) {
-	r := &entryReader{b: b, all: string(b)}
+// decode decodes an entry (see appendEntry); idPrefix is the start of the
+// ids the options derive.
+func (m *seedMem) decode(b []byte, idPrefix string) (statKey, *Article, error) {
+	r := &entryReader{b: b, m: m}
 	if v := r.bytes(1); len(v) != 1 || v[0] != cacheVersion {
 		return statKey{}, nil, fmt.Errorf("cache entry of another version")
 	}
 	var st statKey
 	st.size, st.mtime = r.varint(), r.varint()
 	st.ino, st.mode = r.uvarint(), fs.FileMode(r.uvarint())
-	a := &Article{}
-	for _, s := range []*string{&a.Path, &a.Slug, &a.ID, &a.Title, &a.Summary, &a.Image, &a.Link, &a.Source, &a.Hash} {
+	a := m.article()
+	pathB := r.bytes(r.uvarint())
+	slugN := r.uvarint()
+	slugB := r.bytes(max(slugN, 1) - 1)
+	idN := r.uvarint()
+	idB := r.bytes(max(idN, 1) - 1)
+	switch {
+	case slugN == 0 && idN == 0 && len(pathB) > 0:
+		// The usual article: the path, its slug and the id derived from it
+		// are one string, the id's prefix then the path. (pathB is read
+		// through a view, which concat copies.)
+		all := m.concat(idPrefix, unsafe.String(&pathB[0], len(pathB)))
+		a.Path = all[len(idPrefix):]
+		a.Slug = trimExt(a.Path)
+		a.ID = all[:len(idPrefix)+len(a.Slug)]
+	default:
+		a.Path = m.string(pathB)
+		a.Slug = trimExt(a.Path)
+		if slugN > 0 {
+			a.Slug = m.string(slugB)
+		}
+		if idN > 0 {
+			a.ID = m.string(idB)
+		} else {
+			a.ID = m.concat(idPrefix, a.Slug)
+		}
+	}
+	for _, s := range []*string{&a.Title, &a.Summary, &a.Image, &a.Link, &a.Source} {
 		*s = r.string()
 	}
-	a.Authors, a.Tags, a.Media = r.strings(), r.strings(), r.strings()
+	hexSum := r.bytes(1)
+	if len(hexSum) == 1 && hexSum[0] != 0 {
+		a.Hash = r.string()
+	}
+	f := m.bodyFile()
+	copy(f.sum[:], r.bytes(16))
+	if len(hexSum) == 1 && hexSum[0] == 0 {
+		var h [32]byte
+		hex.Encode(h[:], f.sum[:])
+		a.Hash = m.string(h[:])
+	}
+	a.Authors, a.Tags, a.Media = r.strings(true), r.strings(true), r.strings(false)
 	flags := r.uvarint()
 	bit := func(i int) bool { return flags&(1<<i) != 0 }
 	a.ExplicitID, a.Draft, a.Dated = bit(0), bit(1), bit(2)
@@ -246,24 +446,22 @@ func decodeEntry(b []byte) (statKey, *Article, error) {
 	a.Format = Format(r.uvarint())
 	a.Size = r.varint()
 	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
-		a.Warnings = make([]Warning, n)
+		// Most warnings say the same thing of many files (no date): their
+		// text is interned.
+		a.Warnings = m.warnings(int(n))
 		for i := range a.Warnings {
-			a.Warnings[i] = Warning{Path: r.string(), Line: int(r.varint()), Column: int(r.varint()), Code: r.string(), Msg: r.string()}
+			a.Warnings[i] = Warning{Path: r.like(a.Path, ""), Line: int(r.varint()), Column: int(r.varint()),
+				Code: r.m.interned(r.bytes(r.uvarint())), Msg: r.m.interned(r.bytes(r.uvarint()))}
 		}
 	} else if n > 0 {
 		r.err = errEntry
 	}
-	f := &bodyFile{}
-	a.Body = Body{format: Format(r.uvarint()), unsafe: bit(5), image: r.string(), file: f}
-	f.path = r.string()
-	copy(f.sum[:], r.bytes(16))
+	a.Body = Body{format: Format(r.uvarint()), unsafe: bit(5), file: f}
+	f.image = r.like(a.Image, "")
+	f.path = r.like(a.Path, "")
 	f.limit = r.varint()
 	f.cut = [2]int{int(r.varint()), int(r.varint())}
-	if same := r.bytes(1); len(same) == 1 && same[0] == 1 {
-		f.summary = a.Summary
-	} else {
-		f.summary = r.string()
-	}
+	f.summary = r.like(a.Summary, "")
 	if r.err != nil || len(r.b) != 0 {
 		return statKey{}, nil, errEntry
 	}

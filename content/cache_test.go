@@ -117,7 +117,7 @@ func TestCacheRoundTrip(t *testing.T) {
 		if !ok {
 			t.Fatalf("no cache entry for %s", a.Path)
 		}
-		if err := dst.Seed(a.Path, e); err != nil {
+		if err := dst.Seed([]byte(a.Path), e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -163,7 +163,7 @@ func TestCacheStale(t *testing.T) {
 	}
 	x := content.NewIndex(os.DirFS(dir), opts)
 	for p, e := range entries {
-		if err := x.Seed(p, e); err != nil {
+		if err := x.Seed([]byte(p), e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -196,28 +196,28 @@ func TestCacheBadEntries(t *testing.T) {
 	e, _ := src.CacheEntry(a.Path)
 	for n := range len(e) {
 		x := content.NewIndex(os.DirFS(dir), opts)
-		if err := x.Seed(a.Path, e[:n]); err == nil {
+		if err := x.Seed([]byte(a.Path), e[:n]); err == nil {
 			t.Fatalf("an entry cut to %d of %d bytes was accepted", n, len(e))
 		}
 	}
 	x := content.NewIndex(os.DirFS(dir), opts)
-	if err := x.Seed(a.Path, append(slices.Clone(e), 0)); err == nil {
+	if err := x.Seed([]byte(a.Path), append(slices.Clone(e), 0)); err == nil {
 		t.Error("an entry with a trailing byte was accepted")
 	}
-	if err := x.Seed("other.md", e); err == nil {
+	if err := x.Seed([]byte("other.md"), e); err == nil {
 		t.Error("an entry seeded at another path was accepted")
 	}
-	if err := x.Seed(a.Path, e); err != nil {
+	if err := x.Seed([]byte(a.Path), e); err != nil {
 		t.Errorf("the entry itself: %v", err)
 	}
-	if err := x.Seed(a.Path, e); err == nil {
+	if err := x.Seed([]byte(a.Path), e); err == nil {
 		t.Error("a path seeded twice was accepted")
 	}
 	for i := range e {
 		bad := slices.Clone(e)
 		bad[i] ^= 0xff
 		y := content.NewIndex(os.DirFS(dir), opts)
-		_ = y.Seed(a.Path, bad) // must not panic
+		_ = y.Seed([]byte(a.Path), bad) // must not panic
 	}
 }
 
@@ -249,5 +249,61 @@ func TestCacheKey(t *testing.T) {
 	}
 	if content.CacheKey(base) != content.CacheKey(content.DefaultOptions()) {
 		t.Error("the key is not stable")
+	}
+}
+
+// BenchmarkSeed seeds a new index with the cache entries of 10,000
+// generated articles, as a warm start does, then publishes them.
+func BenchmarkSeed(b *testing.B) {
+	dir := b.TempDir()
+	opt := corpus.DefaultOptions()
+	opt.N = 10000
+	if _, err := corpus.Write(context.Background(), dir, opt, 0); err != nil {
+		b.Fatal(err)
+	}
+	opts := content.DefaultOptions()
+	src := content.NewIndex(os.DirFS(dir), opts)
+	if _, err := src.Rescan(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	var paths, entries [][]byte
+	size := 0
+	for _, a := range src.Articles() {
+		e, _ := src.CacheEntry(a.Path)
+		paths, entries = append(paths, []byte(a.Path)), append(entries, e)
+		size += len(e)
+	}
+	for b.Loop() {
+		x := content.NewIndex(os.DirFS(dir), opts)
+		for i, e := range entries {
+			if err := x.Seed(paths[i], e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n := len(x.Articles()); n != len(entries) {
+			b.Fatalf("%d articles seeded, want %d", n, len(entries))
+		}
+	}
+	b.ReportMetric(float64(size)/float64(len(entries)), "B/entry")
+}
+
+// TestCompactedArticles: an index that reads many files at once keeps
+// their articles in the compact form Seed makes, which must hold what
+// parsing each file on its own gives, field by field, bodies included.
+func TestCompactedArticles(t *testing.T) {
+	dir := cacheTree(t, 400)
+	opts := content.DefaultOptions()
+	fsys := os.DirFS(dir)
+	x := scanned(t, fsys, opts)
+	arts := x.Articles()
+	if len(arts) < 300 {
+		t.Fatalf("only %d articles parsed", len(arts))
+	}
+	for _, a := range arts {
+		want, err := content.ParseFile(fsys, a.Path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameArticle(t, withBody(t, a, fsys), withBody(t, want, fsys))
 	}
 }

@@ -3,6 +3,7 @@ package content
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -62,7 +63,17 @@ func openRootFS(dir string) (*rootFS, error) {
 		return nil, fmt.Errorf("open content folder: %w", err)
 	}
 	rfs := &rootFS{root: r}
-	if _, err := rfs.ReadDir("."); err != nil {
+	// May it be listed? One entry tells: listing it whole (and stat'ing
+	// every entry, as ReadDir does) is the index's job.
+	d, err := r.Open(".")
+	if err == nil {
+		_, err = d.ReadDir(1)
+		d.Close()
+		if errors.Is(err, io.EOF) {
+			err = nil // empty
+		}
+	}
+	if err != nil {
 		rfs.close()
 		return nil, fmt.Errorf("read content folder: %w", err)
 	}

@@ -33,15 +33,21 @@ func TagURI(authority, date, specific string) string {
 	return "tag:" + authority + "," + date + ":" + specific
 }
 
-// deriveID returns the explicit id made into a URI, or the derived tag URI.
-func deriveID(explicit, slug string, o *Options) string {
-	auth, date := o.IDAuthority, o.IDDate
+// idSettings returns the authority and date of the tag URIs o derives.
+func (o *Options) idSettings() (auth, date string) {
+	auth, date = o.IDAuthority, o.IDDate
 	if auth == "" {
 		auth = "localhost"
 	}
 	if date == "" {
 		date = DefaultIDDate
 	}
+	return auth, date
+}
+
+// deriveID returns the explicit id made into a URI, or the derived tag URI.
+func deriveID(explicit, slug string, o *Options) string {
+	auth, date := o.idSettings()
 	if explicit != "" {
 		if isAbsURI(explicit) {
 			return explicit

@@ -47,6 +47,10 @@ type Index struct {
 	under map[string]int
 	// onRead reports reading progress; nil reports nothing.
 	onRead func(done, total int)
+	// seed is the memory of the articles Seed makes, until the first scan.
+	seed  *seedMem
+	pass  uint32 // scanDir's passes, for indexEntry.seen
+	idPre string // idPrefix, once made
 }
 
 type indexEntry struct {
@@ -55,6 +59,7 @@ type indexEntry struct {
 	good    *Article // last good version; nil when it never parsed
 	err     error    // current error, nil when the file parses
 	removed bool     // no longer in files
+	seen    uint32   // the last scan's pass that listed the file
 }
 
 // statKey is the stat tuple that decides whether a file must be read again.
@@ -68,6 +73,15 @@ type statKey struct {
 func keyOf(fi fs.FileInfo) statKey {
 	return statKey{size: fi.Size(), mtime: fi.ModTime().UnixNano(), ino: inodeOf(fi), mode: fi.Mode()}
 }
+
+// compactMin is the number of files read at once from which the index
+// keeps their articles the way [Index.Seed] makes them: in blocks, with
+// their path, slug and id in one string and repeated values interned.
+// Parsing leaves each article in a dozen allocations of its own, among
+// the garbage of the parse, which a first start over 100,000 files then
+// keeps: a quarter more memory than the same articles seeded from the
+// cache at the next start.
+const compactMin = 256
 
 // Changes says what an update did to the published articles.
 type Changes struct {
@@ -97,6 +111,15 @@ func (c *Changes) Len() int { return len(c.Added) + len(c.Changed) + len(c.Remov
 func NewIndex(fsys fs.FS, opts Options) *Index {
 	return &Index{fsys: fsys, opts: opts, files: make(map[string]*indexEntry),
 		failing: make(map[string]*indexEntry), under: make(map[string]int)}
+}
+
+// idPrefix returns what every derived id starts with, as the options say.
+func (x *Index) idPrefix() string {
+	if x.idPre == "" {
+		auth, date := x.opts.idSettings()
+		x.idPre = TagURI(auth, date, "")
+	}
+	return x.idPre
 }
 
 // SetReadiness makes the index defer files that look unfinished, as r
@@ -133,6 +156,31 @@ func (x *Index) OnRead(fn func(done, total int)) { x.onRead = fn }
 // when ctx is done or the root cannot be read; then the index is unchanged.
 func (x *Index) Rescan(ctx context.Context) (Changes, error) {
 	return x.scanDir(ctx, ".")
+}
+
+// Listing is the whole tree of an index's file system as [Index.List]
+// found it: every candidate article file with its stat.
+type Listing struct {
+	found    []listed
+	walkErrs []error
+	err      error
+}
+
+// List walks the whole tree and stats every candidate article file: the
+// reading part of [Index.Rescan], which [Index.RescanListed] completes. It
+// reads only the file system and the ignore patterns the index was made
+// with, so it may run on another goroutine while the index is seeded
+// ([Index.Seed]) — the two halves of a warm start, each on a core.
+func (x *Index) List(ctx context.Context) *Listing {
+	found, walkErrs, err := listUnder(ctx, x.fsys, ".", x.opts.Ignore)
+	return &Listing{found: found, walkErrs: walkErrs, err: err}
+}
+
+// RescanListed is [Index.Rescan] with the tree as l found it: what changed
+// on disk since l was made is not seen (a watcher started before l was
+// made reports it).
+func (x *Index) RescanListed(ctx context.Context, l *Listing) (Changes, error) {
+	return x.reconcile(ctx, ".", l.found, l.walkErrs, l.err)
 }
 
 // Update reconciles the given slash paths (relative to the root) with what is
@@ -223,9 +271,27 @@ func (x *Index) tidy() {
 	pend := slices.DeleteFunc(x.pending, func(e *indexEntry) bool { return e.removed })
 	x.pending = nil
 	if len(pend) > 64 {
-		// A rescan: one sort beats many inserts.
-		x.published = append(x.published, pend...)
-		slices.SortFunc(x.published, byPath)
+		// A start or a rescan: sorted (entries seeded from the cache come
+		// in path order already), then merged in one pass.
+		if !slices.IsSortedFunc(pend, byPath) {
+			slices.SortFunc(pend, byPath)
+		}
+		if len(x.published) == 0 {
+			x.published = pend
+			return
+		}
+		merged := make([]*indexEntry, 0, len(x.published)+len(pend))
+		i, j := 0, 0
+		for i < len(x.published) && j < len(pend) {
+			if byPath(pend[j], x.published[i]) < 0 {
+				merged = append(merged, pend[j])
+				j++
+			} else {
+				merged = append(merged, x.published[i])
+				i++
+			}
+		}
+		x.published = append(append(merged, x.published[i:]...), pend[j:]...)
 		return
 	}
 	for _, e := range pend {
@@ -258,6 +324,12 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 		return Changes{}, err
 	}
 	found, walkErrs, err := listUnder(ctx, x.fsys, dir, x.opts.Ignore)
+	return x.reconcile(ctx, dir, found, walkErrs, err)
+}
+
+// reconcile brings the subtree at dir up to date with what listUnder found
+// there (or the error it failed with).
+func (x *Index) reconcile(ctx context.Context, dir string, found []listed, walkErrs []error, err error) (Changes, error) {
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return Changes{}, ctxErr
@@ -267,25 +339,32 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 		}
 		return Changes{}, err
 	}
-	present := make(map[string]bool, len(found))
 	paths := make([]string, 0, len(found))
 	for _, f := range found {
-		present[f.path] = true
 		paths = append(paths, f.path)
 	}
+	// refresh marks the entries of the files listed with this scan's pass:
+	// those under dir it did not mark are gone.
+	x.pass++
 	c, err := x.refresh(ctx, paths, found)
 	if err != nil {
 		return Changes{}, err
 	}
 	prefix := dir + "/"
-	for p := range x.files {
-		if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
+	for p, e := range x.files {
+		if (dir == "." || strings.HasPrefix(p, prefix)) && e.seen != x.pass {
 			c.merge(x.remove(p))
 		}
 	}
-	for p := range x.deferred {
-		if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
-			delete(x.deferred, p) // a new file never read, gone again
+	if len(x.deferred) > 0 {
+		present := make(map[string]bool, len(paths))
+		for _, p := range paths {
+			present[p] = true
+		}
+		for p := range x.deferred {
+			if (dir == "." || strings.HasPrefix(p, prefix)) && !present[p] {
+				delete(x.deferred, p) // a new file never read, gone again
+			}
 		}
 	}
 	c.Errors = append(c.Errors, walkErrs...)
@@ -308,6 +387,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		gone     bool
 		notReady string
 	}
+	x.seed = nil // seeding is over: what it made is the entries'
 	jobs := make([]*job, 0, len(paths))
 	var gone []string
 	var now time.Time
@@ -325,6 +405,9 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		}
 		if err != nil || !fi.Mode().IsRegular() {
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if e, ok := x.files[p]; ok {
+					e.seen = x.pass
+				}
 				jobs = append(jobs, &job{p: p})
 				continue
 			}
@@ -332,9 +415,14 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 			continue
 		}
 		k := keyOf(fi)
-		if e, ok := x.files[p]; ok && e.stat == k && e.err == nil {
-			delete(x.deferred, p) // back to what is published: nothing to wait for
-			continue
+		if e, ok := x.files[p]; ok {
+			e.seen = x.pass
+			if e.stat == k && e.err == nil {
+				if len(x.deferred) > 0 {
+					delete(x.deferred, p) // back to what is published: nothing to wait for
+				}
+				continue
+			}
 		}
 		j := &job{p: p, key: k, info: fi}
 		if first, ok := x.deferred[p]; ok && now.Sub(first) >= x.ready.maxDefer() {
@@ -354,16 +442,32 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		workers = min(workers, len(jobs))
 		next := make(chan *job)
 		var wg sync.WaitGroup
+		prefix := x.idPrefix()
 		for range workers {
 			wg.Go(func() {
+				var buf []byte // one buffer for every file this worker reads
+				var mem *seedMem
+				var entry []byte
+				if len(jobs) >= compactMin {
+					mem = &seedMem{}
+				}
 				for j := range next {
 					if x.ready != nil && j.info != nil {
-						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force)
+						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force, &buf)
 					} else {
-						j.art, j.err = ParseFile(x.fsys, j.p, x.opts)
+						j.art, j.err = parseFile(x.fsys, j.p, x.opts, &buf)
 					}
 					if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
 						j.gone = true
+					}
+					if mem != nil && j.art != nil && j.art.Body.file != nil {
+						// Many files read at once (a first start): the
+						// article is made again the way Seed makes it,
+						// in this worker's blocks, as a warm start's are.
+						entry = appendEntry(entry[:0], j.key, j.art, prefix)
+						if _, a, err := mem.decode(entry, prefix); err == nil {
+							j.art = a
+						}
 					}
 					if x.onRead != nil {
 						x.onRead(int(done.Add(1)), len(jobs))
@@ -410,7 +514,7 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		delete(x.deferred, j.p)
 		e, known := x.files[j.p]
 		if !known {
-			e = &indexEntry{path: j.p}
+			e = &indexEntry{path: j.p, seen: x.pass}
 			x.files[j.p] = e
 			x.count(j.p, 1)
 		}
@@ -439,8 +543,8 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 
 // parseReady reads p with the readiness checks and parses it when it looks
 // finished; otherwise notReady says why not.
-func (x *Index) parseReady(p string, info fs.FileInfo, force bool) (a *Article, notReady string, err error) {
-	res, err := readReady(x.fsys, p, info, x.opts, force)
+func (x *Index) parseReady(p string, info fs.FileInfo, force bool, buf *[]byte) (a *Article, notReady string, err error) {
+	res, err := readReady(x.fsys, p, info, x.opts, force, buf)
 	if err != nil || res.notReady != "" {
 		return nil, res.notReady, err
 	}

@@ -42,19 +42,23 @@ func writerOpen(f fs.File) (open, known bool) {
 	if err != nil {
 		return false, false
 	}
-	var errno syscall.Errno
-	err = rc.Control(func(fd uintptr) {
-		_, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_SETLEASE, syscall.F_RDLCK)
-		if errno == 0 {
-			_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_SETLEASE, syscall.F_UNLCK)
-		}
-	})
-	switch {
-	case err != nil:
+	err = rc.Control(func(fd uintptr) { open, known = leaseProbe(int(fd)) })
+	if err != nil {
 		return false, false
-	case errno == 0:
+	}
+	return open, known
+}
+
+// leaseProbe is writerOpen on a file descriptor.
+func leaseProbe(fd int) (open, known bool) {
+	_, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETLEASE, syscall.F_RDLCK)
+	if errno == 0 {
+		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETLEASE, syscall.F_UNLCK)
+	}
+	switch errno {
+	case 0:
 		return false, true
-	case errno == syscall.EAGAIN:
+	case syscall.EAGAIN:
 		return true, true
 	default:
 		return false, false

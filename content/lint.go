@@ -69,7 +69,7 @@ func Lint(a *Article, src []byte, opts Options, sel []Warning) []Warning {
 		if m, body, _, err = parseMarkdown(a.Path, s, &opts); err != nil {
 			return out
 		}
-		l.markdown(m, body.src, opts.UnsafeHTML)
+		l.markdown(m, body.kept.src, opts.UnsafeHTML)
 	default:
 		return out
 	}
@@ -101,7 +101,7 @@ func LintFile(fsys fs.FS, a *Article, opts Options, sel []Warning) []Warning {
 	if a == nil {
 		return slices.Clone(sel)
 	}
-	src, _, err := readArticle(fsys, a.Path, opts.maxSize())
+	src, _, err := readArticle(fsys, a.Path, opts.maxSize(), nil)
 	if err != nil {
 		src = nil
 	}
@@ -134,16 +134,17 @@ func (l *linter) longParagraph(line, n int, key string) {
 
 // text lints a plain-text article: m and body as [parseText] gives them.
 func (l *linter) text(m *meta, body Body) {
-	if m.summaryLine == 0 && len(body.paras) > 0 {
+	k := body.kept
+	if m.summaryLine == 0 && len(k.paras) > 0 {
 		line := m.paraLines[0]
-		if body.caption != "" {
+		if k.caption != "" {
 			line = m.paraLines[1]
 		}
-		if n := utf8.RuneCountInString(body.paras[0]); n > lintParagraph {
+		if n := utf8.RuneCountInString(k.paras[0]); n > lintParagraph {
 			l.longParagraph(line, n, "a Summary: header")
 		}
 	}
-	if m.image != "" && body.caption == "" {
+	if m.image != "" && k.caption == "" {
 		l.warn(m.imageLine, 0, WarnNoAltText, `the image has no alt text: start the body with a photo caption paragraph, e.g. "Workers on the bridge. (Photo/Desk)"`)
 	}
 }

@@ -86,18 +86,26 @@ func tempName(base string) bool {
 // without being opened, so a FIFO never blocks. The article's body is not
 // kept: [Body.Read] reads the file again when it is rendered.
 func ParseFile(fsys fs.FS, p string, opts Options) (*Article, error) {
-	data, modTime, err := readArticle(fsys, p, opts.maxSize())
+	return parseFile(fsys, p, opts, nil)
+}
+
+// parseFile is [ParseFile], reading into *buf when it is not nil: the
+// article keeps nothing of the file's bytes, so one buffer serves every
+// file a worker reads, and *buf is left holding it for the next.
+func parseFile(fsys fs.FS, p string, opts Options, buf *[]byte) (*Article, error) {
+	data, modTime, err := readArticle(fsys, p, opts.maxSize(), buf)
 	if err != nil {
 		return nil, err
 	}
 	return parse(p, data, modTime, opts, true)
 }
 
-// readArticle reads the regular file p whole, refusing one larger than limit.
-// Errors are [*ParseError]s; a file that is gone is [fs.ErrNotExist].
-func readArticle(fsys fs.FS, p string, limit int64) ([]byte, time.Time, error) {
+// readArticle reads the regular file p whole, refusing one larger than
+// limit, into *buf when buf is not nil (see parseFile). Errors are
+// [*ParseError]s; a file that is gone is [fs.ErrNotExist].
+func readArticle(fsys fs.FS, p string, limit int64, buf *[]byte) ([]byte, time.Time, error) {
 	if rfs := asRoot(fsys); rfs != nil && ValidName(p) {
-		if data, modTime, err, ok := rfs.readFast(p, limit); ok {
+		if data, modTime, err, ok := rfs.readFast(p, limit, buf); ok {
 			return data, modTime, err
 		}
 	}

@@ -83,8 +83,8 @@ func parse(p string, data []byte, modTime time.Time, opts Options, lazy bool) (*
 	a.FullContent = m.fullContent
 	a.Media = mediaRefs(p, s)
 	if f == FormatText {
-		a.Source = body.source
-		body.image = m.image
+		a.Source = body.kept.source
+		body.kept.image = m.image
 		a.Body = body
 	}
 
@@ -140,8 +140,12 @@ func parse(p string, data []byte, modTime time.Time, opts Options, lazy bool) (*
 		// rendered, and the strings cut from the text are copied, so that
 		// none holds on to all of it.
 		keep(a)
-		a.Body = Body{format: f, unsafe: a.Body.unsafe, image: a.Body.image,
-			file: &bodyFile{path: p, sum: sum, limit: opts.maxSize(), cut: cut, summary: a.Summary}}
+		var image string
+		if f == FormatText {
+			image = a.Image // the same text as the body's image
+		}
+		a.Body = Body{format: f, unsafe: a.Body.unsafe,
+			file: &bodyFile{path: a.Path, sum: sum, limit: opts.maxSize(), cut: cut, summary: a.Summary, image: image}}
 	}
 	return a, nil
 }
@@ -155,9 +159,6 @@ func keep(a *Article) {
 		for i, s := range l {
 			l[i] = strings.Clone(s)
 		}
-	}
-	if a.Body.format == FormatText {
-		a.Body.image = strings.Clone(a.Body.image)
 	}
 }
 
@@ -187,7 +188,7 @@ func parseMarkdown(p, s string, opts *Options) (m *meta, b Body, cut [2]int, err
 			m.summary = summary
 		}
 	}
-	return m, Body{format: FormatMarkdown, src: body, unsafe: opts.UnsafeHTML}, cut, nil
+	return m, Body{format: FormatMarkdown, kept: &keptBody{src: body}, unsafe: opts.UnsafeHTML}, cut, nil
 }
 
 // titleFromName makes a title of a file name: extension and date prefix

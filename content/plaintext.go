@@ -143,7 +143,7 @@ func parseText(path, s string) (*meta, Body, error) {
 	if len(m.authors) == 0 && source != "" {
 		m.authors = []string{source}
 	}
-	return m, Body{format: FormatText, caption: caption, paras: paras, source: source}, nil
+	return m, Body{format: FormatText, kept: &keptBody{caption: caption, paras: paras, source: source}}, nil
 }
 
 func parseBool(s string) (bool, bool) {

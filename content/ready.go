@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"time"
+	"unsafe"
 )
 
 // DefaultMaxDefer is how long a file that still looks unfinished is waited for
@@ -79,10 +80,17 @@ type readResult struct {
 // before) and says whether it looks finished. With force set it only reads:
 // the caller has waited long enough. Errors are what [ParseFile] returns for
 // the same problems.
-func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force bool) (readResult, error) {
+//
+// The bytes are read into *buf when buf is not nil (see parseFile).
+func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force bool, buf *[]byte) (readResult, error) {
 	res := readResult{info: before}
 	if before.Size() > opts.maxSize() {
 		return res, errAt(p, 0, tooLarge(before.Size(), opts.maxSize()))
+	}
+	if rfs := asRoot(fsys); rfs != nil && ValidName(p) {
+		if res, err, ok := rfs.readReadyFast(p, before, opts.maxSize(), force, buf); ok {
+			return res, err
+		}
 	}
 	var f fs.File
 	var err error
@@ -123,14 +131,22 @@ func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force boo
 	if err != nil {
 		return res, errAt(p, 0, fmt.Errorf("stat: %w", err))
 	}
-	switch {
-	case after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) ||
-		inodeOf(after) != inodeOf(before) || int64(len(data)) < before.Size():
-		res.notReady = notReadyChanged
-	case len(bytes.TrimSpace(data)) == 0:
-		res.notReady = notReadyEmpty
-	case FormatOf(p) == FormatMarkdown && !FrontMatterClosed(string(data)):
-		res.notReady = notReadyUnclosedFM
-	}
+	changed := after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || inodeOf(after) != inodeOf(before)
+	res.notReady = judgeRead(p, data, before.Size(), changed)
 	return res, nil
+}
+
+// judgeRead says why the bytes read from p do not look finished, or "":
+// changed says whether the file's stat after the read differs from the
+// one it was read with, which said it had size bytes.
+func judgeRead(p string, data []byte, size int64, changed bool) string {
+	switch {
+	case changed || int64(len(data)) < size:
+		return notReadyChanged
+	case len(bytes.TrimSpace(data)) == 0:
+		return notReadyEmpty
+	case FormatOf(p) == FormatMarkdown && !FrontMatterClosed(unsafe.String(unsafe.SliceData(data), len(data))):
+		return notReadyUnclosedFM
+	}
+	return ""
 }

@@ -99,7 +99,7 @@ func (rfs *rootFS) openFast(name string, flag int) (f *os.File, ok bool) {
 // nor can another process's write lease (the root's open then waits, as
 // before). ok is false when the caller must read through the root; otherwise
 // err is nil or a [*ParseError].
-func (rfs *rootFS) readFast(name string, limit int64) (data []byte, modTime time.Time, err error, ok bool) {
+func (rfs *rootFS) readFast(name string, limit int64, buf *[]byte) (data []byte, modTime time.Time, err error, ok bool) {
 	fd, ok := rfs.openBeneath(name, unix.O_NONBLOCK|unix.O_NOCTTY)
 	if !ok {
 		return nil, time.Time{}, nil, false
@@ -115,7 +115,7 @@ func (rfs *rootFS) readFast(name string, limit int64) (data []byte, modTime time
 	if st.Size > limit {
 		return nil, time.Time{}, errAt(name, 0, tooLarge(st.Size, limit)), true
 	}
-	data, tooBig, err := readFD(fd, st.Size, limit)
+	data, tooBig, err := readFD(fd, st.Size, limit, buf)
 	switch {
 	case tooBig:
 		return nil, time.Time{}, errAt(name, 0, moreThan(limit)), true
@@ -137,9 +137,18 @@ func fstat(fd int, st *unix.Stat_t) error {
 // readFD reads fd to its end, expecting size bytes (its size when it was
 // opened); tooBig reports more than limit. A first read that returns
 // exactly size bytes is taken as the whole file, without another read to
-// see the end: the file as it was when its size was taken.
-func readFD(fd int, size, limit int64) (data []byte, tooBig bool, err error) {
-	buf := make([]byte, 0, max(size, 511)+1) // +1: the EOF is seen without growing
+// see the end: the file as it was when its size was taken. It reads into
+// *scratch when scratch is not nil, and leaves there the buffer it used.
+func readFD(fd int, size, limit int64, scratch *[]byte) (data []byte, tooBig bool, err error) {
+	var buf []byte
+	if scratch != nil && int64(cap(*scratch)) > size {
+		buf = (*scratch)[:0]
+	} else {
+		buf = make([]byte, 0, max(size, 511)+1) // +1: the EOF is seen without growing
+	}
+	if scratch != nil {
+		defer func() { *scratch = buf[:0] }()
+	}
 	for first := true; ; first = false {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -161,6 +170,45 @@ func readFD(fd int, size, limit int64) (data []byte, tooBig bool, err error) {
 			return buf, false, nil
 		}
 	}
+}
+
+// readReadyFast is readReady with the fewest system calls: openat2,
+// the lease probe (two fcntl), one read of the size listed, fstat and
+// close, where going through an os.File adds a few more per file. The
+// bytes are read into *buf when buf is not nil (see parseFile). ok is
+// false when the caller must read through the root, which then says what
+// is wrong.
+func (rfs *rootFS) readReadyFast(name string, before fs.FileInfo, limit int64, force bool, buf *[]byte) (res readResult, err error, ok bool) {
+	res.info = before
+	fd, ok := rfs.openBeneath(name, unix.O_NONBLOCK|unix.O_NOCTTY)
+	if !ok {
+		return res, nil, false
+	}
+	defer unix.Close(fd)
+	if !force {
+		if open, known := leaseProbe(fd); known && open {
+			res.notReady = notReadyWriter
+			return res, nil, true
+		}
+	}
+	data, tooBig, err := readFD(fd, before.Size(), limit, buf)
+	switch {
+	case tooBig:
+		return res, errAt(name, 0, moreThan(limit)), true
+	case err != nil:
+		return res, nil, false // the root reads it again and says why it fails
+	}
+	res.data = data
+	if force {
+		return res, nil, true
+	}
+	var st unix.Stat_t
+	if err := fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return res, nil, false
+	}
+	changed := st.Size != before.Size() || !time.Unix(st.Mtim.Unix()).Equal(before.ModTime()) || st.Ino != inodeOf(before)
+	res.notReady = judgeRead(name, data, before.Size(), changed)
+	return res, nil, true
 }
 
 // readDirFast lists the folder name beneath the content folder and stats

@@ -17,6 +17,10 @@ func (rfs *rootFS) openFast(string, int) (*os.File, bool) { return nil, false }
 
 func (rfs *rootFS) readDirFast(string) ([]fs.DirEntry, bool) { return nil, false }
 
-func (rfs *rootFS) readFast(string, int64) ([]byte, time.Time, error, bool) {
+func (rfs *rootFS) readFast(string, int64, *[]byte) ([]byte, time.Time, error, bool) {
 	return nil, time.Time{}, nil, false
+}
+
+func (rfs *rootFS) readReadyFast(string, fs.FileInfo, int64, bool, *[]byte) (readResult, error, bool) {
+	return readResult{}, nil, false
 }

@@ -32,11 +32,11 @@ func pickUnique(byPath []*Article) ([]*Article, []Warning) {
 	out := make([]*Article, 0, len(byPath))
 	for _, a := range byPath {
 		if first, dup := seen[a.ID]; dup {
-			warns = append(warns, Warning{Path: a.Path, Code: WarnDuplicateID, Msg: "duplicate id " + a.ID + " (also " + first.Path + "); left out"})
+			warns = append(warns, dupIDWarning(a, first))
 			continue
 		}
 		if first, dup := slugs[a.Slug]; dup {
-			warns = append(warns, Warning{Path: a.Path, Code: WarnDuplicateURL, Msg: "duplicate URL path articles/" + a.Slug + "/ (also " + first.Path + "); left out"})
+			warns = append(warns, dupURLWarning(a, first))
 			continue
 		}
 		seen[a.ID] = a
@@ -44,6 +44,16 @@ func pickUnique(byPath []*Article) ([]*Article, []Warning) {
 		out = append(out, a)
 	}
 	return out, warns
+}
+
+// dupIDWarning says that a is left out for having the id of first.
+func dupIDWarning(a, first *Article) Warning {
+	return Warning{Path: a.Path, Code: WarnDuplicateID, Msg: "duplicate id " + a.ID + " (also " + first.Path + "); left out"}
+}
+
+// dupURLWarning says that a is left out for having the URL path of first.
+func dupURLWarning(a, first *Article) Warning {
+	return Warning{Path: a.Path, Code: WarnDuplicateURL, Msg: "duplicate URL path articles/" + a.Slug + "/ (also " + first.Path + "); left out"}
 }
 
 // SortNewest sorts articles newest first: by Published descending, then by id.

@@ -64,6 +64,9 @@ func NewSelection() *Selection {
 // due by now. now should not go backwards between calls: an article once
 // shown stays shown until it changes.
 func (s *Selection) Update(removed []string, set []*Article, now time.Time) SelectionChange {
+	if len(s.byPath) == 0 && len(set) > 64 {
+		return s.load(set, now)
+	}
 	var gone, added []*selEntry
 	conflict := false
 	drop := func(e *selEntry) {
@@ -135,6 +138,83 @@ func (s *Selection) Update(removed []string, set []*Article, now time.Time) Sele
 		s.visible = slices.Insert(s.visible, i, e.a)
 		e.visible = true
 		ch.Entered = append(ch.Entered, e.a)
+	}
+	return ch
+}
+
+// load is Update on an empty selection with many articles (a start): it
+// selects from scratch, as recompute does, with the entries in one block and
+// no more maps than the counts of ids and slugs.
+func (s *Selection) load(set []*Article, now time.Time) SelectionChange {
+	entries := make([]selEntry, len(set))
+	s.byPath = make(map[string]*selEntry, len(set))
+	s.ids, s.slugs = make(map[string]int, len(set)), make(map[string]int, len(set))
+	for i, a := range set {
+		entries[i].a = a
+		s.byPath[a.Path] = &entries[i] // a path set twice: the last one
+	}
+	due := make([]*selEntry, 0, len(set))
+	for i := range entries {
+		e := &entries[i]
+		a := e.a
+		switch {
+		case s.byPath[a.Path] != e: // set again later in set
+		case a.Draft:
+			e.kind = selDraft
+		case a.Published.After(now):
+			e.kind = selFuture
+			s.future = append(s.future, a)
+		default:
+			e.kind = selDue
+			s.count(a)
+			due = append(due, e)
+		}
+	}
+	slices.SortFunc(s.future, compareFuture)
+	byPath := func(a, b *selEntry) int { return cmp.Compare(a.a.Path, b.a.Path) }
+	if !slices.IsSortedFunc(due, byPath) {
+		slices.SortFunc(due, byPath)
+	}
+	// One article per id and per URL path, the first by path, as
+	// pickUnique keeps them: only the ids and slugs counted more than once
+	// need telling which came first.
+	var first, firstSlug map[string]*Article
+	var warns []Warning
+	visible := make([]*Article, 0, len(due))
+	for _, e := range due {
+		a := e.a
+		if s.ids[a.ID] > 1 {
+			if f, dup := first[a.ID]; dup {
+				warns = append(warns, dupIDWarning(a, f))
+				continue
+			}
+		}
+		if s.slugs[a.Slug] > 1 {
+			if f, dup := firstSlug[a.Slug]; dup {
+				warns = append(warns, dupURLWarning(a, f))
+				continue
+			}
+		}
+		if s.ids[a.ID] > 1 {
+			if first == nil {
+				first = make(map[string]*Article)
+			}
+			first[a.ID] = a
+		}
+		if s.slugs[a.Slug] > 1 {
+			if firstSlug == nil {
+				firstSlug = make(map[string]*Article)
+			}
+			firstSlug[a.Slug] = a
+		}
+		e.visible = true
+		visible = append(visible, a)
+	}
+	SortNewest(visible)
+	s.visible, s.warns = visible, warns
+	ch := SelectionChange{Entered: slices.Clone(visible), Warnings: slices.Clone(warns)}
+	if ch.Warnings == nil {
+		ch.Warnings = []Warning{}
 	}
 	return ch
 }

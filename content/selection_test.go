@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,71 @@ func TestSelectionFastPath(t *testing.T) {
 	}
 	if !ch.Empty() {
 		t.Errorf("a duplicate that loses changed the visible articles: %+v", ch)
+	}
+}
+
+// TestSelectionLoad: the first update of a selection with many articles
+// (a start, which takes the bulk path) shows what Select shows, with its
+// warnings, every visible article entered, and falls back to the
+// incremental path for the next change.
+func TestSelectionLoad(t *testing.T) {
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		var set []*content.Article
+		latest := map[string]*content.Article{}
+		for i := range 300 {
+			p := fmt.Sprintf("d%d/a%03d.md", i%3, rng.IntN(250)) // some paths twice: the last wins
+			a := art(p, "", time.Duration(rng.IntN(9)-2)*time.Hour)
+			switch rng.IntN(12) {
+			case 0:
+				a.ID = fmt.Sprintf("urn:x:%d", rng.IntN(4))
+			case 1:
+				a.Slug = fmt.Sprintf("same/%d", rng.IntN(3))
+			case 2:
+				a.Draft = true
+			}
+			set = append(set, a)
+			latest[p] = a
+		}
+		if seed%2 == 0 {
+			slices.SortStableFunc(set, func(a, b *content.Article) int { return strings.Compare(a.Path, b.Path) })
+		}
+		s := content.NewSelection()
+		ch := s.Update(nil, set, selectNow)
+		var all []*content.Article
+		for _, a := range latest {
+			all = append(all, a)
+		}
+		want, warns := content.Select(all, selectNow)
+		if got := s.Visible(); !slices.Equal(got, want) {
+			t.Fatalf("seed %d: visible\n got %v\nwant %v", seed, paths(got), paths(want))
+		}
+		if !slices.Equal(ch.Entered, want) || len(ch.Left) != 0 {
+			t.Fatalf("seed %d: entered %d, left %d; want every visible article entered", seed, len(ch.Entered), len(ch.Left))
+		}
+		if ch.Warnings == nil || !slices.Equal(ch.Warnings, warns) || !slices.Equal(s.Warnings(), warns) {
+			t.Fatalf("seed %d: warnings %v (kept %v), want %v", seed, ch.Warnings, s.Warnings(), warns)
+		}
+		if at, ok := s.NextDue(); ok != (nextDue(all, selectNow) != time.Time{}) || (ok && !at.Equal(nextDue(all, selectNow))) {
+			t.Fatalf("seed %d: NextDue = %v %v, want %v", seed, at, ok, nextDue(all, selectNow))
+		}
+		later := selectNow.Add(3 * time.Hour)
+		s.Update(nil, nil, later)
+		if want, _ := content.Select(all, later); !slices.Equal(s.Visible(), want) {
+			t.Fatalf("seed %d: after the future articles fell due: visible %v, want %v", seed, paths(s.Visible()), paths(want))
+		}
+	}
+}
+
+// BenchmarkSelectionLoad selects 100,000 articles sorted by path: a start.
+func BenchmarkSelectionLoad(b *testing.B) {
+	set := make([]*content.Article, 100000)
+	for i := range set {
+		set[i] = art(fmt.Sprintf("news/%06d.md", i), "", time.Duration(i%5000)*time.Minute)
+	}
+	for b.Loop() {
+		if ch := content.NewSelection().Update(nil, set, selectNow); len(ch.Entered) != len(set) {
+			b.Fatalf("%d entered", len(ch.Entered))
+		}
 	}
 }

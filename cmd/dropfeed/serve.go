@@ -85,6 +85,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// A soft memory limit, for a start and then for serving.
+	ml := httpd.StartMemLimit(log)
+	defer ml.Stop()
 	// The outputs beside the server. The output folder is held for as long
 	// as serve runs: a second writer (another serve, a build) is refused
 	// rather than interleaved.
@@ -154,6 +157,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		d.health.AddOutput("publish", d.pub.Status)
 	}
 	servers := d.servers(ln, admin, &lf, stderr)
+	ready := d.ready
+	d.ready = func(articles, errors int) { ml.Serving(); ready(articles, errors) }
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpd.Serve(gctx, servers) })
 	g.Go(func() error { return d.run(gctx) })

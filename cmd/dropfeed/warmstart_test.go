@@ -68,7 +68,10 @@ func TestServeWarmStart(t *testing.T) {
 
 	d = startServe(t, args...)
 	d.waitReady()
-	first := regexp.MustCompile(`msg=rebuild why=start .*added=(\d+) changed=(\d+) removed=(\d+)`).FindStringSubmatch(d.Logs())
+	// serve logs the start's rebuild just after it turns ready.
+	startLine := regexp.MustCompile(`msg=rebuild why=start .*added=(\d+) changed=(\d+) removed=(\d+)`)
+	waitFor(t, 10*time.Second, "the start's rebuild in the log", func() bool { return startLine.MatchString(d.Logs()) })
+	first := startLine.FindStringSubmatch(d.Logs())
 	if first == nil || first[1] != "1" || first[2] != "1" || first[3] != "1" {
 		t.Errorf("the restart's first rebuild is not 1 added, 1 changed, 1 removed (the cache was not used?): %q\n%s", first, d.Logs())
 	}

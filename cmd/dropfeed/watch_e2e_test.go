@@ -657,6 +657,7 @@ func TestWatchRootMissingAtStart(t *testing.T) {
 	mustDo(t, os.Mkdir(e.C, 0o755))
 	e.md(e.c("a.md"), "A", "a", "x")
 	e.d.waitReady()
+	e.d.waitOut() // serve is ready when it serves; the folder follows
 	e.startStatic()
 	e.waitServed("a", func(s snapshot) bool { return s.has("a") })
 	e.settle()

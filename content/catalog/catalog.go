@@ -92,6 +92,10 @@ type Catalog struct {
 	// ignore holds the ignore patterns for Ignored, which a watcher's
 	// goroutine calls; Reconfigure replaces them.
 	ignore atomic.Pointer[[]string]
+	// listing, when not nil, brings the listing of the whole folder that
+	// Open began while it read the state file: the first update takes it.
+	listing    chan *content.Listing
+	endListing context.CancelFunc
 }
 
 // Delta says what one update changed.
@@ -128,6 +132,12 @@ func (d *Delta) Empty() bool {
 // its updates fail with that error until the folder appears. A state file
 // kept by a daemon is read as a snapshot by a batch catalog; a corrupt one
 // is set aside (a note with the first delta says so).
+//
+// With a state file, Open begins listing the folder (and stat'ing every
+// file) on other goroutines while it reads the state, and the first update
+// takes that listing: a file changed after Open listed it and before the
+// first update is seen by the update after (a watcher started after Open
+// reports it). ctx bounds that listing too.
 func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -137,17 +147,49 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	}
 	c := &Catalog{cfg: cfg, folder: content.NewFolder(cfg.Dir)}
 	c.ignore.Store(&cfg.Options.Ignore)
-	if err := c.folder.Reopen(); err != nil && !(cfg.Mode == Daemon && errors.Is(err, content.ErrFolderMissing)) {
+	err := c.folder.Reopen()
+	if err != nil && !(cfg.Mode == Daemon && errors.Is(err, content.ErrFolderMissing)) {
 		return nil, err
 	}
+	c.newIndex()
 	if cfg.State != "" {
+		if err == nil {
+			// List the folder (and stat every file) on other goroutines
+			// while the state file is read and the index seeded from it:
+			// the two halves of a start, each on a core.
+			lctx, cancel := context.WithCancel(ctx)
+			c.listing, c.endListing = make(chan *content.Listing, 1), cancel
+			go func() { c.listing <- c.idx.List(lctx) }()
+		}
 		if err := c.openState(); err != nil {
+			c.dropListing()
 			c.folder.Close()
 			return nil, err
 		}
 	}
-	c.reset()
+	c.seed()
 	return c, nil
+}
+
+// dropListing stops the listing Open began, if it is still running, and
+// forgets it.
+func (c *Catalog) dropListing() {
+	if c.listing != nil {
+		c.endListing()
+		<-c.listing
+		c.listing = nil
+	}
+}
+
+// takeListing returns the listing Open began, once: nil when there is none.
+func (c *Catalog) takeListing() *content.Listing {
+	if c.listing == nil {
+		return nil
+	}
+	l := <-c.listing
+	c.endListing()
+	c.listing = nil
+	return l
 }
 
 // openState opens the state store as the mode says.
@@ -167,6 +209,9 @@ func (c *Catalog) openState() error {
 	if warn != "" {
 		c.note(warn)
 	}
+	// The entries of the parse cache, as the index (whichever is current)
+	// has them when the store writes them.
+	st.CacheFrom(func(p string) ([]byte, bool) { return c.idx.CacheEntry(p) })
 	c.st = st
 	return nil
 }
@@ -181,6 +226,13 @@ func (c *Catalog) Snapshot() bool { return c.snapshot }
 // has one made with the same options) and a new selection: the next update
 // reads every file whose stat tuple the cache does not know.
 func (c *Catalog) reset() {
+	c.dropListing() // made with the options of the index it replaces
+	c.newIndex()
+	c.seed()
+}
+
+// newIndex starts a new, empty index and a new selection.
+func (c *Catalog) newIndex() {
 	c.idx = content.NewIndex(c.folder.FS(), c.cfg.Options)
 	if c.cfg.Mode == Daemon {
 		c.idx.SetReadiness(&content.Readiness{MaxDefer: c.cfg.MaxDefer})
@@ -189,13 +241,18 @@ func (c *Catalog) reset() {
 		c.idx.OnRead(c.cfg.OnRead)
 	}
 	c.sel, c.media = nil, nil
+}
+
+// seed seeds a new index with the parse cache of the state file, when it
+// has one made with the same options.
+func (c *Catalog) seed() {
 	if c.st == nil {
 		return
 	}
 	// The articles an earlier run parsed, so that files that did not
 	// change since are not read and parsed again.
 	bad := 0
-	err := c.st.ReadCache(content.CacheKey(c.cfg.Options), func(p string, e []byte) {
+	err := c.st.ReadCache(content.CacheKey(c.cfg.Options), func(p, e []byte) {
 		if c.idx.Seed(p, e) != nil {
 			bad++
 		}
@@ -273,11 +330,19 @@ func (c *Catalog) update(ctx context.Context, paths []string, rescan bool) (Delt
 		rescan = true
 	}
 	var ch content.Changes
-	if rescan || c.sel == nil {
+	listed := false
+	if l := c.takeListing(); l != nil && !replaced && (rescan || c.sel == nil) {
+		// Cut short (Open's context is done) or failed: listed again below.
+		ch, err = c.idx.RescanListed(ctx, l)
+		listed = err == nil
+	}
+	switch {
+	case listed:
+	case rescan || c.sel == nil:
 		if ch, err = c.idx.Rescan(ctx); err != nil {
 			return Delta{}, fmt.Errorf("read content folder: %w", err)
 		}
-	} else if len(paths) > 0 {
+	case len(paths) > 0:
 		ch = c.idx.Update(ctx, paths)
 	}
 	d := Delta{Added: ch.Added, Changed: ch.Changed, Removed: ch.Removed, Errors: ch.Errors, Deferred: ch.Deferred}
@@ -382,8 +447,7 @@ func (c *Catalog) cache(ch content.Changes) {
 	}
 	for _, l := range [][]string{ch.Added, ch.Changed, ch.Removed} {
 		for _, p := range l {
-			e, _ := c.idx.CacheEntry(p) // nil (removed) when there is none
-			c.st.Cache(p, e)
+			c.st.Cache(p) // removed when the index has no entry for it
 		}
 	}
 }
@@ -471,6 +535,7 @@ func (c *Catalog) Files() int { return c.idx.Len() }
 // Close closes the folder and the state file (a daemon's last writes are
 // tried once more).
 func (c *Catalog) Close() error {
+	c.dropListing()
 	var err error
 	if c.st != nil {
 		err = c.st.Close()

@@ -306,3 +306,40 @@ func TestCatalogIgnored(t *testing.T) {
 	c.Reconfigure(opts)
 	check("with no patterns", map[string]bool{"drafts/c.md": false, "notes.xyz": true})
 }
+
+// TestCatalogStartListing: Open lists the folder while it reads the state;
+// the first update publishes what that listing found, a reconfigured
+// catalog lists again with its new options, and a catalog closed before
+// its first update lets the listing go.
+func TestCatalogStartListing(t *testing.T) {
+	s := newSite(t, map[string]string{
+		"a.md":        md("A", "2026-01-01T00:00:00Z"),
+		"drafts/b.md": md("B", "2026-01-02T00:00:00Z"),
+	})
+	s.open(catalog.Daemon)
+	s.rescan()
+	if err := s.cat.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	c := s.open(catalog.Daemon) // warm: the state holds both articles
+	opts := s.config(catalog.Daemon).Options
+	opts.Ignore = []string{"drafts"}
+	c.Reconfigure(opts)
+	d := s.rescan()
+	if got := paths(d.Entered); !slices.Equal(got, []string{"a.md"}) {
+		t.Errorf("first update after Reconfigure: entered %q, want only a.md (drafts/ ignored)", got)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	c = s.open(catalog.Daemon)
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close before the first update: %v", err)
+	}
+	s.open(catalog.Daemon)
+	if got := paths(s.rescan().Entered); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"a.md", "drafts/b.md"}) {
+		t.Errorf("warm start: entered %q, want both articles", got)
+	}
+}

@@ -17,14 +17,24 @@ import (
 func take(t *testing.T, s *Store, key string) map[string][]byte {
 	t.Helper()
 	var m map[string][]byte
-	if err := s.ReadCache(key, func(p string, e []byte) {
+	if err := s.ReadCache(key, func(p, e []byte) {
 		if m == nil {
 			m = map[string][]byte{}
 		}
-		m[p] = bytes.Clone(e)
+		m[string(p)] = bytes.Clone(e)
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// cacheFrom makes s take the entries it writes from the map it returns.
+func cacheFrom(s *Store) map[string][]byte {
+	m := map[string][]byte{}
+	s.CacheFrom(func(p string) ([]byte, bool) {
+		e, ok := m[p]
+		return e, ok
+	})
 	return m
 }
 
@@ -34,12 +44,16 @@ func TestCachePersists(t *testing.T) {
 	if c := take(t, s, "k1"); c != nil {
 		t.Fatalf("a new store has a cache: %v", c)
 	}
+	entries := cacheFrom(s)
 	a := parse(t, "a.txt", undated, t0)
-	s.Cache("a.txt", []byte("entry a"))
-	s.Cache("b.txt", []byte("entry b"))
+	entries["a.txt"], entries["b.txt"] = []byte("entry a"), []byte("entry b")
+	s.Cache("a.txt")
+	s.Cache("b.txt")
 	apply(t, s, t0, a)
-	s.Cache("b.txt", nil) // deleted
-	s.Cache("c.txt", []byte("entry c"))
+	delete(entries, "b.txt") // deleted
+	entries["c.txt"] = []byte("entry c")
+	s.Cache("b.txt")
+	s.Cache("c.txt")
 	if _, err := s.Update(nil, nil, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +113,13 @@ func TestSaveInBatches(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "state.db")
 	s := open(t, db)
 	take(t, s, "k") // a new key: the cache is reset in the first batch
+	entries := cacheFrom(s)
 	var arts []*content.Article
 	for i := range 50 {
 		p := fmt.Sprintf("d/%02d.txt", i)
 		arts = append(arts, parse(t, p, fmt.Sprintf("Article %d\n\nBody %d.\n\nSource: Desk\n", i, i), t0))
-		s.Cache(p, []byte(p))
+		entries[p] = []byte(p)
+		s.Cache(p)
 	}
 	apply(t, s, t0, arts...)
 	s.Close()

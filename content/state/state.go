@@ -32,15 +32,15 @@
 package state
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,7 +94,8 @@ type Options struct {
 	FirstSeen func(path string) (t time.Time, ok bool)
 }
 
-// Record is what the store remembers of one article file.
+// Record is what the store remembers of one article file. (The store keeps
+// it in a smaller form, and writes it in a compact binary one: see record.go.)
 type Record struct {
 	ID        string    `json:"id"`
 	FirstSeen time.Time `json:"first_seen"`
@@ -116,19 +117,33 @@ type Store struct {
 	daemon   *daemonLock // held while a daemon runs; nil otherwise
 	// unsaved holds what a write could not save (the file was held by a
 	// reader): records by path, nil for a deletion. The next save writes it.
-	unsaved map[string]*Record
-	recs    map[string]*Record // by path
+	unsaved map[string]*rec
+	recs    map[string]*rec // by path
 	opts    Options
 	// gone lists the paths of the records of files gone, by hash, sorted,
-	// for finding a renamed file's record; ids lists the paths of the
-	// records that hold each id.
-	gone, ids map[string][]string
-	swept     time.Time // when expire last ran
-	expired   []string  // records expire forgot, to delete at the next save
+	// for finding a renamed file's record.
+	gone map[digest][]string
+	// ids gives the path of the record that holds each id; idsMore lists
+	// every path, sorted, of the ids more than one record holds (ids then
+	// gives the first).
+	ids     map[string]string
+	idsMore map[string][]string
+	swept   time.Time // when expire last ran
+	expired []string  // records expire forgot, to delete at the next save
+	pass    uint32    // Apply's passes, for rec.seen
+	// migrate is set when records were read in an earlier version's form:
+	// the next save writes every record again.
+	migrate bool
+	// blocks is set while strings of the records point into the blocks
+	// they were read into (see share).
+	blocks bool
 
-	cacheKey string            // the key the cache on disk was made with
-	queued   map[string][]byte // cache entries to write at the next save; nil value: delete
-	newKey   string            // a key to write at the next save, with the cache emptied
+	cacheKey string // the key the cache on disk was made with
+	// queued lists the paths whose cache entry the next save writes, as
+	// entries then gives it (or deletes, when it gives none).
+	queued  map[string]bool
+	entries func(path string) (entry []byte, ok bool)
+	newKey  string // a key to write at the next save, with the cache emptied
 }
 
 // Open opens (creating when needed) the state file at path. warn is set when
@@ -140,8 +155,8 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 	if opts.ReadOnly {
 		opts.Daemon = false
 	}
-	s = &Store{path: path, readOnly: opts.ReadOnly, recs: make(map[string]*Record), opts: opts,
-		gone: make(map[string][]string), ids: make(map[string][]string)}
+	s = &Store{path: path, readOnly: opts.ReadOnly, opts: opts}
+	s.reset()
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return s, "", nil
@@ -183,7 +198,7 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 		if err2 != nil {
 			return nil, "", fmt.Errorf("create state %s: %w", path, err2)
 		}
-		s.recs = make(map[string]*Record)
+		s.reset()
 		if err := s.load(db); err != nil {
 			db.Close()
 			return nil, "", fmt.Errorf("create state %s: %w", path, err)
@@ -220,9 +235,33 @@ func (s *Store) Release() error {
 var saveTimeout = 10 * time.Second
 
 // boltOptions are the options of every open: a hash map freelist, which
-// stays fast as the file's free pages grow in number.
+// stays fast as the file's free pages grow in number, and a mapping large
+// enough that a write does not outgrow it (see initialMmap).
 func boltOptions(timeout time.Duration, readOnly bool) *bolt.Options {
-	return &bolt.Options{Timeout: timeout, ReadOnly: readOnly, FreelistType: bolt.FreelistMapType}
+	return &bolt.Options{Timeout: timeout, ReadOnly: readOnly, FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmap}
+}
+
+// initialMmap is the size of address space a state file is mapped with.
+// When a write makes the file larger than its mapping, bbolt maps it again
+// and first copies every key and value the transaction holds out of the
+// old mapping: a first run over 100,000 files copied 30 times what it
+// wrote. Only address space is taken, not memory, except on Windows, where
+// the file would grow to the mapping's size, and on 32-bit systems, which
+// have little address space: there the mapping grows as the file does.
+var initialMmap = func() int {
+	if runtime.GOOS == "windows" || strconv.IntSize < 64 {
+		return 0
+	}
+	return 1 << 30
+}()
+
+// reset empties the records in memory.
+func (s *Store) reset() {
+	s.recs = make(map[string]*rec)
+	s.gone = make(map[digest][]string)
+	s.ids = make(map[string]string)
+	s.idsMore = make(map[string][]string)
+	s.migrate = false
 }
 
 func (s *Store) load(db *bolt.DB) error {
@@ -239,19 +278,35 @@ func (s *Store) load(db *bolt.DB) error {
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
+		// In key order, so that the lookup tables are made sorted, with
+		// the records and their strings in a few large blocks.
+		var strs arena
+		var slab []rec
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(slab) == 0 {
+				slab = make([]rec, 1024)
+			}
+			r := &slab[0]
+			slab = slab[1:]
+			old, err := decodeRecord(v, r, strs.string)
+			if err != nil {
 				return fmt.Errorf("record %q: %w", k, err)
 			}
-			s.recs[string(k)] = &r
-			return nil
-		})
+			s.migrate = s.migrate || old
+			s.blocks = true
+			p := strs.string(k)
+			s.recs[p] = r
+			if r.gone() {
+				s.gone[r.hash] = append(s.gone[r.hash], p)
+			}
+			s.addID(p, r.id)
+		}
+		return nil
 	})
 	if err == nil {
 		err = s.loadCache(db)
 	}
-	s.index()
 	return err
 }
 
@@ -279,7 +334,7 @@ func (s *Store) Get(path string) (Record, bool) {
 	if !ok {
 		return Record{}, false
 	}
-	return *r, true
+	return r.record(), true
 }
 
 // Apply stamps articles with what the store remembers and records what is
@@ -293,18 +348,76 @@ func (s *Store) Get(path string) (Record, bool) {
 func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Article, error) {
 	now = now.UTC().Truncate(time.Second)
 	s.expire(now)
-	present := make(map[string]bool, len(arts))
+	// The records of files not in arts, marked as the ones seen are.
+	s.pass++
 	for _, a := range arts {
-		present[a.Path] = true
+		if r, ok := s.recs[a.Path]; ok {
+			r.seen = s.pass
+		}
 	}
 	var removed []string
 	for p, r := range s.recs {
-		if r.Gone.IsZero() && !present[p] {
+		if !r.gone() && r.seen != s.pass {
 			removed = append(removed, p)
 		}
 	}
 	slices.Sort(removed)
-	return s.update(removed, arts, now)
+	out, err := s.update(removed, arts, now)
+	if s.blocks {
+		s.share(arts)
+	}
+	return out, err
+}
+
+// share makes the records of the files in arts take the articles' strings
+// (the path, and the id when it is the same), and gives every other string
+// of the records one of its own, so that none points into the blocks the
+// records were read into at Open: those would otherwise be kept beside
+// the articles' copies of the same paths and ids (12 MB at 100,000 files).
+// It is done once, by the first Apply, which sees every article.
+func (s *Store) share(arts []*content.Article) {
+	s.blocks = false
+	for _, a := range arts {
+		if r, ok := s.recs[a.Path]; ok {
+			if r.id == a.ID {
+				r.id = a.ID
+			}
+			s.recs[a.Path] = r // the key takes a.Path's bytes
+		}
+	}
+	own := func(p string) string { return strings.Clone(p) }
+	for p, r := range s.recs {
+		if r.seen != s.pass { // a file gone (or moved): not in arts
+			r.id = own(r.id)
+			s.recs[own(p)] = r
+		}
+	}
+	for p, r := range s.recs {
+		if q, ok := s.ids[r.id]; ok && q == p {
+			s.ids[r.id] = p // the key takes r.id's bytes, the value p's
+		}
+	}
+	for id, ps := range s.idsMore {
+		for i, p := range ps {
+			ps[i] = own(p)
+		}
+		s.ids[id] = ps[0]
+	}
+	for _, ps := range s.gone {
+		for i, p := range ps {
+			ps[i] = own(p)
+		}
+	}
+	for i, p := range s.expired {
+		s.expired[i] = own(p)
+	}
+	if len(s.unsaved) > 0 {
+		unsaved := make(map[string]*rec, len(s.unsaved))
+		for p, r := range s.unsaved {
+			unsaved[own(p)] = r
+		}
+		s.unsaved = unsaved
+	}
 }
 
 // Update is the incremental form of [Store.Apply], for a caller that knows
@@ -321,45 +434,56 @@ func (s *Store) Update(removed []string, changed []*content.Article, now time.Ti
 }
 
 func (s *Store) update(removed []string, arts []*content.Article, now time.Time) ([]*content.Article, error) {
-	dirty := make(map[string]*Record)
+	nowS := stampOf(now)
+	dirty := make(map[string]*rec)
 	deleted := s.expired
 	s.expired = nil
 	for _, p := range removed {
-		if r, ok := s.recs[p]; ok && r.Gone.IsZero() {
-			r.Gone = now
+		if r, ok := s.recs[p]; ok && !r.gone() {
+			r.goneT = nowS
 			dirty[p] = r
 			s.addGone(p, r)
 		}
 	}
 	out := make([]*content.Article, len(arts))
-	order := make([]int, len(arts))
-	for i := range order {
-		order[i] = i
+	byPath := func(a, b *content.Article) int { return strings.Compare(a.Path, b.Path) }
+	var order []int // nil: arts is sorted by path already (a start's every article)
+	if !slices.IsSortedFunc(arts, byPath) {
+		order = make([]int, len(arts))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(i, j int) int { return byPath(arts[i], arts[j]) })
 	}
-	slices.SortStableFunc(order, func(i, j int) int { return strings.Compare(arts[i].Path, arts[j].Path) })
-	for _, i := range order {
+	for k := range arts {
+		i := k
+		if order != nil {
+			i = order[k]
+		}
 		a := arts[i]
+		h := digestOf(a.Hash)
 		r, ok := s.recs[a.Path]
-		var before Record
+		cur, had := r, ok // the record at a.Path before this article
+		var before rec
 		if ok {
 			before = *r
-			if !r.Gone.IsZero() {
+			if r.gone() {
 				s.delGone(a.Path, r)
-				r.Gone = time.Time{}
+				r.goneT = stamp{}
 			}
 		}
 		if !ok {
 			// A renamed or moved file: the same bytes that left another path.
-			if ps := s.gone[a.Hash]; len(ps) > 0 {
+			if ps := s.gone[h]; len(ps) > 0 {
 				old := ps[0]
 				r = s.recs[old]
 				s.delGone(old, r)
-				s.delID(old, r.ID)
+				s.delID(old, r.id)
 				delete(s.recs, old)
 				delete(dirty, old)
 				deleted = append(deleted, old)
-				r.Gone = time.Time{}
-				r.Pinned = !a.ExplicitID
+				r.goneT = stamp{}
+				r.pinned = !a.ExplicitID
 				ok = true
 			}
 		}
@@ -372,31 +496,34 @@ func (s *Store) update(removed []string, arts []*content.Article, now time.Time)
 					first = t.UTC().Truncate(time.Second)
 				}
 			}
-			r = &Record{ID: a.ID, FirstSeen: first, Hash: a.Hash, Changed: first}
+			r = &rec{id: a.ID, first: stampOf(first), hash: h, changed: stampOf(first)}
 			if s.idTaken(a.ID, a.Path) && !a.ExplicitID {
 				// The old path's id lives on with a file moved away.
-				r.ID, r.Pinned = a.ID+"-"+a.Hash[:8], true
+				r.id, r.pinned = a.ID+"-"+a.Hash[:8], true
 			}
 		}
-		if cur, had := s.recs[a.Path]; had && cur == r {
-			s.delID(a.Path, before.ID)
+		if (a.ExplicitID || !r.pinned) && r.id != a.ID {
+			r.id, r.pinned = a.ID, false
 		}
-		if (a.ExplicitID || !r.Pinned) && r.ID != a.ID {
-			r.ID, r.Pinned = a.ID, false
-		}
-		if r.Hash != a.Hash {
-			changed := a.ModTime.UTC().Truncate(time.Second)
-			if !changed.After(r.Changed) {
-				changed = now
+		if r.hash != h {
+			changed := stampOf(a.ModTime.UTC().Truncate(time.Second))
+			if !changed.after(r.changed) {
+				changed = nowS
 			}
-			r.Hash, r.Changed = a.Hash, changed
+			r.hash, r.changed = h, changed
 		}
-		if cur, had := s.recs[a.Path]; !had || cur != r || !sameRecord(before, *r) {
+		if !had || cur != r || !before.same(r) {
 			dirty[a.Path] = r
 		}
-		s.recs[a.Path] = r
-		s.addID(a.Path, r.ID)
-		out[i] = stamp(a, r)
+		r.seen = s.pass
+		if !had || cur != r {
+			s.recs[a.Path] = r
+			s.addID(a.Path, r.id)
+		} else if before.id != r.id {
+			s.delID(a.Path, before.id)
+			s.addID(a.Path, r.id)
+		}
+		out[i] = stampArticle(a, r)
 	}
 	return out, s.save(dirty, deleted)
 }
@@ -406,41 +533,78 @@ func (s *Store) update(removed []string, arts []*content.Article, now time.Time)
 func (s *Store) expire(now time.Time) {
 	s.swept = now
 	for p, r := range s.recs {
-		if !r.Gone.IsZero() && now.Sub(r.Gone) > forget {
+		if r.gone() && now.Sub(r.goneT.time()) > forget {
 			s.delGone(p, r)
-			s.delID(p, r.ID)
+			s.delID(p, r.id)
 			delete(s.recs, p)
 			s.expired = append(s.expired, p)
 		}
 	}
 }
 
-// index makes the lookup tables from the records.
-func (s *Store) index() {
-	s.gone = make(map[string][]string)
-	s.ids = make(map[string][]string, len(s.recs))
-	for _, p := range slices.Sorted(maps.Keys(s.recs)) {
-		r := s.recs[p]
-		if !r.Gone.IsZero() {
-			s.gone[r.Hash] = append(s.gone[r.Hash], p)
+// addGone lists p, whose record is gone, under its hash (paths sorted).
+func (s *Store) addGone(p string, r *rec) { s.gone[r.hash] = insertSorted(s.gone[r.hash], p) }
+
+func (s *Store) delGone(p string, r *rec) {
+	ps := s.gone[r.hash]
+	if i, found := slices.BinarySearch(ps, p); found {
+		if ps = slices.Delete(ps, i, i+1); len(ps) == 0 {
+			delete(s.gone, r.hash)
+		} else {
+			s.gone[r.hash] = ps
 		}
-		s.ids[r.ID] = append(s.ids[r.ID], p)
 	}
 }
 
-// addGone lists p, whose record is gone, under its hash (paths sorted).
-func (s *Store) addGone(p string, r *Record) { s.gone[r.Hash] = insertSorted(s.gone[r.Hash], p) }
+// addID records that the record at p holds id.
+func (s *Store) addID(p, id string) {
+	q, ok := s.ids[id]
+	switch {
+	case !ok:
+		s.ids[id] = p
+	case q == p:
+	default:
+		ps, many := s.idsMore[id]
+		if !many {
+			ps = []string{q}
+		}
+		ps = insertSorted(ps, p)
+		s.idsMore[id], s.ids[id] = ps, ps[0]
+	}
+}
 
-func (s *Store) delGone(p string, r *Record) { deleteFrom(s.gone, r.Hash, p) }
-
-func (s *Store) addID(p, id string) { s.ids[id] = insertSorted(s.ids[id], p) }
-
-func (s *Store) delID(p, id string) { deleteFrom(s.ids, id, p) }
+// delID records that the record at p no longer holds id.
+func (s *Store) delID(p, id string) {
+	q, ok := s.ids[id]
+	if !ok {
+		return
+	}
+	ps, many := s.idsMore[id]
+	if !many {
+		if q == p {
+			delete(s.ids, id)
+		}
+		return
+	}
+	if i, found := slices.BinarySearch(ps, p); found {
+		ps = slices.Delete(ps, i, i+1)
+	}
+	if len(ps) == 1 {
+		delete(s.idsMore, id)
+	} else {
+		s.idsMore[id] = ps
+	}
+	s.ids[id] = ps[0]
+}
 
 // idTaken reports whether a record other than the one at p holds id.
 func (s *Store) idTaken(id, p string) bool {
-	ps := s.ids[id]
-	return len(ps) > 1 || len(ps) == 1 && ps[0] != p
+	q, ok := s.ids[id]
+	if !ok {
+		return false
+	}
+	_, many := s.idsMore[id]
+	return many || q != p
 }
 
 func insertSorted(ps []string, p string) []string {
@@ -451,51 +615,55 @@ func insertSorted(ps []string, p string) []string {
 	return slices.Insert(ps, i, p)
 }
 
-func deleteFrom(m map[string][]string, k, p string) {
-	ps := m[k]
-	if i, found := slices.BinarySearch(ps, p); found {
-		ps = slices.Delete(ps, i, i+1)
-		if len(ps) == 0 {
-			delete(m, k)
-		} else {
-			m[k] = ps
-		}
-	}
-}
-
-// stamp returns a copy of a with the record's identity and dates, or a
-// itself when they are a's already.
-func stamp(a *content.Article, r *Record) *content.Article {
-	b := *a
+// stampArticle returns a copy of a with the record's identity and dates,
+// or a itself when they are a's already.
+func stampArticle(a *content.Article, r *rec) *content.Article {
+	id, pub, upd := a.ID, a.Published, a.Updated
 	if !a.ExplicitID {
-		b.ID = r.ID
+		id = r.id
 	}
 	if !a.Dated {
+		first := r.first.time()
 		if a.Updated.Equal(a.Published) { // no explicit updated: it was the mtime
-			b.Updated = r.FirstSeen
+			upd = first
 		}
-		b.Published = r.FirstSeen
+		pub = first
 	}
-	if b.Updated.Before(b.Published) {
-		b.Updated = b.Published
+	if upd.Before(pub) {
+		upd = pub
 	}
-	if r.Changed.After(b.Updated) && r.Changed.After(r.FirstSeen) {
-		b.Updated = r.Changed
+	if r.changed.after(stampOf(upd)) && r.changed.after(r.first) {
+		upd = r.changed.time()
 	}
-	if b.ID == a.ID && b.Published.Equal(a.Published) && b.Updated.Equal(a.Updated) {
+	if id == a.ID && pub.Equal(a.Published) && upd.Equal(a.Updated) {
 		return a // nothing to change: no copy (100,000 of them would be kept)
 	}
+	b := *a
+	b.ID, b.Published, b.Updated = id, pub, upd
 	return &b
 }
 
-func (s *Store) save(dirty map[string]*Record, removed []string) error {
-	if s.readOnly || (len(dirty) == 0 && len(removed) == 0 && len(s.unsaved) == 0 && len(s.queued) == 0 && s.newKey == "") {
+func (s *Store) save(dirty map[string]*rec, removed []string) error {
+	if s.readOnly || (len(dirty) == 0 && len(removed) == 0 && len(s.unsaved) == 0 && len(s.queued) == 0 && s.newKey == "" && !s.migrate) {
 		return s.Release()
+	}
+	if s.migrate {
+		// Records read in an earlier version's form: every one is written
+		// in the current form.
+		if dirty == nil {
+			dirty = make(map[string]*rec, len(s.recs))
+		}
+		for p, r := range s.recs {
+			if _, ok := dirty[p]; !ok {
+				dirty[p] = r
+			}
+		}
+		s.migrate = false
 	}
 	if len(s.unsaved) > 0 {
 		// What an earlier write could not save, unless this one supersedes it.
 		if dirty == nil {
-			dirty = make(map[string]*Record)
+			dirty = make(map[string]*rec)
 		}
 		for p, r := range s.unsaved {
 			if _, ok := dirty[p]; ok || slices.Contains(removed, p) {
@@ -524,39 +692,35 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 		s.db = db
 	}
 	defer func() { _ = s.Release() }()
+	// In key order: bbolt inserts into one node until the commit splits
+	// it, so random order costs a memmove per record.
 	type op struct {
-		bucket, key, val []byte // val nil: delete
+		cache bool   // an entry of the parse cache, else a record
+		path  string // the key
+		r     *rec   // the record to put; nil: delete it
 	}
 	var ops []op
 	for _, p := range removed {
 		if _, back := dirty[p]; !back {
-			ops = append(ops, op{bucket, []byte(p), nil})
+			ops = append(ops, op{path: p})
 		}
 	}
-	var buf bytes.Buffer
-	// In key order: bbolt inserts into one node until the commit splits
-	// it, so random order costs a memmove per record.
 	for _, p := range slices.Sorted(maps.Keys(dirty)) {
-		buf.Reset()
-		if err := json.NewEncoder(&buf).Encode(dirty[p]); err != nil {
-			return err
-		}
-		// bbolt keeps the value slice until the transaction commits:
-		// each record needs bytes of its own, not the shared buffer.
-		ops = append(ops, op{bucket, []byte(p), bytes.Clone(bytes.TrimSpace(buf.Bytes()))})
-	}
-	for _, p := range slices.Sorted(maps.Keys(s.queued)) {
-		if p != "" && p[0] != 0 {
-			ops = append(ops, op{parsedBucket, []byte(p), s.queued[p]}) // nil deletes
-		}
+		ops = append(ops, op{path: p, r: dirty[p]})
 	}
 	queued := s.queued
 	s.queued = nil
+	for _, p := range slices.Sorted(maps.Keys(queued)) {
+		if p != "" && p[0] != 0 {
+			ops = append(ops, op{cache: true, path: p})
+		}
+	}
 	// A first run over a large folder writes every record and cache entry:
-	// in transactions of saveBatch each, because bbolt copies all of a
-	// transaction's nodes whenever the growing file is mapped again. A run
-	// cut short between two of them leaves records that the next run
-	// completes the same way.
+	// in transactions of saveBatch each, whose keys and values are made as
+	// the transaction writes them (bbolt keeps them until it commits), not
+	// all at once: the cache entries of 100,000 files are 45 MB. A run cut
+	// short between two of them leaves records that the next run completes
+	// the same way.
 	reset := s.newKey
 	for first := true; first || len(ops) > 0; first = false {
 		chunk := ops[:min(len(ops), saveBatch)]
@@ -574,22 +738,39 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 					return err
 				}
 			}
-			buckets := map[string]*bolt.Bucket{}
+			var recs, cache *bolt.Bucket
+			var buf []byte // keys and records, each cut to its own length
+			cut := func(from int) []byte { return buf[from:len(buf):len(buf)] }
 			for _, o := range chunk {
-				b := buckets[string(o.bucket)]
-				if b == nil {
+				b := &recs
+				name := bucket
+				if o.cache {
+					b, name = &cache, parsedBucket
+				}
+				if *b == nil {
 					var err error
-					if b, err = tx.CreateBucketIfNotExists(o.bucket); err != nil {
+					if *b, err = tx.CreateBucketIfNotExists(name); err != nil {
 						return err
 					}
-					b.FillPercent = fillPercent
-					buckets[string(o.bucket)] = b
+					(*b).FillPercent = fillPercent
+				}
+				from := len(buf)
+				buf = append(buf, o.path...)
+				key := cut(from)
+				var val []byte
+				switch {
+				case o.cache && s.entries != nil:
+					val, _ = s.entries(o.path)
+				case !o.cache && o.r != nil:
+					from = len(buf)
+					buf = appendRecord(buf, o.r)
+					val = cut(from)
 				}
 				var err error
-				if o.val == nil {
-					err = b.Delete(o.key)
+				if val == nil {
+					err = (*b).Delete(key)
 				} else {
-					err = b.Put(o.key, o.val)
+					err = (*b).Put(key, val)
 				}
 				if err != nil {
 					return err
@@ -601,10 +782,8 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 			// This chunk and what follows are written with the next save;
 			// the chunks before it are on disk.
 			s.keepUnsaved(dirty, removed)
-			for p, e := range queued {
-				if _, newer := s.queued[p]; !newer {
-					s.Cache(p, e)
-				}
+			for p := range queued {
+				s.Cache(p)
 			}
 			return err
 		}
@@ -617,9 +796,9 @@ func (s *Store) save(dirty map[string]*Record, removed []string) error {
 
 // keepUnsaved keeps records and deletions a save could not write for the
 // next save (writing again what did get written costs nothing but time).
-func (s *Store) keepUnsaved(dirty map[string]*Record, removed []string) {
+func (s *Store) keepUnsaved(dirty map[string]*rec, removed []string) {
 	if s.unsaved == nil {
-		s.unsaved = make(map[string]*Record, len(dirty)+len(removed))
+		s.unsaved = make(map[string]*rec, len(dirty)+len(removed))
 	}
 	for _, p := range removed {
 		s.unsaved[p] = nil
@@ -629,11 +808,6 @@ func (s *Store) keepUnsaved(dirty map[string]*Record, removed []string) {
 
 // saveBatch is the most writes one transaction of save makes.
 var saveBatch = 20000
-
-func sameRecord(a, b Record) bool {
-	return a.ID == b.ID && a.Hash == b.Hash && a.Pinned == b.Pinned &&
-		a.FirstSeen.Equal(b.FirstSeen) && a.Changed.Equal(b.Changed) && a.Gone.Equal(b.Gone)
-}
 
 // The cache of parsed files: what a restart needs so that it does not parse
 // the files that did not change (see content.Index.Seed). The store keeps
@@ -651,10 +825,11 @@ func (s *Store) loadCache(db *bolt.DB) error {
 }
 
 // ReadCache calls fn with each cached entry made with key, in path order.
-// The entry's bytes are valid only during the call. With another key it
-// calls nothing and empties the cache at the next save, which records key.
-// Entries are read from the file, so it is meant to be called once, at start.
-func (s *Store) ReadCache(key string, fn func(path string, entry []byte)) error {
+// The bytes of the path and the entry are valid only during the call. With
+// another key it calls nothing and empties the cache at the next save,
+// which records key. Entries are read from the file, so it is meant to be
+// called once, at start.
+func (s *Store) ReadCache(key string, fn func(path, entry []byte)) error {
 	if key != s.cacheKey {
 		s.newKey, s.queued = key, nil
 		return nil
@@ -667,23 +842,31 @@ func (s *Store) ReadCache(key string, fn func(path string, entry []byte)) error 
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if k[0] != 0 {
-				fn(string(k), v)
+				fn(k, v)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 }
 
-// Cache sets the cached entry of path (nil: delete it), written with the
-// next Apply or Update.
-func (s *Store) Cache(path string, entry []byte) {
+// CacheFrom sets where the entries of the paths queued with [Store.Cache]
+// come from: entries gives the entry of a path as it is when the store
+// writes it, or ok false when it has none (the entry is then deleted).
+func (s *Store) CacheFrom(entries func(path string) (entry []byte, ok bool)) { s.entries = entries }
+
+// Cache queues the cache entry of path to be written with the next Apply or
+// Update, as the function given to [Store.CacheFrom] then gives it. An entry
+// is made only when it is written, a transaction's worth at a time, so that
+// a first start does not hold every entry at once.
+func (s *Store) Cache(path string) {
 	if s.readOnly {
 		return
 	}
 	if s.queued == nil {
-		s.queued = make(map[string][]byte)
+		s.queued = make(map[string]bool)
 	}
-	s.queued[path] = entry
+	s.queued[path] = true
 }

@@ -97,7 +97,7 @@ func TestUpdateMatchesApply(t *testing.T) {
 						t.Fatalf("step %d: %s stamped %v, want id %s published %v updated %v", step, w.Path, g, w.ID, w.Published, w.Updated)
 					}
 				}
-				if !maps.EqualFunc(full.recs, inc.recs, func(a, b *Record) bool { return sameRecord(*a, *b) }) {
+				if !maps.EqualFunc(full.recs, inc.recs, (*rec).same) {
 					t.Fatalf("step %d: records differ\nfull %v\n inc %v", step, recs(full), recs(inc))
 				}
 			}
@@ -105,7 +105,7 @@ func TestUpdateMatchesApply(t *testing.T) {
 				s.Close()
 			}
 			a, b := open(t, filepath.Join(dir, "full.db")), open(t, filepath.Join(dir, "inc.db"))
-			if !maps.EqualFunc(a.recs, b.recs, func(a, b *Record) bool { return sameRecord(*a, *b) }) {
+			if !maps.EqualFunc(a.recs, b.recs, (*rec).same) {
 				t.Fatalf("records on disk differ\nfull %v\n inc %v", recs(a), recs(b))
 			}
 		})
@@ -133,7 +133,7 @@ func reparse(t *testing.T, a *content.Article, p string, mod time.Time) *content
 func recs(s *Store) map[string]Record {
 	m := make(map[string]Record, len(s.recs))
 	for p, r := range s.recs {
-		m[p] = *r
+		m[p] = r.record()
 	}
 	return m
 }

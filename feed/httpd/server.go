@@ -1,7 +1,8 @@
 // Package httpd runs the HTTP side of a dropfeed server: net/http servers
 // with every timeout and limit set, a cap on open connections, a graceful
-// shutdown, and the Prometheus metrics of the site and its requests
-// (/metrics). What is served comes from feed.Server; this package only runs
+// shutdown, the Prometheus metrics of the site and its requests (/metrics),
+// /healthz, and the soft memory limit a long-running server keeps
+// (MemLimit). What is served comes from feed.Server; this package only runs
 // it.
 package httpd
 
