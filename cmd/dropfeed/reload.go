@@ -10,7 +10,7 @@ import (
 // patterns (the watcher follows them), the WebSub hub and the cache max-age
 // take effect at once. The keys that name what the process holds open — the
 // listen addresses, the content folder, the state file, the output folder,
-// the quiet window and the connection limit — keep their old values, with a
+// the quiet window, the connection limit and the bucket — keep their old values, with a
 // warning naming each one that changed: they need a restart. A config that
 // cannot be read or is invalid is logged, and the old one stays in force.
 func (d *daemon) reloadConfig(ctx context.Context) {
@@ -34,6 +34,7 @@ func (d *daemon) reloadConfig(ctx context.Context) {
 		{"out", nc.Out != old.Out, func() { nc.Out = old.Out }},
 		{"quiet", nc.Quiet != old.Quiet, func() { nc.Quiet = old.Quiet }},
 		{"max_connections", nc.MaxConnections != old.MaxConnections, func() { nc.MaxConnections = old.MaxConnections }},
+		{"publish", nc.Publish != old.Publish || nc.PublishMaxDelete != old.PublishMaxDelete, func() { nc.Publish, nc.PublishMaxDelete = old.Publish, old.PublishMaxDelete }},
 	} {
 		if k.changed {
 			d.log.Warn("the config changed a setting that needs a restart; keeping the old value until then", "key", k.key)
