@@ -207,9 +207,11 @@ func TestReloadInvalid(t *testing.T) {
 	}
 
 	// A key that needs a restart keeps its old value, and says so.
-	s.reload("title: Kept title\nmax_connections: 7\n")
-	if logs := s.d.Logs(); !strings.Contains(logs, "needs a restart") || !strings.Contains(logs, "key=max_connections") {
-		t.Errorf("a changed max_connections is not reported as needing a restart:\n%s", logs)
+	s.reload("title: Kept title\nmax_connections: 7\npublish: s3://news-bucket/site\n")
+	for _, key := range []string{"max_connections", "publish"} {
+		if logs := s.d.Logs(); !strings.Contains(logs, "needs a restart") || !strings.Contains(logs, "key="+key) {
+			t.Errorf("a changed %s is not reported as needing a restart:\n%s", key, logs)
+		}
 	}
 }
 
