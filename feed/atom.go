@@ -208,7 +208,7 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 		}
 		w.Entries[i] = ae
 	}
-	return marshalXML(w)
+	return marshalFeed(s, w)
 }
 
 func atomDate(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -137,7 +137,7 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		NSDC:      "http://purl.org/dc/elements/1.1/",
 		Channel:   wrapped,
 	}
-	return marshalXML(root)
+	return marshalFeed(s, root)
 }
 
 func rssDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
