@@ -430,7 +430,11 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	}
 	bl.stamp(bl.index)
 	b.files[IndexName] = bl.index
-	tail := append(bl.addExtras(b), bl.index)
+	extra, err := bl.addExtras(b, main, specs)
+	if err != nil {
+		return nil, fmt.Errorf("render the extra documents: %w", err)
+	}
+	tail := append(extra, bl.index)
 	bl.pruneMods(b.files)
 	// The extra documents and the index before the main feeds, so that the
 	// main feeds are written last.

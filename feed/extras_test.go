@@ -8,9 +8,10 @@ import (
 )
 
 // topDocs is the number of files at the top of a testSite bundle without
-// tag or section feeds: the three feeds, the index and the feeds'
-// stylesheet.
-const topDocs = 5
+// tag or section feeds: the three feeds, the index, the feeds' stylesheet,
+// sitemap.xml, the news sitemap (the site has a language), robots.txt and
+// feeds.opml.
+const topDocs = 9
 
 // TestFeedStylesheet: every RSS and Atom feed, those of tags and sections
 // included, links the stylesheet by a path from the host's root, right

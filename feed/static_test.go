@@ -236,7 +236,7 @@ func TestWriteDirRemoves(t *testing.T) {
 	dir := t.TempDir()
 	mustWrite(t, dir, buildTxtar(t, testSite(), serverTree), WriteOptions{})
 	own := map[string]string{
-		"robots.txt":              "User-agent: *\n",
+		"humans.txt":              "Written by hand\n",
 		"articles/keep/own.html":  "<p>mine</p>",
 		"articles/sport/notes.md": "operator notes",
 		".well-known/x":           "x",
