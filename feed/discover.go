@@ -233,7 +233,7 @@ func (bl *Builder) discoveryFiles(b *Bundle, main *feedSpec, more []*feedSpec) (
 	var out []*File
 	keep := func(path, ctype string, body []byte) {
 		f := x.files[path]
-		if f == nil || !bytes.Equal(f.Body, body) {
+		if f == nil || f.ContentType != ctype || !bytes.Equal(f.Body, body) {
 			f = newFile(path, ctype, body, time.Time{})
 		}
 		out = append(out, f)
@@ -255,6 +255,9 @@ func (bl *Builder) discoveryFiles(b *Bundle, main *feedSpec, more []*feedSpec) (
 	}
 	if !bl.site.NoRobots {
 		keep(RobotsName, TypeText, robotsTxt(&bl.site, news != nil))
+	}
+	if body, typ := favicon(&bl.site, bl.src); body != nil {
+		keep(FaviconName, typ, body)
 	}
 	opml, err := opmlFile(&bl.site, append([]*feedSpec{main}, more...))
 	if err != nil {
