@@ -26,6 +26,7 @@ type metrics struct {
 	lastSuccess prometheus.Gauge
 	requests    *prometheus.CounterVec
 	websub      *prometheus.CounterVec
+	readers     *readerMetrics // subscribers.go
 	// basePath is the path the site is served under ("/" or "/news/"),
 	// which the route labels are found beneath; a reload may move it.
 	basePath atomic.Pointer[string]
@@ -72,6 +73,8 @@ func newMetrics(base string) *metrics {
 			Help: "Attempts to tell the WebSub hub that a feed changed, by result: ok, retry (failed, tried again later) or failed (given up).",
 		}, []string{"result"}),
 	}
+	m.readers = newReaderMetrics()
+	m.reg.MustRegister(m.readers.collectors()...)
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dropfeed_build_info", Help: "Always 1; the version label says which dropfeed runs.",
 	}, []string{"version"})
@@ -164,6 +167,7 @@ func (m *metrics) instrument(h http.Handler) http.Handler {
 			code = http.StatusOK
 		}
 		m.requests.WithLabelValues(route(r.URL.Path, m.base()), strconv.Itoa(code)).Inc()
+		m.readers.observe(r, m.base(), code)
 	})
 }
 
