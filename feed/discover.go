@@ -216,12 +216,17 @@ func opmlFile(s *Site, specs []*feedSpec) ([]byte, error) {
 	doc := &opmlDoc{Version: "2.0", Title: s.Title + " feeds"}
 	for _, sp := range specs {
 		doc.Body = append(doc.Body, opmlOutline{
-			Type: "rss", Text: sp.title, Title: sp.title, Version: "RSS2",
+			Type: "rss", Text: opmlTextEscaper.Replace(sp.title), Title: opmlTextEscaper.Replace(sp.title), Version: "RSS2",
 			XMLURL: sp.self["rss"], HTMLURL: sp.home,
 		})
 	}
 	return marshalXML(doc)
 }
+
+// opmlTextEscaper escapes plain text as HTML for an outline's text and
+// title, which OPML 2.0 lets hold HTML: validators read them as HTML, where
+// "Q&A" is not valid.
+var opmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // xmlText writes s escaped as XML character data.
 func xmlText(b *bytes.Buffer, s string) { _ = xml.EscapeText(b, []byte(s)) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"net/http"
 	"slices"
 	"strings"
@@ -221,6 +222,7 @@ type opmlOf struct {
 	Outlines []struct {
 		Type    string `xml:"type,attr"`
 		Text    string `xml:"text,attr"`
+		Title   string `xml:"title,attr"`
 		XMLURL  string `xml:"xmlUrl,attr"`
 		HTMLURL string `xml:"htmlUrl,attr"`
 	} `xml:"body>outline"`
@@ -232,6 +234,7 @@ func TestOPML(t *testing.T) {
 	site := testSite()
 	site.NoTagFeeds = false
 	site.Sections = []string{"sport", "city"}
+	site.Title = "Fixture Times: Q&A <live>"
 	b := buildTxtar(t, site, serverTree)
 	f, ok := b.Lookup(OPMLName)
 	if !ok || f.ContentType != TypeOPML {
@@ -249,10 +252,13 @@ func TestOPML(t *testing.T) {
 	}
 	var got []string
 	for _, o := range d.Outlines {
-		if o.Type != "rss" || o.Text == "" || o.HTMLURL != site.BaseURL {
+		if o.Type != "rss" || o.Title == "" || o.Text != o.Title || o.HTMLURL != site.BaseURL {
 			t.Errorf("outline %+v, want type rss with text and htmlUrl %s", o, site.BaseURL)
 		}
 		got = append(got, o.XMLURL)
+	}
+	if o := d.Outlines[0]; o.Text != "Fixture Times: Q&amp;A &lt;live&gt;" || html.UnescapeString(o.Text) != site.Title {
+		t.Errorf("the main outline's text = %q, want the site title escaped as HTML", o.Text)
 	}
 	if d.Version != "2.0" || got[0] != site.URL(RSSName) {
 		t.Errorf("feeds.opml version %q, first feed %s; want 2.0 and the main feed", d.Version, got[0])
