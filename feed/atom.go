@@ -15,6 +15,7 @@ import (
 type atomFeed struct {
 	XMLName xml.Name `xml:"feed"`
 	Lang    string   `xml:"xml:lang,attr,omitempty"`
+	NSMedia string   `xml:"xmlns:media,attr,omitempty"`
 	Title   atomText `xml:"title"`
 	*feeds.AtomFeed
 	Subtitle  *atomText        `xml:"subtitle"`
@@ -39,6 +40,7 @@ type atomEntry struct {
 	Links      []feeds.AtomLink   `xml:"link"`
 	Authors    []feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory     `xml:"category"`
+	Media      []mediaContent     `xml:"media:content"`
 }
 
 type atomCategory struct {
@@ -161,6 +163,7 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 	af.Icon, af.Logo = s.absSiteURL(s.Icon), s.absSiteURL(s.Logo)
 	w := &atomFeed{
 		Lang:     s.Language,
+		NSMedia:  mediaNSFor(f.items),
 		Title:    newAtomText(f.title),
 		AtomFeed: af,
 		Subtitle: optAtomText(f.description),
@@ -193,6 +196,7 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 			AtomEntry: e,
 			Summary:   optAtomText(summary),
 			Links:     []feeds.AtomLink{{Href: it.url, Rel: "alternate", Type: "text/html"}},
+			Media:     mediaOf(it),
 		}
 		if it.link != "" {
 			ae.Links = append(ae.Links, feeds.AtomLink{Href: it.link, Rel: "related"})
@@ -208,7 +212,7 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 		}
 		w.Entries[i] = ae
 	}
-	return marshalXML(w)
+	return marshalFeed(s, w)
 }
 
 func atomDate(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -65,6 +65,7 @@ type Builder struct {
 	pageKey       string     // the key of this Builder's pages, made on first use
 	rekeyed       bool       // the render key changed since the last build
 	last          *deltaLink // the link of the last bundle returned
+	extras        extras     // the documents besides feeds, index and pages (extras.go)
 }
 
 // group is one feed set's articles, newest first, and what was last
@@ -429,10 +430,16 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	}
 	bl.stamp(bl.index)
 	b.files[IndexName] = bl.index
+	extra, err := bl.addExtras(b, main, specs)
+	if err != nil {
+		return nil, fmt.Errorf("render the extra documents: %w", err)
+	}
+	tail := append(extra, bl.index)
 	bl.pruneMods(b.files)
-	// The index before the main feeds, so that the main feeds are written last.
+	// The extra documents and the index before the main feeds, so that the
+	// main feeds are written last.
 	n := len(b.feeds)
-	b.feeds = append(b.feeds[:n-3], bl.index, b.feeds[n-3], b.feeds[n-2], b.feeds[n-1])
+	b.feeds = append(b.feeds[:n-3], append(tail, b.feeds[n-3:]...)...)
 	return b, nil
 }
 

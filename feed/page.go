@@ -134,6 +134,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 {{range .More}}<link rel="alternate" type="application/rss+xml" title="{{.Title}} (RSS)" href="{{.RSS}}">
 <link rel="alternate" type="application/atom+xml" title="{{.Title}} (Atom)" href="{{.Atom}}">
 <link rel="alternate" type="application/feed+json" title="{{.Title}} (JSON Feed)" href="{{.JSON}}">
+{{end}}{{with .OPML}}<link rel="outline" type="text/x-opml" title="{{$.Site.Title}}: every feed (OPML)" href="{{.}}">
 {{end}}<style>{{.CSS}}</style>
 </head>
 <body>
@@ -159,6 +160,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 {{range .}}<li>{{.Name}}: <a href="{{.RSS}}">RSS</a> <a href="{{.Atom}}">Atom</a> <a href="{{.JSON}}">JSON Feed</a></li>
 {{end}}</ul>
 </section>{{end}}
+{{with .OPML}}<p class="feeds">Every feed of this site, to import into a feed reader: <a href="{{.}}" type="text/x-opml">feeds.opml</a></p>{{end}}
 </main>
 <footer>{{template "feeds" .}}</footer>
 </body>
@@ -197,6 +199,7 @@ type pageData struct {
 	Items       []pageItem
 	Item        pageItem
 	More        []moreFeed // tag and section feeds, on the index page
+	OPML        string     // the list of every feed, on the index page
 }
 
 // moreFeed links one tag's or section's feeds from the index page.
@@ -216,7 +219,7 @@ func toPageItem(it *item) pageItem {
 const indexLimit = 100
 
 func renderIndex(s *Site, f *feedSpec, more []*feedSpec) ([]byte, error) {
-	d := &pageData{Site: s, Title: f.title, Description: f.description, Home: f.home, Feeds: f.self, CSS: pageCSS}
+	d := &pageData{Site: s, Title: f.title, Description: f.description, Home: f.home, Feeds: f.self, CSS: pageCSS, OPML: s.URL(OPMLName)}
 	for _, sp := range more {
 		d.More = append(d.More, moreFeed{Name: sp.name, Title: sp.title, RSS: sp.self["rss"], Atom: sp.self["atom"], JSON: sp.self["json"]})
 	}

@@ -117,8 +117,8 @@ func TestPublisherDelta(t *testing.T) {
 	p := NewPublisher(openDir(t, dir), WriteOptions{})
 	s := newStepper(t, testSite())
 	first := s.next(serverTree)
-	if st := mustPublish(t, p, first); st.Rendered != first.Len() || st.Written != 2*(first.Len()+4) {
-		t.Errorf("first Publish() = %+v, want every page rendered and %d files written", st, 2*(first.Len()+4))
+	if st := mustPublish(t, p, first); st.Rendered != first.Len() || st.Written != 2*(first.Len()+topDocs) {
+		t.Errorf("first Publish() = %+v, want every page rendered and %d files written", st, 2*(first.Len()+topDocs))
 	}
 	ageTree(t, dir)
 	before := tree(t, dir)
@@ -284,8 +284,8 @@ func TestPublisherMedia(t *testing.T) {
 	if got, err := os.ReadFile(img); err != nil || string(got) != "png v1" {
 		t.Fatalf("the image copied = %q, %v; want %q", got, err, "png v1")
 	}
-	if st.Written != 2*(2+4)+1 {
-		t.Errorf("first WriteDir = %+v, want Written %d (two pages, four feeds, one image)", st, 2*(2+4)+1)
+	if st.Written != 2*(2+topDocs)+1 {
+		t.Errorf("first WriteDir = %+v, want Written %d (two pages, the top documents, one image)", st, 2*(2+topDocs)+1)
 	}
 	fsys["news/img/lead.png"] = &fstest.MapFile{Data: []byte("png v2!"), ModTime: testModTime.Add(1)}
 	st = mustWrite(t, dir, newStepper(t, testSite()).nextFS(fsys), WriteOptions{})

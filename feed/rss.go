@@ -19,6 +19,7 @@ type rssRoot struct {
 	NSContent string      `xml:"xmlns:content,attr"`
 	NSAtom    string      `xml:"xmlns:atom,attr"`
 	NSDC      string      `xml:"xmlns:dc,attr"`
+	NSMedia   string      `xml:"xmlns:media,attr,omitempty"`
 	Channel   *rssChannel `xml:"channel"`
 }
 
@@ -44,10 +45,11 @@ type rssItem struct {
 	XMLName xml.Name `xml:"item"`
 	Title   innerXML `xml:"title"`
 	*feeds.RssItem
-	Description string        `xml:"description,omitempty"`
-	Content     string        `xml:"content:encoded,omitempty"`
-	Creators    []string      `xml:"dc:creator"`
-	Categories  []rssCategory `xml:"category"`
+	Description string         `xml:"description,omitempty"`
+	Content     string         `xml:"content:encoded,omitempty"`
+	Creators    []string       `xml:"dc:creator"`
+	Categories  []rssCategory  `xml:"category"`
+	Media       []mediaContent `xml:"media:content"`
 }
 
 type rssCategory struct {
@@ -113,7 +115,7 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		if e := it.enclosure; e != nil {
 			ri.Enclosure = &feeds.RssEnclosure{Url: it.image, Length: enclosureLength(e.Size), Type: e.Type}
 		}
-		w := &rssItem{Title: innerXML{hexEscape(it.title())}, RssItem: ri, Creators: it.authors}
+		w := &rssItem{Title: innerXML{hexEscape(it.title())}, RssItem: ri, Creators: it.authors, Media: mediaOf(it)}
 		switch sum, body := it.summaryHTML(), it.content(); {
 		case sum != "" && body != "" && sum != body:
 			w.Description, w.Content = sum, body
@@ -135,9 +137,10 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		NSContent: "http://purl.org/rss/1.0/modules/content/",
 		NSAtom:    "http://www.w3.org/2005/Atom",
 		NSDC:      "http://purl.org/dc/elements/1.1/",
+		NSMedia:   mediaNSFor(f.items),
 		Channel:   wrapped,
 	}
-	return marshalXML(root)
+	return marshalFeed(s, root)
 }
 
 func rssDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }

@@ -170,6 +170,10 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 	fh := f.headers()
 	h["Cache-Control"] = *s.cacheControl.Load()
 	h["Vary"] = hdrVary
+	ctype := fh.ctype
+	if f.ContentType == TypeRSS || f.ContentType == TypeAtom {
+		ctype = feedTypeFor(h, r, ctype) // style.go: a browser gets a type it renders
+	}
 	var mod time.Time // the Last-Modified sent, or zero
 	if !f.ModTime.IsZero() && !fh.modSecond.After(now) {
 		mod = fh.modSecond
@@ -193,11 +197,11 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 		return
 	}
 	if _, ranged := r.Header["Range"]; ranged {
-		h["Content-Type"] = fh.ctype
+		h["Content-Type"] = ctype
 		serveRange(w, r, mod, bytes.NewReader(body))
 		return
 	}
-	h["Content-Type"] = fh.ctype
+	h["Content-Type"] = ctype
 	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

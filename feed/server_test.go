@@ -112,7 +112,7 @@ func TestServerGet(t *testing.T) {
 				"ETag":                   f.ETag,
 				"Last-Modified":          f.ModTime.UTC().Format(http.TimeFormat),
 				"Cache-Control":          "public, max-age=60",
-				"Vary":                   "Accept-Encoding",
+				"Vary":                   varyOf(tc.ctype),
 				"X-Content-Type-Options": "nosniff",
 				"Content-Length":         strconv.Itoa(len(f.Body)),
 				"Content-Encoding":       "",
@@ -291,8 +291,8 @@ func TestServerGzip(t *testing.T) {
 		t.Run(tc.ae, func(t *testing.T) {
 			resp := serve(t, s, http.MethodGet, "/atom.xml", "Accept-Encoding", tc.ae)
 			body := readBody(t, resp)
-			if got := resp.Header.Get("Vary"); got != "Accept-Encoding" {
-				t.Errorf("Accept-Encoding %q: Vary = %q, want Accept-Encoding", tc.ae, got)
+			if got := resp.Header.Get("Vary"); got != "Accept, Accept-Encoding" {
+				t.Errorf("Accept-Encoding %q: Vary = %q, want Accept, Accept-Encoding", tc.ae, got)
 			}
 			gotGzip := resp.Header.Get("Content-Encoding") == "gzip"
 			if gotGzip != tc.gzip {

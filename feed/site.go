@@ -42,6 +42,9 @@ type Site struct {
 	Sections []string
 	// NoTagFeeds turns off the feeds of each tag at tags/<slug>/.
 	NoTagFeeds bool
+	// NoRobots turns off robots.txt, for an operator who keeps their own
+	// (it should name the sitemaps).
+	NoRobots bool
 	// Aliases maps old feed paths (relative to BaseURL, e.g. "index.xml",
 	// "feed/") to the feed they redirect to (e.g. "rss.xml"); [Server]
 	// answers them with 301.

@@ -21,7 +21,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-var screenshotPath = flag.String("screenshot", "", "write the browser test's screenshot of the index page to this PNG file (the README's is ../../docs/screenshot.png)")
+var (
+	screenshotPath     = flag.String("screenshot", "", "write the browser test's screenshot of the index page to this PNG file (the README's is ../../docs/screenshot.png)")
+	feedScreenshotPath = flag.String("feed-screenshot", "", "write the browser test's screenshot of the RSS feed to this PNG file (the README's is ../../docs/feed-screenshot.png)")
+)
 
 // wideArticle stresses the layout: a long unbroken URL and word, a wide
 // table and a long line of code must not make a phone's page scroll sideways.
@@ -216,6 +219,91 @@ func TestBrowser(t *testing.T) {
 			}
 			if lum(t, dark[0]) >= lum(t, light[0]) || lum(t, dark[1]) <= lum(t, dark[0]) {
 				t.Errorf("dark mode is not dark text-on-light inverted: light %v, dark %v", light, dark)
+			}
+		})
+	}
+
+	// A feed opened in the browser reads as a page: the stylesheet its
+	// xml-stylesheet instruction names is applied (not Chromium's XML tree
+	// viewer, which shows documents that have none), the site's title is
+	// shown large, a line says what a feed is and how to subscribe, and
+	// each item shows its title and date while the rest is hidden.
+	feeds := []struct {
+		name, path, root, title, subtitle, self, entry, date, hidden string
+	}{
+		{"rss", "rss.xml", "rss", "channel > title", "channel > description", `channel > link[rel="self"]`, "channel > item", "pubDate", "description"},
+		{"atom", "atom.xml", "feed", ":root > title", ":root > subtitle", `:root > link[rel="self"]`, ":root > entry", "published", "content"},
+	}
+	for _, fd := range feeds {
+		t.Run("feed "+fd.name, func(t *testing.T) {
+			step(t, "open the feed", chromedp.Steps(
+				chromedp.EmulateViewport(900, 640),
+				scheme("light"),
+				chromedp.Navigate(d.base+fd.path),
+			))
+			var root string
+			eval(t, `document.documentElement.localName`, &root)
+			if root != fd.root {
+				t.Fatalf("the document's root is <%s>, want <%s>: the browser did not open the feed as XML", root, fd.root)
+			}
+			var sheets []string
+			eval(t, `[...document.styleSheets].map(s => s.href + " " + s.cssRules.length)`, &sheets)
+			if len(sheets) != 1 || !strings.HasPrefix(sheets[0], d.base+"feed.css ") || strings.HasSuffix(sheets[0], " 0") {
+				t.Errorf("style sheets = %q, want %sfeed.css with its rules", sheets, d.base)
+			}
+			var viewer int
+			eval(t, `document.querySelectorAll("#webkit-xml-viewer-source-xml, .pretty-print").length`, &viewer)
+			if viewer != 0 {
+				t.Errorf("Chromium shows its XML tree viewer, not the styled feed")
+			}
+			// What is shown: [text, display, font size in px, font weight, height].
+			shown := func(sel, pseudo string) []string {
+				t.Helper()
+				var out []string
+				eval(t, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return []; const s = getComputedStyle(e, %q);
+					return [%q ? s.content : e.textContent.trim(), s.display, s.fontSize, s.fontWeight, String(e.getBoundingClientRect().height)] })()`, sel, pseudo, pseudo), &out)
+				if len(out) != 5 {
+					t.Fatalf("no element %q in the feed", sel)
+				}
+				return out
+			}
+			title := shown(fd.title, "")
+			if title[0] != "Riverside Gazette" || title[1] != "block" || title[2] != "36px" || title[3] != "700" || title[4] == "0" {
+				t.Errorf("the site title [text display font-size font-weight height] = %q, want Riverside Gazette shown in bold at 36px", title)
+			}
+			if sub := shown(fd.subtitle, ""); sub[0] != "Local news from the Riverside valley, as feeds" || sub[1] != "block" || sub[4] == "0" {
+				t.Errorf("the site description = %q, want it shown", sub)
+			}
+			if self := shown(fd.self, "::before"); !strings.Contains(self[0], "This is a web feed") || !strings.Contains(self[0], "feed reader") || self[4] == "0" {
+				t.Errorf("the subscribe line = %q, want it shown, saying what a feed is and how to subscribe", self)
+			}
+			var items []string
+			eval(t, fmt.Sprintf(`[...document.querySelectorAll(%q)].map(e => {
+				const shown = c => { const x = e.querySelector(":scope > " + c); return x && x.getBoundingClientRect().height > 0 ? x.textContent.trim() : "" };
+				return shown("title") + " | " + shown(%q) + " | " + shown(%q) })`, fd.entry, fd.date, fd.hidden), &items)
+			if len(items) < 5 {
+				t.Fatalf("the feed shows %d items, want the example's articles", len(items))
+			}
+			for _, it := range items {
+				parts := strings.Split(it, " | ")
+				if len(parts) != 3 || parts[0] == "" || !strings.Contains(parts[1], "2026") || parts[2] != "" {
+					t.Errorf("item [title | date | %s] = %q, want the title and date shown and the %s hidden", fd.hidden, it, fd.hidden)
+				}
+			}
+			if fd.name == "rss" {
+				shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := png.Decode(bytes.NewReader(shot)); err != nil {
+					t.Fatalf("the screenshot is not a PNG: %v", err)
+				}
+				if *feedScreenshotPath != "" {
+					if err := os.WriteFile(*feedScreenshotPath, shot, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("wrote %s (%d bytes)", *feedScreenshotPath, len(shot))
+				}
 			}
 		})
 	}

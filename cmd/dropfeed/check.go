@@ -8,6 +8,7 @@ import (
 
 	"github.com/dropfeed/dropfeed/content/catalog"
 	"github.com/dropfeed/dropfeed/content/diag"
+	"github.com/dropfeed/dropfeed/feed"
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,6 +56,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := write(stdout); err != nil {
 		return err
+	}
+	if cfg.Language == "" {
+		// Not a problem of an article file: a note beside the report.
+		fmt.Fprintf(stderr, "note: no %s is written: the Google News sitemap needs the language setting (e.g. language: en)\n", feed.NewsSitemapName)
 	}
 	if doc.Errors > 0 || (strict && doc.Warnings > 0) {
 		return errSilentFail

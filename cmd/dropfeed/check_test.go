@@ -210,3 +210,30 @@ func TestBuildSummarizesWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNewsSitemapNote: check says when the Google News sitemap is not
+// written for want of a language, and only then.
+func TestCheckNewsSitemapNote(t *testing.T) {
+	dir := writeSite(t, map[string]string{"a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nText.\n"})
+	for _, tc := range []struct {
+		name, config string
+		note         bool
+	}{
+		{"no language", "title: T\n", true},
+		{"language", "title: T\nlanguage: en\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "dropfeed.yaml")
+			if err := os.WriteFile(cfg, []byte(tc.config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runCLI(t, "check", "-config", cfg, "-content", dir)
+			if code != 0 {
+				t.Fatalf("check = exit %d:\n%s%s", code, stdout, stderr)
+			}
+			if got := strings.Contains(stderr, "no sitemap-news.xml is written: the Google News sitemap needs the language setting"); got != tc.note {
+				t.Errorf("check with %q: stderr %q, want the note %v", tc.config, stderr, tc.note)
+			}
+		})
+	}
+}

@@ -57,6 +57,7 @@ type Config struct {
 	// Publishing options.
 	FullContent *bool             `yaml:"full_content"` // nil means true
 	TagFeeds    *bool             `yaml:"tag_feeds"`    // nil means true
+	RobotsTxt   *bool             `yaml:"robots_txt"`   // nil means true
 	Sections    []string          `yaml:"sections"`
 	Retain      time.Duration     `yaml:"retain"`
 	Icon        string            `yaml:"icon"`
@@ -260,6 +261,7 @@ func (c *Config) site(baseURL string) feed.Site {
 		Retain:      c.Retain,
 		SummaryOnly: c.FullContent != nil && !*c.FullContent,
 		NoTagFeeds:  c.TagFeeds != nil && !*c.TagFeeds,
+		NoRobots:    c.RobotsTxt != nil && !*c.RobotsTxt,
 		Sections:    c.Sections,
 		Icon:        c.Icon,
 		Logo:        c.Logo,

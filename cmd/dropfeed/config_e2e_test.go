@@ -256,6 +256,16 @@ func keyCases() []keyCase {
 				}
 				return nil
 			}},
+		{keys: []string{"robots_txt"}, yaml: "robots_txt: false", files: a,
+			check: func(r *keyRun) error {
+				if code, _, _ := r.get("sitemap.xml"); code != http.StatusOK {
+					return fmt.Errorf("sitemap.xml: %d, want 200", code)
+				}
+				if code, _, _ := r.get("robots.txt"); code != http.StatusNotFound {
+					return fmt.Errorf("robots.txt: %d, want none", code)
+				}
+				return nil
+			}},
 		{keys: []string{"sections"}, yaml: "sections: [sport]",
 			files: map[string]string{"articles/a.md": keyArticle("Alpha", "2026-03-01T10:00:00Z", "A."), "articles/sport/s.md": keyArticle("Match", "2026-03-02T10:00:00Z", "S.")},
 			check: func(r *keyRun) error {

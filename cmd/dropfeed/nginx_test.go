@@ -131,6 +131,34 @@ func TestNginxServesBuild(t *testing.T) {
 		}
 	})
 
+	// A browser's navigation gets the feed's bytes as application/xml,
+	// which it renders with the feed's stylesheet; a feed reader the feed
+	// type; the stylesheet and the discovery documents are there.
+	t.Run("feeds for browsers", func(t *testing.T) {
+		const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+		for _, tc := range []struct{ path, accept, ctype string }{
+			{"rss.xml", browser, "application/xml; charset=utf-8"},
+			{"atom.xml", browser, "application/xml; charset=utf-8"},
+			{"rss.xml", "application/rss+xml, text/html;q=0.1", "application/rss+xml; charset=utf-8"},
+			{"atom.xml", "*/*", "application/atom+xml; charset=utf-8"},
+			{"feed.css", "", "text/css; charset=utf-8"},
+			{"feeds.opml", "", "text/x-opml; charset=utf-8"},
+			{"robots.txt", "", "text/plain; charset=utf-8"},
+		} {
+			resp, body := get(t, tc.path, "Accept", tc.accept)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tc.ctype {
+				t.Errorf("GET /%s (Accept %q) = %s %q, want 200 %q", tc.path, tc.accept, resp.Status, resp.Header.Get("Content-Type"), tc.ctype)
+				continue
+			}
+			if want := mustRead(t, filepath.Join(out, tc.path)); !bytes.Equal(body, want) {
+				t.Errorf("GET /%s (Accept %q) body differs from the built file", tc.path, tc.accept)
+			}
+			if tc.ctype == "application/xml; charset=utf-8" && (!strings.Contains(resp.Header.Get("Content-Security-Policy"), "style-src 'self'") || resp.Header.Get("X-Content-Type-Options") != "nosniff") {
+				t.Errorf("GET /%s as a page: CSP %q, nosniff %q; want both", tc.path, resp.Header.Get("Content-Security-Policy"), resp.Header.Get("X-Content-Type-Options"))
+			}
+		}
+	})
+
 	t.Run("gzip_static", func(t *testing.T) {
 		for _, name := range []string{"rss.xml", "atom.xml", "feed.json", "index.html"} {
 			t.Run(name, func(t *testing.T) {

@@ -31,6 +31,7 @@ type Metrics struct {
 	websub      *prometheus.CounterVec
 	published   *prometheus.CounterVec
 	pubFailures prometheus.Counter
+	readers     *readerMetrics // subscribers.go
 	// basePath is the path the site is served under ("/" or "/news/"),
 	// which the route labels are found beneath; a reload may move it.
 	basePath atomic.Pointer[string]
@@ -86,6 +87,8 @@ func NewMetrics(version, base string) *Metrics {
 	})
 	m.published.WithLabelValues("upload")
 	m.published.WithLabelValues("delete")
+	m.readers = newReaderMetrics()
+	m.reg.MustRegister(m.readers.collectors()...)
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dropfeed_build_info", Help: "Always 1; the version label says which dropfeed runs.",
 	}, []string{"version"})
@@ -184,6 +187,7 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 			code = http.StatusOK
 		}
 		m.requests.WithLabelValues(route(r.URL.Path, m.Base()), strconv.Itoa(code)).Inc()
+		m.readers.observe(r, m.Base(), code)
 	})
 }
 

@@ -335,7 +335,7 @@ func TestRecoverByListing(t *testing.T) {
 	b := bundle(t, fsys)
 	publish(t, newPublisher(t, bs, s3pub.Config{}), b)
 	ctx := context.Background()
-	if err := bs.Put(ctx, "robots.txt", strings.NewReader("User-agent: *\n"), 14, bucket.Meta{ContentType: "text/plain"}); err != nil {
+	if err := bs.Put(ctx, "humans.txt", strings.NewReader("Team: news\n"), 11, bucket.Meta{ContentType: "text/plain"}); err != nil {
 		t.Fatal(err)
 	}
 	pfx := strings.TrimPrefix(tgt, "s3://"+siteBucket+"/")
@@ -352,15 +352,15 @@ func TestRecoverByListing(t *testing.T) {
 	if want := changed(before, after); st.Uploaded != want || st.Kept != len(after)-want {
 		t.Errorf("publish after the manifest was lost: %+v, want %d uploaded, %d kept", st, want, len(after)-want)
 	}
-	sameAsFolder(t, bs, b, "robots.txt")
-	// Everything is recorded again: a page gone is deleted, robots.txt stays.
+	sameAsFolder(t, bs, b, "humans.txt")
+	// Everything is recorded again: a page gone is deleted, humans.txt stays.
 	delete(fsys, "2026-04-03-story-1.txt")
 	b = bundle(t, fsys)
 	if st := publish(t, p, b); st.Deleted != 1 {
 		t.Errorf("delete after recovery: %+v, want 1 deleted", st)
 	}
-	sameAsFolder(t, bs, b, "robots.txt")
-	if _, _, err := bs.Get(ctx, "robots.txt"); err != nil {
+	sameAsFolder(t, bs, b, "humans.txt")
+	if _, _, err := bs.Get(ctx, "humans.txt"); err != nil {
 		t.Errorf("the object dropfeed did not write: %v", err)
 	}
 }

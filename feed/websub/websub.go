@@ -147,8 +147,8 @@ func Changed(prev, next *feed.Bundle) []string {
 	site := next.Site()
 	var out []string
 	for _, f := range next.Feeds() {
-		if f.ContentType == feed.TypeHTML {
-			continue
+		if f.ContentType != feed.TypeRSS && f.ContentType != feed.TypeAtom && f.ContentType != feed.TypeJSON {
+			continue // the index, the stylesheet, the sitemaps: not feeds a hub tells about
 		}
 		if prev == nil {
 			if !strings.Contains(f.Path, "/") {
