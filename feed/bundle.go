@@ -126,6 +126,7 @@ type feedSpec struct {
 	self                         map[string]string  // "rss", "atom", "json" -> absolute URL
 	arts                         []*content.Article // the articles it holds, newest first
 	items                        []*item            // their items, made when rendered
+	hist                         *history           // its place in an archive chain; nil: none
 }
 
 // Bundle is an immutable build: the feeds and index page as bytes, and the

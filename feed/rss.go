@@ -19,6 +19,7 @@ type rssRoot struct {
 	NSContent string      `xml:"xmlns:content,attr"`
 	NSAtom    string      `xml:"xmlns:atom,attr"`
 	NSDC      string      `xml:"xmlns:dc,attr"`
+	NSFH      string      `xml:"xmlns:fh,attr,omitempty"` // with archives (RFC 5005)
 	Channel   *rssChannel `xml:"channel"`
 }
 
@@ -28,6 +29,7 @@ type rssChannel struct {
 	Title   innerXML `xml:"title"`
 	*feeds.RssFeed
 	AtomLinks []atomLinkRSS `xml:"atom:link"`
+	Archive   *struct{}     `xml:"fh:archive"` // non-nil in an archive document
 	Items     []*rssItem    `xml:"item"`
 }
 
@@ -103,6 +105,12 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 	if s.Hub != "" {
 		wrapped.AtomLinks = append(wrapped.AtomLinks, atomLinkRSS{Href: s.Hub, Rel: "hub"})
 	}
+	for _, l := range f.hist.links("rss") {
+		wrapped.AtomLinks = append(wrapped.AtomLinks, atomLinkRSS{Href: l[1], Rel: l[0], Type: "application/rss+xml"})
+	}
+	if f.hist.isArchive() {
+		wrapped.Archive = &struct{}{}
+	}
 	for i, it := range f.items {
 		ri := ch.Items[i]
 		ri.Author = ""
@@ -136,6 +144,9 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		NSAtom:    "http://www.w3.org/2005/Atom",
 		NSDC:      "http://purl.org/dc/elements/1.1/",
 		Channel:   wrapped,
+	}
+	if f.hist != nil {
+		root.NSFH = historyNS
 	}
 	return marshalXML(root)
 }
