@@ -53,14 +53,19 @@ type Config struct {
 	MaxConnections int    `yaml:"max_connections"`
 	State          string `yaml:"state"`
 	// Publishing options.
-	FullContent *bool             `yaml:"full_content"` // nil means true
-	TagFeeds    *bool             `yaml:"tag_feeds"`    // nil means true
-	Sections    []string          `yaml:"sections"`
-	Retain      time.Duration     `yaml:"retain"`
-	Icon        string            `yaml:"icon"`
-	Logo        string            `yaml:"logo"`
-	Hub         string            `yaml:"hub"`
-	Aliases     map[string]string `yaml:"aliases"` // nil means DefaultAliases; {} means none
+	FullContent *bool         `yaml:"full_content"` // nil means true
+	TagFeeds    *bool         `yaml:"tag_feeds"`    // nil means true
+	Sections    []string      `yaml:"sections"`
+	Retain      time.Duration `yaml:"retain"`
+	// Archives keeps older articles in RFC 5005 archive documents linked
+	// from each feed; nil means true. MaxFeedBytes is the budget of each
+	// feed document (0: feed.DefaultMaxFeedBytes).
+	Archives     *bool             `yaml:"archives"`
+	MaxFeedBytes int               `yaml:"max_feed_bytes"`
+	Icon         string            `yaml:"icon"`
+	Logo         string            `yaml:"logo"`
+	Hub          string            `yaml:"hub"`
+	Aliases      map[string]string `yaml:"aliases"` // nil means DefaultAliases; {} means none
 
 	file string         // the config file read, "" when none
 	loc  *time.Location // from TimeZone
@@ -178,6 +183,9 @@ func (c *Config) Validate() error {
 	if c.MaxItems < 0 {
 		return fmt.Errorf("%w: max_items: %d is negative", errConfig, c.MaxItems)
 	}
+	if c.MaxFeedBytes < 0 {
+		return fmt.Errorf("%w: max_feed_bytes: %d is negative", errConfig, c.MaxFeedBytes)
+	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
 		return fmt.Errorf("%w: time_zone: %v", errConfig, err)
@@ -252,20 +260,22 @@ func (c *Config) site(baseURL string) feed.Site {
 		aliases = DefaultAliases()
 	}
 	return feed.Site{
-		Title:       title,
-		Description: c.Description,
-		BaseURL:     baseURL,
-		Author:      c.Author,
-		Language:    c.Language,
-		MaxItems:    c.MaxItems,
-		Retain:      c.Retain,
-		SummaryOnly: c.FullContent != nil && !*c.FullContent,
-		NoTagFeeds:  c.TagFeeds != nil && !*c.TagFeeds,
-		Sections:    c.Sections,
-		Icon:        c.Icon,
-		Logo:        c.Logo,
-		Hub:         c.Hub,
-		Aliases:     aliases,
+		Title:        title,
+		Description:  c.Description,
+		BaseURL:      baseURL,
+		Author:       c.Author,
+		Language:     c.Language,
+		MaxItems:     c.MaxItems,
+		Retain:       c.Retain,
+		SummaryOnly:  c.FullContent != nil && !*c.FullContent,
+		NoTagFeeds:   c.TagFeeds != nil && !*c.TagFeeds,
+		NoArchives:   c.Archives != nil && !*c.Archives,
+		MaxFeedBytes: c.MaxFeedBytes,
+		Sections:     c.Sections,
+		Icon:         c.Icon,
+		Logo:         c.Logo,
+		Hub:          c.Hub,
+		Aliases:      aliases,
 	}
 }
 
