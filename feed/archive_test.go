@@ -136,9 +136,11 @@ func corpusArticles(t *testing.T, n int) []*content.Article {
 		t.Fatalf("corpusArticles(%d): at most 2000", n)
 	}
 	arts := loadArticles(t, os.DirFS(filepath.Join(corpusDir, "c")), testOptions())
-	// As at the corpus's own time, so that no item is dated in the future
-	// of a validator run today.
-	arts, _ = content.Select(arts, corpus.DefaultOptions().Now)
+	// As a second before the corpus's own time, so that no item is dated
+	// in the future of a validator run today, and without the undated
+	// files whose modification time the corpus sets to that time (all the
+	// same second: W DuplicateUpdated in Atom, whatever the archives).
+	arts, _ = content.Select(arts, corpus.DefaultOptions().Now.Add(-time.Second))
 	if n < len(arts) {
 		arts = arts[len(arts)-n:] // the oldest n
 	}
