@@ -412,14 +412,7 @@ func docOf(p string) string { return p[:strings.LastIndexByte(p, '/')+1] }
 // nothing else: not the current feeds, not the index page.
 func TestArchiveEditOld(t *testing.T) {
 	arts := corpusArticles(t, 600)
-	bl, err := NewBuilder(archiveSite())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b1, err := bl.Build(arts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bl, b1 := newBuilt(t, archiveSite(), arts)
 	old := arts[len(arts)-25] // in the third page from the oldest
 	edited := *old
 	edited.Title += " (corrected)"
@@ -431,6 +424,12 @@ func TestArchiveEditOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	changed := changedFiles(b1, b2)
+	// The static output rewrites those files only (each with its gzip copy).
+	p := NewPublisher(openDir(t, t.TempDir()), WriteOptions{NoPages: true})
+	mustPublish(t, p, b1)
+	if st := mustPublish(t, p, b2); st.Written != 2*len(changed) {
+		t.Errorf("the static output wrote %d files, want %d: the %d that changed and their gzip copies", st.Written, 2*len(changed), len(changed))
+	}
 	docs := make(map[string][]string) // by feed set prefix
 	for _, p := range changed {
 		d := docOf(p)
@@ -473,21 +472,14 @@ func TestArchiveNewArticle(t *testing.T) {
 	arts := corpusArticles(t, 300)
 	site := archiveSite()
 	site.NoTagFeeds = true
-	bl, err := NewBuilder(site)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prev, err := bl.Build(arts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bl, prev := newBuilt(t, site, arts)
 	newest := arts[0].Published
 	added := 0
 	for i := range 2 * site.archivePage() {
 		a := parseArticle(t, fmt.Sprintf("new-%02d.md", i), fmt.Sprintf("---\ntitle: New %d\ndate: %s\n---\nBody %d.\n",
 			i, newest.Add(time.Duration(i+1)*time.Hour).Format(time.RFC3339), i), testOptions())
 		arts = append([]*content.Article{a}, arts...)
-		b, err := bl.Build(arts)
+		b, err := bl.Next(arts, []*content.Article{a}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -544,4 +536,58 @@ func TestArchiveFits(t *testing.T) {
 	if b := mustBuild(t, site, arts); slices.ContainsFunc(b.Feeds(), func(f *File) bool { return strings.Contains(f.Path, archiveDir) }) {
 		t.Error("archive files with archives off")
 	}
+}
+
+// TestArchiveRestore: a Builder that restores what another saved makes the
+// same files (archives and current feeds, index page) without rendering
+// any feed set again, and after one more article, the same as a Builder
+// that never stopped.
+func TestArchiveRestore(t *testing.T) {
+	arts := corpusArticles(t, 300)
+	site := archiveSite()
+	bl, b1 := newBuilt(t, site, arts)
+	bl2, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bl2.Restore(bl.Save()) {
+		t.Fatal("Restore() = false")
+	}
+	b2, err := bl2.Build(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := changedFiles(b1, b2); len(ch) > 0 {
+		t.Errorf("after a restore, changed: %q", ch)
+	}
+	if len(bl2.items) != 0 {
+		t.Errorf("after a restore, %d items made, want none", len(bl2.items))
+	}
+	a := parseArticle(t, "late.md", "---\ntitle: Late\ndate: "+arts[0].Published.Add(time.Hour).Format(time.RFC3339)+"\ntags: [desk]\n---\nLate.\n", testOptions())
+	more := append([]*content.Article{a}, arts...)
+	b3, err := bl.Build(more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b4, err := bl2.Build(more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := changedFiles(b3, b4); len(ch) > 0 {
+		t.Errorf("one article after a restore: differs from a Builder that never stopped: %q", ch)
+	}
+}
+
+// newBuilt returns a new Builder for site and its first bundle of arts.
+func newBuilt(t *testing.T, site Site, arts []*content.Article) (*Builder, *Bundle) {
+	t.Helper()
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bl.Build(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bl, b
 }
