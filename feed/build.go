@@ -52,8 +52,9 @@ type Builder struct {
 	// build takes what still matches.
 	restored map[string]*group
 
+	empty [3]int // the bytes of an empty feed in each format, for measuring items (archive.go)
+
 	// When each document last changed (see modtime.go).
-	empty         [3]int            // the bytes of an empty feed in each format, for measuring items
 	clock         func() time.Time  // time.Now; tests set it
 	now           int64             // the clock when the current build began, Unix seconds
 	mods          map[string]docMod // the feed and index files, by path
@@ -381,7 +382,6 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	// feeds whose signature matches those rendered before (or saved by an
 	// earlier run) need none.
 	type job struct {
-		g    *group
 		sp   *feedSpec
 		sig  string
 		file []*File
@@ -399,7 +399,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		old := g.cache
 		g.cache = make(map[string]docFiles, len(g.docs))
 		for _, sp := range g.docs {
-			j := &job{g: g, sp: sp, sig: sp.signature() + "\x00" + sp.hist.key()}
+			j := &job{sp: sp, sig: sp.signature() + "\x00" + sp.hist.key()}
 			if d, ok := old[sp.prefix]; ok && d.sig == j.sig {
 				j.file = d.files
 			} else {
@@ -542,10 +542,13 @@ func (bl *Builder) forgetItems(all []*group, live int) {
 	}
 	keep := make(map[itemKey]*item, live)
 	for _, g := range all {
-		for _, sp := range append(g.docs, g.spec) {
+		for _, sp := range g.docs {
 			for _, it := range sp.items {
 				keep[keyFor(it.a)] = it
 			}
+		}
+		for _, it := range g.spec.items {
+			keep[keyFor(it.a)] = it
 		}
 	}
 	bl.items = keep

@@ -159,9 +159,10 @@ func (b *Bundle) Updated() time.Time { return b.updated }
 // Len returns the number of articles the bundle publishes pages for.
 func (b *Bundle) Len() int { return len(b.articles) }
 
-// Feeds returns every feed file (the main feeds, then those of each tag and
-// section) and the index page, in a fixed order: the order the static writer
-// uses, with the main feeds last.
+// Feeds returns every feed file (those of each tag and section, then the
+// main feeds; in each set the archive documents, oldest first, before the
+// current feeds that link them) and the index page, in a fixed order: the
+// order the static writer uses, with the main feeds last.
 func (b *Bundle) Feeds() []*File { return b.feeds }
 
 // Lookup returns the file at a path relative to the base URL (unescaped, as in
