@@ -89,11 +89,25 @@ type group struct {
 	cache   map[string]docFiles
 }
 
-// docFiles are the files of one feed document in every format, and the
-// signature they were rendered from.
+// docFiles are the files of one feed document in every format, and what
+// they were rendered from: the signature, and the articles (the very
+// versions), titles and links it is made of, which tell more cheaply that
+// a document did not change.
 type docFiles struct {
-	sig   string
-	files []*File
+	sig, head string
+	arts      []*content.Article
+	files     []*File
+}
+
+// same reports whether a document's files are those of sp, rendered from
+// the same article versions with the same titles and links.
+func (d docFiles) same(sp *feedSpec) bool {
+	return d.head == sp.head() && slices.Equal(d.arts, sp.arts)
+}
+
+// head is what a document's signature holds besides its articles.
+func (sp *feedSpec) head() string {
+	return sp.title + "\x00" + sp.description + "\x00" + sp.hist.key()
 }
 
 // itemKey identifies an article version: the same file with the same bytes,
@@ -399,8 +413,14 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		old := g.cache
 		g.cache = make(map[string]docFiles, len(g.docs))
 		for _, sp := range g.docs {
-			j := &job{sp: sp, sig: sp.signature() + "\x00" + sp.hist.key()}
-			if d, ok := old[sp.prefix]; ok && d.sig == j.sig {
+			j := &job{sp: sp}
+			d, ok := old[sp.prefix]
+			if ok && d.same(sp) {
+				j.sig = d.sig
+			} else {
+				j.sig = sp.signature() + "\x00" + sp.hist.key()
+			}
+			if ok && d.sig == j.sig {
 				j.file = d.files
 			} else {
 				j.file = make([]*File, len(formats))
@@ -408,7 +428,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 			}
 			docFilesOf[sp] = j.file
 			if !slices.ContainsFunc(sp.items, func(it *item) bool { return it.partial }) {
-				g.cache[sp.prefix] = docFiles{j.sig, j.file}
+				g.cache[sp.prefix] = docFiles{sig: j.sig, head: sp.head(), arts: sp.arts, files: j.file}
 			}
 		}
 	}
