@@ -29,7 +29,10 @@ func TestBuildCorpus(t *testing.T) {
 	if _, err := corpus.Write(t.Context(), src, opt, 0); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runCLI(t, "build", "-content", src, "-out", out, "-base-url", "https://news.example.com/", "-max-items", "0", "-strict")
+	// No archives: -max-items 0 puts every article in one document.
+	cfg := filepath.Join(t.TempDir(), "dropfeed.yaml")
+	writeBytes(t, cfg, []byte("archives: false\n"))
+	code, _, stderr := runCLI(t, "build", "-config", cfg, "-content", src, "-out", out, "-base-url", "https://news.example.com/", "-max-items", "0", "-strict")
 	if code != 0 {
 		t.Fatalf("build exit code = %d, want 0; stderr:\n%s", code, stderr)
 	}
