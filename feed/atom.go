@@ -16,12 +16,14 @@ type atomFeed struct {
 	XMLName xml.Name `xml:"feed"`
 	Lang    string   `xml:"xml:lang,attr,omitempty"`
 	NSMedia string   `xml:"xmlns:media,attr,omitempty"`
+	NSFH    string   `xml:"xmlns:fh,attr,omitempty"` // with archives (RFC 5005)
 	Title   atomText `xml:"title"`
 	*feeds.AtomFeed
 	Subtitle  *atomText        `xml:"subtitle"`
 	Links     []feeds.AtomLink `xml:"link"`
 	Author    *feeds.AtomAuthor
 	Generator atomGenerator `xml:"generator"`
+	Archive   *struct{}     `xml:"fh:archive"` // non-nil in an archive document
 	Entries   []*atomEntry  `xml:"entry"`
 }
 
@@ -178,6 +180,15 @@ func renderAtom(s *Site, f *feedSpec) ([]byte, error) {
 	}
 	if s.Hub != "" {
 		w.Links = append(w.Links, feeds.AtomLink{Href: s.Hub, Rel: "hub"})
+	}
+	for _, l := range f.hist.links("atom") {
+		w.Links = append(w.Links, feeds.AtomLink{Href: l[1], Rel: l[0], Type: "application/atom+xml"})
+	}
+	if f.hist != nil {
+		w.NSFH = historyNS
+	}
+	if f.hist.isArchive() {
+		w.Archive = &struct{}{}
 	}
 	for i, it := range f.items {
 		e := &feeds.AtomEntry{

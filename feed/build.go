@@ -52,6 +52,8 @@ type Builder struct {
 	// build takes what still matches.
 	restored map[string]*group
 
+	empty [3]int // the bytes of an empty feed in each format, for measuring items (archive.go)
+
 	// When each document last changed (see modtime.go).
 	clock         func() time.Time  // time.Now; tests set it
 	now           int64             // the clock when the current build began, Unix seconds
@@ -79,7 +81,34 @@ type group struct {
 	partial bool      // rendered with a body that could not be read
 	spec    *feedSpec // nil until made
 	sig     string    // the signature files were rendered from
-	files   []*File
+	files   []*File   // the archive documents' files, oldest first, then the current ones
+	// With archives: the number of articles in the current documents, the
+	// feed sets of every document as last laid out, and their files by
+	// prefix, with the signature each was rendered from.
+	current int
+	docs    []*feedSpec
+	cache   map[string]docFiles
+}
+
+// docFiles are the files of one feed document in every format, and what
+// they were rendered from: the signature, and the articles (the very
+// versions), titles and links it is made of, which tell more cheaply that
+// a document did not change.
+type docFiles struct {
+	sig, head string
+	arts      []*content.Article
+	files     []*File
+}
+
+// same reports whether a document's files are those of sp, rendered from
+// the same article versions with the same titles and links.
+func (d docFiles) same(sp *feedSpec) bool {
+	return d.head == sp.head() && slices.Equal(d.arts, sp.arts)
+}
+
+// head is what a document's signature holds besides its articles.
+func (sp *feedSpec) head() string {
+	return sp.title + "\x00" + sp.description + "\x00" + sp.hist.key()
 }
 
 // itemKey identifies an article version: the same file with the same bytes,
@@ -217,7 +246,7 @@ func (bl *Builder) regroup(visible []*content.Article) {
 	}
 	carry := func(g *group) *group {
 		if o, ok := old[g.prefix]; ok {
-			g.sig, g.files = o.sig, o.files
+			g.sig, g.files, g.current, g.docs, g.cache = o.sig, o.files, o.current, o.docs, o.cache
 		}
 		g.dirty = true
 		return g
@@ -351,27 +380,67 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		}
 		g.spec, g.dirty = bl.specOf(g), false
 		g.spec.arts = pick(&site, g.arts)
-		if sig := g.spec.signature(); sig != g.sig || g.files == nil {
+		sig := g.spec.signature()
+		if site.archives() {
+			whole := bl.specOf(g)
+			whole.arts = g.arts
+			sig = "archives\x00" + whole.signature()
+			g.spec.arts = g.arts[:min(g.current, len(g.arts))]
+		}
+		if sig != g.sig || g.files == nil {
 			g.sig, g.files = sig, nil
 			todo = append(todo, g)
 		}
 	}
-	// Items only for what is rendered: feeds whose signature matches those
-	// rendered before (or saved by an earlier run) need none.
-	for _, g := range todo {
-		g.spec.makeItems(itemOf)
+	// Lay out the documents of what is rendered, and keep those whose
+	// items and links did not change. Items only for what is rendered:
+	// feeds whose signature matches those rendered before (or saved by an
+	// earlier run) need none.
+	type job struct {
+		sp   *feedSpec
+		sig  string
+		file []*File
 	}
-	errs := make([]error, len(todo)*len(formats))
+	var jobs []*job
+	docFilesOf := make(map[*feedSpec][]*File)
 	for _, g := range todo {
-		g.files = make([]*File, len(formats))
+		if site.archives() {
+			g.docs = bl.archiveDocs(g, itemOf)
+			g.spec = g.docs[len(g.docs)-1]
+		} else {
+			g.spec.makeItems(itemOf)
+			g.docs = []*feedSpec{g.spec}
+		}
+		old := g.cache
+		g.cache = make(map[string]docFiles, len(g.docs))
+		for _, sp := range g.docs {
+			j := &job{sp: sp}
+			d, ok := old[sp.prefix]
+			if ok && d.same(sp) {
+				j.sig = d.sig
+			} else {
+				j.sig = sp.signature() + "\x00" + sp.hist.key()
+			}
+			if ok && d.sig == j.sig {
+				j.file = d.files
+			} else {
+				j.file = make([]*File, len(formats))
+				jobs = append(jobs, j)
+			}
+			docFilesOf[sp] = j.file
+			if !slices.ContainsFunc(sp.items, func(it *item) bool { return it.partial }) {
+				g.cache[sp.prefix] = docFiles{sig: j.sig, head: sp.head(), arts: sp.arts, files: j.file}
+			}
+		}
 	}
+	errs := make([]error, len(jobs)*len(formats))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(errs)) {
 		wg.Go(func() {
 			for w := range work {
-				g := todo[w/len(formats)]
-				g.files[w%len(formats)], errs[w] = renderFormat(&site, g.spec, w%len(formats))
+				j := jobs[w/len(formats)]
+				j.file[w%len(formats)], errs[w] = renderFormat(&site, j.sp, w%len(formats))
 			}
 		})
 	}
@@ -382,14 +451,19 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		for _, g := range todo {
-			g.sig, g.files = "", nil
+			g.sig, g.files, g.cache = "", nil, nil
 		}
 		return nil, err
 	}
 	for _, g := range todo {
+		for _, sp := range g.docs {
+			g.files = append(g.files, docFilesOf[sp]...)
+		}
 		// A body that could not be read from its file is tried again next
 		// time: an empty signature matches no rendering.
-		g.partial = slices.ContainsFunc(g.spec.items, func(it *item) bool { return it.partial })
+		g.partial = slices.ContainsFunc(g.docs, func(sp *feedSpec) bool {
+			return slices.ContainsFunc(sp.items, func(it *item) bool { return it.partial })
+		})
 		if g.partial {
 			g.sig = ""
 		}
@@ -402,6 +476,9 @@ func (bl *Builder) assemble() (*Bundle, error) {
 			b.feeds = append(b.feeds, f)
 		}
 		live += len(g.spec.items)
+		for _, sp := range g.docs[:max(0, len(g.docs)-1)] {
+			live += len(sp.items)
+		}
 	}
 	bl.forgetItems(all, live)
 
@@ -492,6 +569,11 @@ func (bl *Builder) forgetItems(all []*group, live int) {
 	}
 	keep := make(map[itemKey]*item, live)
 	for _, g := range all {
+		for _, sp := range g.docs {
+			for _, it := range sp.items {
+				keep[keyFor(it.a)] = it
+			}
+		}
 		for _, it := range g.spec.items {
 			keep[keyFor(it.a)] = it
 		}

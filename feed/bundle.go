@@ -129,6 +129,7 @@ type feedSpec struct {
 	self                         map[string]string  // "rss", "atom", "json" -> absolute URL
 	arts                         []*content.Article // the articles it holds, newest first
 	items                        []*item            // their items, made when rendered
+	hist                         *history           // its place in an archive chain; nil: none
 }
 
 // Bundle is an immutable build: the feeds and index page as bytes, and the
@@ -162,9 +163,11 @@ func (b *Bundle) Updated() time.Time { return b.updated }
 func (b *Bundle) Len() int { return len(b.articles) }
 
 // Feeds returns every file of the bundle but the article pages: the feeds of
-// each tag and section, the stylesheet and discovery documents (sitemaps,
-// robots.txt, feeds.opml, favicon.ico), the index page and the main feeds,
-// in that fixed order: the order the static writer uses, main feeds last.
+// each tag and section (in each set the archive documents, oldest first,
+// before the current feeds that link them), the stylesheet and discovery
+// documents (sitemaps, robots.txt, feeds.opml, favicon.ico), the index page
+// and the main feeds, in that fixed order: the order the static writer uses,
+// main feeds last.
 func (b *Bundle) Feeds() []*File { return b.feeds }
 
 // Lookup returns the file at a path relative to the base URL (unescaped, as in

@@ -32,6 +32,7 @@ func renderJSON(s *Site, f *feedSpec) ([]byte, error) {
 	jf.Version = jsonFeedVersion
 	jf.HomePageUrl = f.home
 	jf.FeedUrl = f.self["json"]
+	jf.NextUrl = f.hist.nextURL() // the next older document of the archive chain
 	jf.Language = s.Language
 	jf.Author = nil
 	jf.Authors = []*feeds.JSONAuthor{{Name: s.author()}}

@@ -87,7 +87,8 @@ func TestTagFeeds(t *testing.T) {
 }
 
 // TestRetain: past max_items, the feed keeps every article published within
-// Retain of the newest.
+// Retain of the newest. (Without archives: with them, the current feed holds
+// whole archive pages less, and nothing leaves the chain; TestArchiveLayout.)
 func TestRetain(t *testing.T) {
 	var tree strings.Builder
 	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -111,7 +112,7 @@ func TestRetain(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			site := testSite()
-			site.MaxItems, site.Retain = 2, tc.retain
+			site.MaxItems, site.Retain, site.NoArchives = 2, tc.retain, true
 			b := buildTxtar(t, site, tree.String())
 			if got := strings.Count(string(feedBody(t, b, RSSName)), "<item>"); got != tc.want {
 				t.Fatalf("rss.xml with MaxItems 2, Retain %s has %d items, want %d", tc.retain, got, tc.want)

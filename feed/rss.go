@@ -20,6 +20,7 @@ type rssRoot struct {
 	NSAtom    string      `xml:"xmlns:atom,attr"`
 	NSDC      string      `xml:"xmlns:dc,attr"`
 	NSMedia   string      `xml:"xmlns:media,attr,omitempty"`
+	NSFH      string      `xml:"xmlns:fh,attr,omitempty"` // with archives (RFC 5005)
 	Channel   *rssChannel `xml:"channel"`
 }
 
@@ -29,6 +30,7 @@ type rssChannel struct {
 	Title   innerXML `xml:"title"`
 	*feeds.RssFeed
 	AtomLinks []atomLinkRSS `xml:"atom:link"`
+	Archive   *struct{}     `xml:"fh:archive"` // non-nil in an archive document
 	Items     []*rssItem    `xml:"item"`
 }
 
@@ -105,6 +107,12 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 	if s.Hub != "" {
 		wrapped.AtomLinks = append(wrapped.AtomLinks, atomLinkRSS{Href: s.Hub, Rel: "hub"})
 	}
+	for _, l := range f.hist.links("rss") {
+		wrapped.AtomLinks = append(wrapped.AtomLinks, atomLinkRSS{Href: l[1], Rel: l[0], Type: "application/rss+xml"})
+	}
+	if f.hist.isArchive() {
+		wrapped.Archive = &struct{}{}
+	}
 	for i, it := range f.items {
 		ri := ch.Items[i]
 		ri.Author = ""
@@ -139,6 +147,9 @@ func renderRSS(s *Site, f *feedSpec) ([]byte, error) {
 		NSDC:      "http://purl.org/dc/elements/1.1/",
 		NSMedia:   mediaNSFor(f.items),
 		Channel:   wrapped,
+	}
+	if f.hist != nil {
+		root.NSFH = historyNS
 	}
 	return marshalFeed(s, root)
 }

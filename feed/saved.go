@@ -64,6 +64,9 @@ type SavedPage struct {
 type SavedSet struct {
 	Prefix, Sig string
 	Files       []SavedFile
+	// Current is the number of articles in the current feeds, with
+	// archives (the rest are in the archive documents among Files).
+	Current int
 }
 
 // SavedFile is one rendered file. Its time is in [Saved].Mods.
@@ -110,7 +113,7 @@ func (bl *Builder) Save() *Saved {
 		if g.files == nil || g.partial {
 			continue
 		}
-		set := SavedSet{Prefix: g.prefix, Sig: g.sig}
+		set := SavedSet{Prefix: g.prefix, Sig: g.sig, Current: g.current}
 		for _, f := range g.files {
 			set.Files = append(set.Files, saveFile(f))
 		}
@@ -160,11 +163,11 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	}
 	bl.restored = make(map[string]*group, len(sv.Sets))
 	for _, set := range sv.Sets {
-		g := &group{prefix: set.Prefix, sig: set.Sig}
+		g := &group{prefix: set.Prefix, sig: set.Sig, current: set.Current}
 		for _, sf := range set.Files {
 			g.files = append(g.files, restoreFile(sf))
 		}
-		if len(g.files) != len(formats) {
+		if len(g.files) == 0 || len(g.files)%len(formats) != 0 {
 			continue
 		}
 		bl.restored[set.Prefix] = g

@@ -45,6 +45,14 @@ type Site struct {
 	// NoRobots turns off robots.txt, for an operator who keeps their own
 	// (it should name the sitemaps).
 	NoRobots bool
+	// NoArchives turns off archived feeds (RFC 5005): then a feed holds the
+	// newest MaxItems (and what Retain keeps) and older articles leave it.
+	// With archives, older articles move to archive documents linked from
+	// each feed, and no document exceeds MaxFeedBytes (see archive.go).
+	NoArchives bool
+	// MaxFeedBytes is the budget of a feed document with archives, in bytes
+	// of its largest format; 0 means [DefaultMaxFeedBytes].
+	MaxFeedBytes int
 	// Aliases maps old feed paths (relative to BaseURL, e.g. "index.xml",
 	// "feed/") to the feed they redirect to (e.g. "rss.xml"); [Server]
 	// answers them with 301.
@@ -71,6 +79,9 @@ func (s *Site) Validate() error {
 	}
 	if s.MaxItems < 0 {
 		return fmt.Errorf("%w: max_items: %d is negative", ErrInvalidSite, s.MaxItems)
+	}
+	if s.MaxFeedBytes < 0 {
+		return fmt.Errorf("%w: max_feed_bytes: %d is negative", ErrInvalidSite, s.MaxFeedBytes)
 	}
 	if s.Retain < 0 {
 		return fmt.Errorf("%w: retain: %s is negative", ErrInvalidSite, s.Retain)

@@ -29,8 +29,11 @@ func TestBuildCorpus(t *testing.T) {
 	if _, err := corpus.Write(t.Context(), src, opt, 0); err != nil {
 		t.Fatal(err)
 	}
-	// Feeds only: the pages of a corpus are tested at a smaller size.
-	code, _, stderr := runCLI(t, "build", "-content", src, "-out", out, "-base-url", "https://news.example.com/", "-max-items", "0", "-strict", "-pages=false")
+	// No archives: -max-items 0 puts every article in one document. Feeds
+	// only: the pages of a corpus are tested at a smaller size.
+	cfg := filepath.Join(t.TempDir(), "dropfeed.yaml")
+	writeBytes(t, cfg, []byte("archives: false\n"))
+	code, _, stderr := runCLI(t, "build", "-config", cfg, "-content", src, "-out", out, "-base-url", "https://news.example.com/", "-max-items", "0", "-strict", "-pages=false")
 	if code != 0 {
 		t.Fatalf("build exit code = %d, want 0; stderr:\n%s", code, stderr)
 	}

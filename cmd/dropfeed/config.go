@@ -55,15 +55,21 @@ type Config struct {
 	MaxConnections int    `yaml:"max_connections"`
 	State          string `yaml:"state"`
 	// Publishing options.
-	FullContent *bool             `yaml:"full_content"` // nil means true
-	TagFeeds    *bool             `yaml:"tag_feeds"`    // nil means true
-	RobotsTxt   *bool             `yaml:"robots_txt"`   // nil means true
-	Sections    []string          `yaml:"sections"`
-	Retain      time.Duration     `yaml:"retain"`
-	Icon        string            `yaml:"icon"`
-	Logo        string            `yaml:"logo"`
-	Hub         string            `yaml:"hub"`
-	Aliases     map[string]string `yaml:"aliases"` // nil means DefaultAliases; {} means none
+	FullContent *bool         `yaml:"full_content"` // nil means true
+	TagFeeds    *bool         `yaml:"tag_feeds"`    // nil means true
+	RobotsTxt   *bool         `yaml:"robots_txt"`   // nil means true
+	Sections    []string      `yaml:"sections"`
+	Retain      time.Duration `yaml:"retain"`
+	// Archives keeps older articles in RFC 5005 archive documents linked
+	// from each feed; nil means false (see the README: their cost grows
+	// with the history). MaxFeedBytes is the budget of each feed document
+	// with archives (0: feed.DefaultMaxFeedBytes).
+	Archives     *bool             `yaml:"archives"`
+	MaxFeedBytes int               `yaml:"max_feed_bytes"`
+	Icon         string            `yaml:"icon"`
+	Logo         string            `yaml:"logo"`
+	Hub          string            `yaml:"hub"`
+	Aliases      map[string]string `yaml:"aliases"` // nil means DefaultAliases; {} means none
 	// Publish is the bucket the static output is kept in,
 	// "s3://BUCKET[/PREFIX]"; "" means none.
 	Publish string `yaml:"publish"`
@@ -252,21 +258,23 @@ func (c *Config) site(baseURL string) feed.Site {
 		aliases = feed.DefaultAliases()
 	}
 	return feed.Site{
-		Title:       title,
-		Description: c.Description,
-		BaseURL:     baseURL,
-		Author:      c.Author,
-		Language:    c.Language,
-		MaxItems:    c.MaxItems,
-		Retain:      c.Retain,
-		SummaryOnly: c.FullContent != nil && !*c.FullContent,
-		NoTagFeeds:  c.TagFeeds != nil && !*c.TagFeeds,
-		NoRobots:    c.RobotsTxt != nil && !*c.RobotsTxt,
-		Sections:    c.Sections,
-		Icon:        c.Icon,
-		Logo:        c.Logo,
-		Hub:         c.Hub,
-		Aliases:     aliases,
+		Title:        title,
+		Description:  c.Description,
+		BaseURL:      baseURL,
+		Author:       c.Author,
+		Language:     c.Language,
+		MaxItems:     c.MaxItems,
+		Retain:       c.Retain,
+		SummaryOnly:  c.FullContent != nil && !*c.FullContent,
+		NoTagFeeds:   c.TagFeeds != nil && !*c.TagFeeds,
+		NoArchives:   c.Archives == nil || !*c.Archives,
+		NoRobots:     c.RobotsTxt != nil && !*c.RobotsTxt,
+		MaxFeedBytes: c.MaxFeedBytes,
+		Sections:     c.Sections,
+		Icon:         c.Icon,
+		Logo:         c.Logo,
+		Hub:          c.Hub,
+		Aliases:      aliases,
 	}
 }
 

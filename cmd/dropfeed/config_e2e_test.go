@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -176,6 +177,12 @@ func keyCases() []keyCase {
 		"articles/a.md": keyArticle("Alpha", "2026-03-01T10:00:00Z", "A."),
 		"articles/b.md": keyArticle("Beta", "2026-03-02T10:00:00Z", "B."),
 	}
+	three := map[string]string{"articles/c.md": keyArticle("Gamma", "2026-03-03T10:00:00Z", "C.")}
+	maps.Copy(three, two)
+	big := make(map[string]string)
+	for i := range 4 {
+		big[fmt.Sprintf("articles/%d.md", i)] = keyArticle(fmt.Sprintf("Big %d", i), fmt.Sprintf("2026-03-0%dT10:00:00Z", i+1), strings.Repeat("A long paragraph. ", 80))
+	}
 	return append([]keyCase{
 		{keys: []string{"title"}, yaml: "title: The Key Gazette", files: a,
 			check: func(r *keyRun) error { return r.contains("rss.xml", "<title>The Key Gazette</title>") }},
@@ -198,9 +205,26 @@ func keyCases() []keyCase {
 				}
 				return err
 			}},
-		{keys: []string{"max_items"}, yaml: "max_items: 1", files: two,
+		{keys: []string{"max_items"}, yaml: "max_items: 1", extra: "archives: false", files: two,
 			check: func(r *keyRun) error { return r.wantTitles("Beta") }},
-		{keys: []string{"retain"}, yaml: "retain: 36h", extra: "max_items: 1", files: two,
+		{keys: []string{"archives"}, yaml: "archives: true", extra: "max_items: 1", files: three,
+			check: func(r *keyRun) error {
+				if err := r.wantTitles("Gamma"); err != nil {
+					return err
+				}
+				if code, _, _ := r.get("archive/1/feed.json"); code != http.StatusOK {
+					return fmt.Errorf("archive/1/feed.json: %d, want the archive", code)
+				}
+				return r.contains("rss.xml", `rel="prev-archive"`)
+			}},
+		{keys: []string{"max_feed_bytes"}, yaml: "max_feed_bytes: 4000", extra: "max_items: 0\narchives: true", files: big,
+			check: func(r *keyRun) error {
+				if err := r.contains("rss.xml", `rel="prev-archive"`); err != nil {
+					return err
+				}
+				return r.contains("archive/1/rss.xml", "<fh:archive></fh:archive>", `rel="current"`)
+			}},
+		{keys: []string{"retain"}, yaml: "retain: 36h", extra: "max_items: 1\narchives: false", files: two,
 			check: func(r *keyRun) error { return r.wantTitles("Beta", "Alpha") }},
 		{keys: []string{"id_authority", "id_date"}, yaml: "id_authority: ids.example.org\nid_date: \"2019-07\"", files: a,
 			check: func(r *keyRun) error {

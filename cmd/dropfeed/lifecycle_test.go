@@ -34,7 +34,10 @@ func TestServeSIGTERMFinishesRequests(t *testing.T) {
 		}
 		writeBytes(t, filepath.Join(dir, fmt.Sprintf("long-%02d.txt", i)), []byte(b.String()))
 	}
-	d := startServe(t, "-content", dir, "-max-items", "0")
+	// No archives: -max-items 0 puts every article in one document.
+	cfg := filepath.Join(t.TempDir(), "dropfeed.yaml")
+	writeBytes(t, cfg, []byte("archives: false\n"))
+	d := startServe(t, "-config", cfg, "-content", dir, "-max-items", "0")
 	d.waitReady()
 	http.DefaultClient.CloseIdleConnections()
 	addr := strings.TrimSuffix(strings.TrimPrefix(d.base, "http://"), "/")

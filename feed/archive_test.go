@@ -1,0 +1,590 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dropfeed/dropfeed/bench/corpus"
+	"github.com/dropfeed/dropfeed/content"
+	"github.com/mmcdole/gofeed/atom"
+	gojson "github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
+)
+
+// TestArchiveLayout checks the layout's invariant over many sizes: the
+// archive documents and the current documents hold every article exactly
+// once, the current ones at least one and at most the window, never a chain
+// of one archive, and one article more changes nothing but the current
+// documents and, when the window overflows, adds pages after the others.
+func TestArchiveLayout(t *testing.T) {
+	unbounded := func(lo, hi int) int { return 0 }
+	for _, page := range []int{1, 2, 3, 10, 50} {
+		windows := []int{2 * page, 2*page + 1, 3*page + 2} // MaxItems is 2*page or 2*page+1, Retain adds
+		if page == 1 {
+			windows = append(windows, 1)
+		}
+		for _, window := range windows {
+			var prev []span
+			for n := 0; n <= 300; n++ {
+				cur, docs := layoutArchive(n, window, page, 1, unbounded)
+				checkSpans(t, n, cur, docs)
+				if n > 0 && (n-cur < 1 || n-cur > window) && len(docs) > 0 {
+					t.Errorf("page %d window %d n %d: current holds %d articles, want 1..%d", page, window, n, n-cur, window)
+				}
+				if len(docs) == 1 {
+					t.Errorf("page %d window %d n %d: a chain of one archive", page, window, n)
+				}
+				if n <= window && len(docs) > 0 {
+					t.Errorf("page %d window %d n %d: archives for a feed that fits its window", page, window, n)
+				}
+				for _, d := range docs {
+					if d.hi-d.lo != page {
+						t.Errorf("page %d window %d n %d: archive %s holds %d articles, want a whole page", page, window, n, d.name, d.hi-d.lo)
+					}
+				}
+				if len(docs) < len(prev) || !slices.Equal(docs[:len(prev)], prev) {
+					t.Errorf("page %d window %d n %d: archives %v after %v: an older one changed", page, window, n, docs, prev)
+				}
+				prev = docs
+			}
+		}
+	}
+	// A budget: each document within it (or of one article), the current
+	// one cut first.
+	sizes := []int{}
+	for i := range 400 {
+		sizes = append(sizes, 100+(i*7919)%900)
+	}
+	need := func(lo, hi int) int {
+		s := 50
+		for _, z := range sizes[lo:hi] {
+			s += z
+		}
+		return s
+	}
+	for _, budget := range []int{1, 600, 3000, 20000} {
+		for _, window := range []int{20, 400} {
+			for n := 0; n <= 400; n += 13 {
+				cur, docs := layoutArchive(n, window, 10, budget, need)
+				checkSpans(t, n, cur, docs)
+				if n > 0 && cur < n-1 && need(cur, n) > budget {
+					t.Errorf("budget %d n %d: the current documents need %d bytes", budget, n, need(cur, n))
+				}
+				for _, d := range docs {
+					if d.hi-d.lo > 1 && need(d.lo, d.hi) > budget {
+						t.Errorf("budget %d n %d: archive %s needs %d bytes", budget, n, d.name, need(d.lo, d.hi))
+					}
+				}
+				if len(docs) == 1 && docs[0].hi-docs[0].lo > 1 {
+					t.Errorf("budget %d n %d: a chain of one archive", budget, n)
+				}
+			}
+		}
+	}
+}
+
+// checkSpans fails unless docs cover [0, cur) in order, each once, with
+// distinct names, and cur is in [0, n].
+func checkSpans(t *testing.T, n, cur int, docs []span) {
+	t.Helper()
+	if cur < 0 || cur > n || (n > 0 && cur == n) {
+		t.Fatalf("n %d: current documents start at %d", n, cur)
+	}
+	at := 0
+	names := make(map[string]bool)
+	for _, d := range docs {
+		if d.lo != at || d.hi <= d.lo || names[d.name] {
+			t.Fatalf("n %d: archives %v do not cover [0, %d) once each", n, docs, cur)
+		}
+		names[d.name] = true
+		at = d.hi
+	}
+	if at != cur {
+		t.Fatalf("n %d: archives %v end at %d, current starts at %d", n, docs, at, cur)
+	}
+}
+
+// corpusArticles returns the oldest n of the articles of a generated corpus
+// of 2,000 (loaded once per run) published a second before the corpus's own
+// time: so that no item is dated in the future of a validator run today,
+// and without the undated files whose modification time the corpus sets to
+// that time (all the same second: W DuplicateUpdated in Atom, whatever the
+// archives). The articles are shared: a test changes copies.
+func corpusArticles(t *testing.T, n int) []*content.Article {
+	t.Helper()
+	corpusOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "dropfeed-archive-corpus-")
+		if err != nil {
+			corpusErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		opt := corpus.DefaultOptions()
+		opt.N = 2000
+		if _, corpusErr = corpus.Write(t.Context(), dir, opt, 0); corpusErr != nil {
+			return
+		}
+		arts := loadArticles(t, os.DirFS(dir), testOptions())
+		corpusArts, _ = content.Select(arts, opt.Now.Add(-time.Second))
+	})
+	if corpusErr != nil {
+		t.Fatal(corpusErr)
+	}
+	if corpusArts == nil {
+		t.Fatal("the corpus did not load")
+	}
+	arts := corpusArts
+	if n < len(arts) {
+		arts = arts[len(arts)-n:] // the oldest n
+	}
+	return slices.Clone(arts)
+}
+
+var (
+	corpusOnce sync.Once
+	corpusArts []*content.Article
+	corpusErr  error
+)
+
+// archiveSite is the site of the archive tests: tag feeds on.
+func archiveSite() Site {
+	s := testSite()
+	s.BaseURL = "https://example.com/news/"
+	s.NoTagFeeds = false
+	s.MaxItems = DefaultMaxItems
+	return s
+}
+
+// chainDoc is one document reached walking a chain.
+type chainDoc struct {
+	path string
+	body []byte
+	ids  []string
+}
+
+// walkChain follows a feed set's chain in one format from its current
+// document (at prefix) and returns the documents in the order reached,
+// checking on the way what RFC 5005 asks of each: fh:archive in archive
+// documents only, current links to the current document, next-archive
+// back to the document it was reached from, no links in a chain of one.
+func walkChain(t *testing.T, b *Bundle, prefix, name string) []chainDoc {
+	t.Helper()
+	site := b.Site()
+	rel := func(u string) string {
+		p, ok := strings.CutPrefix(u, site.BaseURL)
+		if !ok {
+			t.Fatalf("link %q is not under %s", u, site.BaseURL)
+		}
+		p, err := url.PathUnescape(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var docs []chainDoc
+	path, from := prefix+name, ""
+	for path != "" {
+		if len(docs) > 10000 {
+			t.Fatalf("%s: the chain does not end", prefix+name)
+		}
+		f, ok := b.Lookup(path)
+		if !ok {
+			t.Fatalf("%s: a link leads to %s, which the bundle lacks", prefix+name, path)
+		}
+		d := chainDoc{path: path, body: f.Body}
+		links := make(map[string]string)
+		archive := false
+		switch name {
+		case RSSName:
+			feed, err := (&rss.Parser{}).Parse(bytes.NewReader(f.Body))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			for _, it := range feed.Items {
+				d.ids = append(d.ids, it.GUID.Value)
+			}
+			for _, l := range feed.Extensions["atom"]["link"] {
+				links[l.Attrs["rel"]] = l.Attrs["href"]
+			}
+			archive = len(feed.Extensions["fh"]["archive"]) > 0
+		case AtomName:
+			feed, err := (&atom.Parser{}).Parse(bytes.NewReader(f.Body))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			for _, e := range feed.Entries {
+				d.ids = append(d.ids, e.ID)
+			}
+			for _, l := range feed.Links {
+				links[l.Rel] = l.Href
+			}
+			archive = len(feed.Extensions["fh"]["archive"]) > 0
+		case JSONName:
+			feed, err := (&gojson.Parser{}).Parse(bytes.NewReader(f.Body))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			for _, it := range feed.Items {
+				d.ids = append(d.ids, it.ID)
+			}
+			links["self"] = feed.FeedURL
+			if feed.NextURL != "" {
+				links["prev-archive"] = feed.NextURL
+			}
+			archive = len(docs) > 0
+		}
+		if rel(links["self"]) != path {
+			t.Errorf("%s: self link %q", path, links["self"])
+		}
+		if archive != (len(docs) > 0) {
+			t.Errorf("%s: fh:archive %v, want it in archive documents only", path, archive)
+		}
+		if name != JSONName {
+			if want := len(docs) > 0; (links["current"] != "") != want || (want && rel(links["current"]) != prefix+name) {
+				t.Errorf("%s: current link %q", path, links["current"])
+			}
+			if want := len(docs) > 1; (links["next-archive"] != "") != want || (want && rel(links["next-archive"]) != from) {
+				t.Errorf("%s: next-archive link %q, want one to %s", path, links["next-archive"], from)
+			}
+		}
+		docs = append(docs, d)
+		from, path = path, ""
+		if l := links["prev-archive"]; l != "" {
+			path = rel(l)
+		}
+	}
+	if len(docs) == 2 {
+		t.Errorf("%s: a chain of one archive", prefix+name)
+	}
+	return docs
+}
+
+// itemID is the id every format gives an article's item.
+func itemID(s Site, a *content.Article) string {
+	if a.ID != "" {
+		return a.ID
+	}
+	return s.URL(ArticlePath(a.EscapedSlug()))
+}
+
+// checkChains walks the chains of the main feeds and of the tag with the
+// most articles in every format, and fails unless each reaches every
+// article of its set exactly once. It returns every document reached.
+func checkChains(t *testing.T, b *Bundle, arts []*content.Article) []chainDoc {
+	t.Helper()
+	site := b.Site()
+	tags := groupTags(arts)
+	big := slices.MaxFunc(tags, func(x, y *tagGroup) int { return len(x.articles) - len(y.articles) })
+	sets := []struct {
+		prefix string
+		arts   []*content.Article
+	}{{"", arts}, {tagPrefix(big.slug), big.articles}}
+	var all []chainDoc
+	for _, set := range sets {
+		want := make(map[string]int)
+		for _, a := range set.arts {
+			want[itemID(site, a)]++
+		}
+		for _, name := range feedNames {
+			docs := walkChain(t, b, set.prefix, name)
+			got := make(map[string]int)
+			for _, d := range docs {
+				for _, id := range d.ids {
+					got[id]++
+				}
+			}
+			if !maps.Equal(got, want) {
+				missing, twice := 0, 0
+				for id, n := range want {
+					if got[id] != n {
+						missing++
+					}
+				}
+				for _, n := range got {
+					if n > 1 {
+						twice++
+					}
+				}
+				t.Errorf("%s%s: %d documents reach %d ids; %d articles not reached once, %d ids more than once (want %d articles)",
+					set.prefix, name, len(docs), len(got), missing, twice, len(want))
+			}
+			if len(docs) < 3 {
+				t.Errorf("%s%s: %d documents, want a chain of archives to test", set.prefix, name, len(docs))
+			}
+			all = append(all, docs...)
+		}
+	}
+	return all
+}
+
+// TestArchiveChains walks the archive chains of a generated site of 2,000
+// articles with the default settings, and of its oldest 600 with a small
+// byte budget and no item cap: in RSS, Atom and JSON Feed, for the main feeds and a tag's, each
+// chain reaches every article once, and every document is within the budget
+// (or holds a single article). With DROPFEED_ARCHIVE_DUMP set to a folder,
+// every document reached is written there, with a file "args" listing
+// "file=url" pairs for a validator script.
+func TestArchiveChains(t *testing.T) {
+	arts := corpusArticles(t, 2000)
+	if len(arts) < 1900 {
+		t.Fatalf("%d articles published, want nearly 2,000", len(arts))
+	}
+	small := archiveSite()
+	small.MaxItems, small.MaxFeedBytes = 0, 48<<10
+	for _, tc := range []struct {
+		name string
+		site Site
+		arts []*content.Article
+	}{{"default", archiveSite(), arts}, {"budget", small, arts[len(arts)-600:]}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := mustBuild(t, tc.site, tc.arts)
+			docs := checkChains(t, b, tc.arts)
+			budget := tc.site.budget()
+			for _, d := range docs {
+				if len(d.body) > budget && len(d.ids) > 1 {
+					t.Errorf("%s: %d bytes, %d items: over the budget of %d", d.path, len(d.body), len(d.ids), budget)
+				}
+			}
+			if dir := os.Getenv("DROPFEED_ARCHIVE_DUMP"); dir != "" {
+				dumpDocs(t, filepath.Join(dir, tc.name), b.Site(), docs)
+			}
+		})
+	}
+}
+
+// dumpDocs writes documents for a validator run by hand.
+func dumpDocs(t *testing.T, dir string, site Site, docs []chainDoc) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var args strings.Builder
+	for i, d := range docs {
+		name := filepath.Join(dir, fmt.Sprintf("%04d-%s", i, strings.ReplaceAll(d.path, "/", "_")))
+		if err := os.WriteFile(name, d.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&args, "%s=%s\n", name, site.URL(content.EscapePath(d.path)))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "args"), []byte(args.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// changedFiles returns the paths of the feed files that differ between two
+// bundles, and of those only one has.
+func changedFiles(a, b *Bundle) []string {
+	var out []string
+	for p, f := range b.files {
+		if g, ok := a.files[p]; !ok || !bytes.Equal(g.Body, f.Body) {
+			out = append(out, p)
+		}
+	}
+	for p := range a.files {
+		if _, ok := b.files[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// docOf returns the document a file belongs to: its path without the
+// format's file name.
+func docOf(p string) string { return p[:strings.LastIndexByte(p, '/')+1] }
+
+// TestArchiveEditOld: editing an old article changes exactly one archive
+// document of each feed set that holds it (in its three formats) and
+// nothing else: not the current feeds, not the index page.
+func TestArchiveEditOld(t *testing.T) {
+	arts := corpusArticles(t, 600)
+	bl, b1 := newBuilt(t, archiveSite(), arts)
+	old := arts[len(arts)-25] // in the third page from the oldest
+	edited := *old
+	edited.Title += " (corrected)"
+	edited.Hash += "-edited"
+	arts2 := slices.Clone(arts)
+	arts2[len(arts)-25] = &edited
+	b2, err := bl.Build(arts2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := changedFiles(b1, b2)
+	// The static output rewrites those files only (each with its gzip copy).
+	p := NewPublisher(openDir(t, t.TempDir()), WriteOptions{NoPages: true})
+	mustPublish(t, p, b1)
+	if st := mustPublish(t, p, b2); st.Written != 2*len(changed) {
+		t.Errorf("the static output wrote %d files, want %d: the %d that changed and their gzip copies", st.Written, 2*len(changed), len(changed))
+	}
+	docs := make(map[string][]string) // by feed set prefix
+	for _, p := range changed {
+		d := docOf(p)
+		set, _, ok := strings.Cut(d, archiveDir)
+		if !ok {
+			t.Errorf("%s changed: only archive documents should", p)
+			continue
+		}
+		if !slices.Contains(docs[set], d) {
+			docs[set] = append(docs[set], d)
+		}
+	}
+	if len(docs[""]) != 1 {
+		t.Errorf("main feeds: archive documents changed: %q, want one", docs[""])
+	}
+	for _, tag := range tagSlugs(old) {
+		if len(docs[tagPrefix(tag)]) != 1 {
+			t.Errorf("tag %s: archive documents changed: %q, want one", tag, docs[tagPrefix(tag)])
+		}
+	}
+	for set, ds := range docs {
+		if len(ds) != 1 {
+			t.Errorf("feed set %q: %d archive documents changed (%q), want one", set, len(ds), ds)
+		}
+	}
+	if len(changed) != 3*len(docs) {
+		t.Errorf("changed files %q: want the three formats of %d documents", changed, len(docs))
+	}
+	for _, name := range feedNames {
+		if !bytes.Equal(feedBody(t, b1, name), feedBody(t, b2, name)) {
+			t.Errorf("%s changed", name)
+		}
+	}
+}
+
+// TestArchiveNewArticle publishes articles one at a time: each changes
+// only the current feeds of the sets it is in, and when a window overflows
+// it adds one archive page (with the link to it from the page before).
+func TestArchiveNewArticle(t *testing.T) {
+	arts := corpusArticles(t, 300)
+	site := archiveSite()
+	site.NoTagFeeds = true
+	bl, prev := newBuilt(t, site, arts)
+	newest := arts[0].Published
+	added := 0
+	for i := range 2 * site.archivePage() {
+		a := parseArticle(t, fmt.Sprintf("new-%02d.md", i), fmt.Sprintf("---\ntitle: New %d\ndate: %s\n---\nBody %d.\n",
+			i, newest.Add(time.Duration(i+1)*time.Hour).Format(time.RFC3339), i), testOptions())
+		arts = append([]*content.Article{a}, arts...)
+		b, err := bl.Next(arts, []*content.Article{a}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var other []string
+		for _, p := range changedFiles(prev, b) {
+			// The discovery documents list every article: a new one
+			// changes them too.
+			if p != RSSName && p != AtomName && p != JSONName && p != IndexName && p != SitemapName && p != NewsSitemapName {
+				other = append(other, p)
+			}
+		}
+		if len(other) > 0 {
+			// A new page, and the link to it from the one before (in
+			// RSS and Atom: JSON Feed's next_url links older documents).
+			added++
+			var pages []string
+			for _, p := range other {
+				if d := docOf(p); !slices.Contains(pages, d) {
+					pages = append(pages, d)
+				}
+			}
+			if len(other) != 5 || len(pages) != 2 || slices.Contains(other, pages[0]+JSONName) {
+				t.Fatalf("article %d: changed %q, want the current feeds, one new archive and the link to it", i, other)
+			}
+			if _, ok := prev.files[pages[1]+RSSName]; ok {
+				t.Errorf("article %d: %s changed, want it new", i, pages[1])
+			}
+			if _, ok := prev.files[pages[0]+RSSName]; !ok {
+				t.Errorf("article %d: %s is new, want the page before the new one", i, pages[0])
+			}
+		}
+		prev = b
+	}
+	if added != 2 {
+		t.Errorf("%d pages added by %d articles, want 2", added, 2*site.archivePage())
+	}
+}
+
+// TestArchiveFits: a feed set that fits its window and budget has no
+// archive: no archive file, no fh: namespace, no next_url.
+func TestArchiveFits(t *testing.T) {
+	site := archiveSite()
+	arts := corpusArticles(t, DefaultMaxItems)
+	b := mustBuild(t, site, arts)
+	for _, f := range b.Feeds() {
+		if strings.Contains(f.Path, archiveDir) || bytes.Contains(f.Body, []byte(historyNS)) || bytes.Contains(f.Body, []byte(`"next_url"`)) {
+			t.Errorf("%s: archive files or links in a feed that fits", f.Path)
+		}
+	}
+	// One article more makes archives; with them off, none.
+	arts = corpusArticles(t, DefaultMaxItems+1)
+	if b := mustBuild(t, site, arts); !bytes.Contains(feedBody(t, b, RSSName), []byte(`rel="prev-archive"`)) {
+		t.Errorf("rss.xml of %d articles with a window of %d has no prev-archive link", len(arts), DefaultMaxItems)
+	}
+	site.NoArchives = true
+	if b := mustBuild(t, site, arts); slices.ContainsFunc(b.Feeds(), func(f *File) bool { return strings.Contains(f.Path, archiveDir) }) {
+		t.Error("archive files with archives off")
+	}
+}
+
+// TestArchiveRestore: a Builder that restores what another saved makes the
+// same files (archives and current feeds, index page) without rendering
+// any feed set again, and after one more article, the same as a Builder
+// that never stopped.
+func TestArchiveRestore(t *testing.T) {
+	arts := corpusArticles(t, 300)
+	site := archiveSite()
+	bl, b1 := newBuilt(t, site, arts)
+	bl2, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bl2.Restore(bl.Save()) {
+		t.Fatal("Restore() = false")
+	}
+	b2, err := bl2.Build(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := changedFiles(b1, b2); len(ch) > 0 {
+		t.Errorf("after a restore, changed: %q", ch)
+	}
+	if len(bl2.items) != 0 {
+		t.Errorf("after a restore, %d items made, want none", len(bl2.items))
+	}
+	a := parseArticle(t, "late.md", "---\ntitle: Late\ndate: "+arts[0].Published.Add(time.Hour).Format(time.RFC3339)+"\ntags: [desk]\n---\nLate.\n", testOptions())
+	more := append([]*content.Article{a}, arts...)
+	b3, err := bl.Build(more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b4, err := bl2.Build(more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := changedFiles(b3, b4); len(ch) > 0 {
+		t.Errorf("one article after a restore: differs from a Builder that never stopped: %q", ch)
+	}
+}
+
+// newBuilt returns a new Builder for site and its first bundle of arts.
+func newBuilt(t *testing.T, site Site, arts []*content.Article) (*Builder, *Bundle) {
+	t.Helper()
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bl.Build(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bl, b
+}
