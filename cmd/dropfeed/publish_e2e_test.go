@@ -503,3 +503,58 @@ func TestPublishWebSub(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishTwoReplicas: two serve processes, each with its own state and
+// static folder, publish the same content folder to one prefix. They take
+// turns through the lease and never undo each other: after a drop and a
+// delete the bucket equals each replica's folder, and the two folders hold
+// the same bytes.
+func TestPublishTwoReplicas(t *testing.T) {
+	srv := bucketServer.Server(t)
+	dir := t.TempDir()
+	c := filepath.Join(dir, "c")
+	pubSite(t, c)
+	tgt := pubTarget(t)
+	p := proc{dir: dir, env: bucketEnv(t, srv.Endpoint, srv.Writer)}
+	start := func(name string) *daemonProc {
+		d := p.serve(t, "-content", "c", "-out", "x"+name, "-state", "s"+name+"/state.db",
+			"-base-url", "https://news.example.test/", "-addr", "127.0.0.1:0", "-publish", tgt)
+		d.waitReady()
+		return d
+	}
+	a, b := start("a"), start("b")
+	bs := readBucket(t, srv, tgt)
+	both := func(what string, served func(string) bool) {
+		t.Helper()
+		a.waitFeeds(what, served)
+		b.waitFeeds(what, served)
+		waitBucket(t, a, bs, filepath.Join(dir, "xa"), what+", replica a")
+		waitBucket(t, b, bs, filepath.Join(dir, "xb"), what+", replica b")
+		fa, err := outFiles(filepath.Join(dir, "xa"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := outFiles(filepath.Join(dir, "xb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range fa {
+			if !bytes.Equal(fb[name], data) {
+				t.Errorf("%s: %s differs between the replicas' folders", what, name)
+			}
+		}
+		if len(fa) != len(fb) {
+			t.Errorf("%s: the replicas' folders hold %d and %d files", what, len(fa), len(fb))
+		}
+	}
+	both("first publish", func(s string) bool { return strings.Contains(s, "The fair opens") })
+	writeAtomic(t, filepath.Join(c, "2026-04-05-storm.md"), "---\ntitle: Storm warning\ndate: 2026-04-05T08:00:00Z\n---\nWind.\n")
+	both("article dropped", func(s string) bool { return strings.Contains(s, "Storm warning") })
+	if err := os.Remove(filepath.Join(c, "2026-04-02-fair.txt")); err != nil {
+		t.Fatal(err)
+	}
+	both("article deleted", func(s string) bool { return !strings.Contains(s, "The fair opens") })
+	if _, _, err := bs.Get(t.Context(), "articles/2026-04-02-fair/index.html"); err == nil {
+		t.Error("the deleted article's page is still in the bucket")
+	}
+}
