@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/dropfeed/dropfeed/content"
 )
@@ -108,12 +109,17 @@ func (p *Publisher) Publish(ctx context.Context, b *Bundle) error {
 		p.setRecord(entries)
 	}
 	w := &publish{p: p, b: b, ctx: ctx, delta: b.deltaSince(p.since), verify: !p.checked}
-	if !p.opts.NoPages {
-		if err := w.pages(); err != nil {
-			return err
+	err := w.write()
+	if errors.Is(err, syscall.ENOSPC) {
+		// A full disk: the files of the articles gone are removed first, so
+		// that the room they take lets the new files fit. A feed still on
+		// disk may then name a page that is gone until the new feeds are
+		// written, which is better than a folder that can never recover.
+		if perr := w.prune(); perr == nil {
+			err = w.write()
 		}
 	}
-	if err := w.feeds(); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := w.prune(); err != nil {
@@ -122,6 +128,17 @@ func (p *Publisher) Publish(ctx context.Context, b *Bundle) error {
 	p.since, p.checked = b.link, true
 	p.stats.Unchanged = max(0, p.files-p.stats.Written)
 	return nil
+}
+
+// write writes the pages and media files of the articles added or changed,
+// then the feeds.
+func (w *publish) write() error {
+	if !w.p.opts.NoPages {
+		if err := w.pages(); err != nil {
+			return err
+		}
+	}
+	return w.feeds()
 }
 
 // setRecord takes a loaded record and indexes it.

@@ -43,7 +43,7 @@ func genSite(t *testing.T, dir string, n int, variant string, skip int) {
 func buildInto(t *testing.T, content, out string) {
 	t.Helper()
 	if code, _, stderr := runCLI(t, "build", "-content", content, "-out", out, "-base-url", crashBase, "-max-items", "0"); code != 0 {
-		t.Fatalf("build %s: exit %d\n%s", content, code, tail(stderr, 5))
+		t.Fatalf("build %s: exit %d\n%s", content, code, tail(stderr, 500))
 	}
 }
 
