@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -18,35 +16,17 @@ import (
 	"github.com/dropfeed/dropfeed/watch"
 )
 
-// lockedLog is a log buffer the daemon's goroutine writes while the test reads.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startLoop runs the daemon's loop in-process over the folder dir, without
 // a watcher: the test sends the batches. It returns the daemon, the batch
 // channel and the log.
-func startLoop(t *testing.T, dir string) (*daemon, chan<- watch.Batch, *lockedLog) {
+func startLoop(t *testing.T, dir string) (*daemon, chan<- watch.Batch, *lockedBuffer) {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Content, cfg.MaxItems = dir, 0
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedLog{}
+	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	base := "https://news.example.test/"
 	ctx, cancel := context.WithCancel(t.Context())
