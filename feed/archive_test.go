@@ -48,7 +48,7 @@ func TestArchiveLayout(t *testing.T) {
 				}
 				for _, d := range docs {
 					if d.hi-d.lo != page {
-						t.Errorf("page %d window %d n %d: archive %s holds %d articles, want a whole page", page, window, n, d.name, d.hi-d.lo)
+						t.Errorf("page %d window %d n %d: archive %s holds %d articles, want a whole page", page, window, n, d.name(), d.hi-d.lo)
 					}
 				}
 				if len(docs) < len(prev) || !slices.Equal(docs[:len(prev)], prev) {
@@ -81,7 +81,7 @@ func TestArchiveLayout(t *testing.T) {
 				}
 				for _, d := range docs {
 					if d.hi-d.lo > 1 && need(d.lo, d.hi) > budget {
-						t.Errorf("budget %d n %d: archive %s needs %d bytes", budget, n, d.name, need(d.lo, d.hi))
+						t.Errorf("budget %d n %d: archive %s needs %d bytes", budget, n, d.name(), need(d.lo, d.hi))
 					}
 				}
 				if len(docs) == 1 && docs[0].hi-docs[0].lo > 1 {
@@ -102,10 +102,10 @@ func checkSpans(t *testing.T, n, cur int, docs []span) {
 	at := 0
 	names := make(map[string]bool)
 	for _, d := range docs {
-		if d.lo != at || d.hi <= d.lo || names[d.name] {
+		if d.lo != at || d.hi <= d.lo || names[d.name()] {
 			t.Fatalf("n %d: archives %v do not cover [0, %d) once each", n, docs, cur)
 		}
-		names[d.name] = true
+		names[d.name()] = true
 		at = d.hi
 	}
 	if at != cur {
@@ -384,17 +384,32 @@ func dumpDocs(t *testing.T, dir string, site Site, docs []chainDoc) {
 // bundles, and of those only one has.
 func changedFiles(a, b *Bundle) []string {
 	var out []string
-	for p, f := range b.files {
-		if g, ok := a.files[p]; !ok || !bytes.Equal(g.Body, f.Body) {
+	af, bf := allFiles(a), allFiles(b)
+	for p, f := range bf {
+		if g, ok := af[p]; !ok || !bytes.Equal(g.Body, f.Body) {
 			out = append(out, p)
 		}
 	}
-	for p := range a.files {
-		if _, ok := b.files[p]; !ok {
+	for p := range af {
+		if _, ok := bf[p]; !ok {
 			out = append(out, p)
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// allFiles returns the feed, index and discovery files of a bundle and
+// its archive documents, rendered, by path.
+func allFiles(b *Bundle) map[string]*File {
+	out := maps.Clone(b.files)
+	for _, p := range b.Archives() {
+		f, ok := b.Lookup(p)
+		if !ok {
+			panic("Archives lists " + p + ", Lookup does not find it")
+		}
+		out[p] = f
+	}
 	return out
 }
 
@@ -420,10 +435,35 @@ func TestArchiveEditOld(t *testing.T) {
 	}
 	changed := changedFiles(b1, b2)
 	// The static output rewrites those files only (each with its gzip copy).
-	p := NewPublisher(openDir(t, t.TempDir()), WriteOptions{NoPages: true})
+	dir := t.TempDir()
+	store := openDir(t, dir)
+	p := NewPublisher(store, WriteOptions{NoPages: true})
 	mustPublish(t, p, b1)
 	if st := mustPublish(t, p, b2); st.Written != 2*len(changed) {
 		t.Errorf("the static output wrote %d files, want %d: the %d that changed and their gzip copies", st.Written, 2*len(changed), len(changed))
+	}
+	// Every archive document is on disk as the bundle renders it, and a
+	// restart over the same folder writes nothing.
+	for _, rel := range b2.Archives() {
+		f, _ := b2.Lookup(rel)
+		if got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel))); err != nil || !bytes.Equal(got, f.Body) {
+			t.Fatalf("%s on disk differs from the bundle's (%v)", rel, err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	store = openDir(t, dir)
+	if st := mustPublish(t, NewPublisher(store, WriteOptions{NoPages: true}), b2); st.Written != 0 || st.Removed != 0 {
+		t.Errorf("a restart over the same output wrote %d files and removed %d, want none", st.Written, st.Removed)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the first version: the one archive document changes back,
+	// and nothing else is written or removed.
+	if st := mustPublish(t, NewPublisher(openDir(t, dir), WriteOptions{NoPages: true}), b1); st.Written != 2*len(changed) || st.Removed != 0 {
+		t.Errorf("back to the first bundle: wrote %d files and removed %d, want %d and none", st.Written, st.Removed, 2*len(changed))
 	}
 	docs := make(map[string][]string) // by feed set prefix
 	for _, p := range changed {
@@ -499,10 +539,10 @@ func TestArchiveNewArticle(t *testing.T) {
 			if len(other) != 5 || len(pages) != 2 || slices.Contains(other, pages[0]+JSONName) {
 				t.Fatalf("article %d: changed %q, want the current feeds, one new archive and the link to it", i, other)
 			}
-			if _, ok := prev.files[pages[1]+RSSName]; ok {
+			if _, ok := prev.Lookup(pages[1] + RSSName); ok {
 				t.Errorf("article %d: %s changed, want it new", i, pages[1])
 			}
-			if _, ok := prev.files[pages[0]+RSSName]; !ok {
+			if _, ok := prev.Lookup(pages[0] + RSSName); !ok {
 				t.Errorf("article %d: %s is new, want the page before the new one", i, pages[0])
 			}
 		}

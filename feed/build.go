@@ -52,7 +52,12 @@ type Builder struct {
 	// build takes what still matches.
 	restored map[string]*group
 
-	empty [3]int // the bytes of an empty feed in each format, for measuring items (archive.go)
+	// For the archive layout (archive.go): the bytes of an empty feed and
+	// those each article version adds, in each format, and the layouts
+	// of the last build by prefix.
+	empty [3]int
+	sizes map[*content.Article][3]int32
+	sets  map[string]*archiveSet
 
 	// When each document last changed (see modtime.go).
 	clock         func() time.Time  // time.Now; tests set it
@@ -79,36 +84,12 @@ type group struct {
 	arts    []*content.Article
 	dirty   bool      // arts changed since spec was made
 	partial bool      // rendered with a body that could not be read
-	spec    *feedSpec // nil until made
+	spec    *feedSpec // the current documents; nil until made
 	sig     string    // the signature files were rendered from
-	files   []*File   // the archive documents' files, oldest first, then the current ones
-	// With archives: the number of articles in the current documents, the
-	// feed sets of every document as last laid out, and their files by
-	// prefix, with the signature each was rendered from.
-	current int
-	docs    []*feedSpec
-	cache   map[string]docFiles
-}
-
-// docFiles are the files of one feed document in every format, and what
-// they were rendered from: the signature, and the articles (the very
-// versions), titles and links it is made of, which tell more cheaply that
-// a document did not change.
-type docFiles struct {
-	sig, head string
-	arts      []*content.Article
-	files     []*File
-}
-
-// same reports whether a document's files are those of sp, rendered from
-// the same article versions with the same titles and links.
-func (d docFiles) same(sp *feedSpec) bool {
-	return d.head == sp.head() && slices.Equal(d.arts, sp.arts)
-}
-
-// head is what a document's signature holds besides its articles.
-func (sp *feedSpec) head() string {
-	return sp.title + "\x00" + sp.description + "\x00" + sp.hist.key()
+	files   []*File   // the current documents' files, one per format
+	// arch is the archive documents' layout, with archives; nil before
+	// the first, or without archives.
+	arch *archiveSet
 }
 
 // itemKey identifies an article version: the same file with the same bytes,
@@ -158,7 +139,7 @@ func NewBuilder(site Site) (*Builder, error) {
 	}
 	site.BaseURL = nb
 	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize),
-		clock: time.Now, mods: make(map[string]docMod)}, nil
+		clock: time.Now, mods: make(map[string]docMod), sizes: make(map[*content.Article][3]int32)}, nil
 }
 
 // Build makes a bundle from articles as [content.Select] returns them. It
@@ -246,7 +227,7 @@ func (bl *Builder) regroup(visible []*content.Article) {
 	}
 	carry := func(g *group) *group {
 		if o, ok := old[g.prefix]; ok {
-			g.sig, g.files, g.current, g.docs, g.cache = o.sig, o.files, o.current, o.docs, o.cache
+			g.sig, g.files, g.arch = o.sig, o.files, o.arch
 		}
 		g.dirty = true
 		return g
@@ -372,75 +353,42 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	}
 	all := bl.ordered()
 
-	// Make the specs of the groups that changed; render those whose items did.
+	// Make the specs of the groups that changed (and with archives, lay
+	// them out again); render those whose current items did. Feeds whose
+	// signature matches those rendered before (or saved by an earlier run)
+	// need no items.
 	var todo []*group
+	laidOut := make(map[*group]bool)
 	for _, g := range all {
 		if !g.dirty && g.spec != nil && !g.partial {
 			continue
 		}
 		g.spec, g.dirty = bl.specOf(g), false
 		g.spec.arts = pick(&site, g.arts)
-		sig := g.spec.signature()
 		if site.archives() {
-			whole := bl.specOf(g)
-			whole.arts = g.arts
-			sig = "archives\x00" + whole.signature()
-			g.spec.arts = g.arts[:min(g.current, len(g.arts))]
+			set, partial := bl.layoutSet(g)
+			g.arch = set
+			laidOut[g] = partial
+			g.spec.arts = g.arts[: len(g.arts)-set.cur : len(g.arts)-set.cur]
+			g.spec.hist = set.currentHistory(&site)
 		}
-		if sig != g.sig || g.files == nil {
+		sig := g.spec.signature() + "\x00" + g.spec.hist.key()
+		if sig != g.sig || g.files == nil || laidOut[g] {
 			g.sig, g.files = sig, nil
 			todo = append(todo, g)
 		}
 	}
-	// Lay out the documents of what is rendered, and keep those whose
-	// items and links did not change. Items only for what is rendered:
-	// feeds whose signature matches those rendered before (or saved by an
-	// earlier run) need none.
-	type job struct {
-		sp   *feedSpec
-		sig  string
-		file []*File
-	}
-	var jobs []*job
-	docFilesOf := make(map[*feedSpec][]*File)
 	for _, g := range todo {
-		if site.archives() {
-			g.docs = bl.archiveDocs(g, itemOf)
-			g.spec = g.docs[len(g.docs)-1]
-		} else {
-			g.spec.makeItems(itemOf)
-			g.docs = []*feedSpec{g.spec}
-		}
-		old := g.cache
-		g.cache = make(map[string]docFiles, len(g.docs))
-		for _, sp := range g.docs {
-			j := &job{sp: sp}
-			d, ok := old[sp.prefix]
-			if ok && d.same(sp) {
-				j.sig = d.sig
-			} else {
-				j.sig = sp.signature() + "\x00" + sp.hist.key()
-			}
-			if ok && d.sig == j.sig {
-				j.file = d.files
-			} else {
-				j.file = make([]*File, len(formats))
-				jobs = append(jobs, j)
-			}
-			docFilesOf[sp] = j.file
-			if !slices.ContainsFunc(sp.items, func(it *item) bool { return it.partial }) {
-				g.cache[sp.prefix] = docFiles{sig: j.sig, head: sp.head(), arts: sp.arts, files: j.file}
-			}
-		}
+		g.spec.makeItems(itemOf)
 	}
-	errs := make([]error, len(jobs)*len(formats))
+	files := make([]*File, len(todo)*len(formats))
+	errs := make([]error, len(files))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(errs)) {
 		wg.Go(func() {
 			for w := range work {
-				j := jobs[w/len(formats)]
-				j.file[w%len(formats)], errs[w] = renderFormat(&site, j.sp, w%len(formats))
+				files[w], errs[w] = renderFormat(&site, todo[w/len(formats)].spec, w%len(formats))
 			}
 		})
 	}
@@ -451,24 +399,21 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		for _, g := range todo {
-			g.sig, g.files, g.cache = "", nil, nil
+			g.sig, g.files = "", nil
 		}
 		return nil, err
 	}
-	for _, g := range todo {
-		for _, sp := range g.docs {
-			g.files = append(g.files, docFilesOf[sp]...)
-		}
+	for i, g := range todo {
+		g.files = files[i*len(formats) : (i+1)*len(formats)]
 		// A body that could not be read from its file is tried again next
 		// time: an empty signature matches no rendering.
-		g.partial = slices.ContainsFunc(g.docs, func(sp *feedSpec) bool {
-			return slices.ContainsFunc(sp.items, func(it *item) bool { return it.partial })
-		})
+		g.partial = laidOut[g] || slices.ContainsFunc(g.spec.items, func(it *item) bool { return it.partial })
 		if g.partial {
 			g.sig = ""
 		}
 	}
 	live := 0
+	sets := make(map[string]*archiveSet)
 	for _, g := range all {
 		for _, f := range g.files {
 			bl.stamp(f) // the files rendered now, or restored
@@ -476,10 +421,17 @@ func (bl *Builder) assemble() (*Bundle, error) {
 			b.feeds = append(b.feeds, f)
 		}
 		live += len(g.spec.items)
-		for _, sp := range g.docs[:max(0, len(g.docs)-1)] {
-			live += len(sp.items)
+		if g.arch != nil {
+			sets[g.prefix] = g.arch
+			if len(g.arch.docs) > 0 {
+				if b.archives == nil {
+					b.archives = make(map[string]*archiveSet)
+				}
+				b.archives[g.prefix] = g.arch
+			}
 		}
 	}
+	bl.forgetSets(sets)
 	bl.forgetItems(all, live)
 
 	main := bl.main.spec
@@ -569,11 +521,6 @@ func (bl *Builder) forgetItems(all []*group, live int) {
 	}
 	keep := make(map[itemKey]*item, live)
 	for _, g := range all {
-		for _, sp := range g.docs {
-			for _, it := range sp.items {
-				keep[keyFor(it.a)] = it
-			}
-		}
 		for _, it := range g.spec.items {
 			keep[keyFor(it.a)] = it
 		}
@@ -597,11 +544,14 @@ func (sp *feedSpec) signature() string {
 	return sb.String()
 }
 
-// formats are the three feed formats, in the order their files are listed.
-var formats = []struct {
+// formatOf is one feed format: its file name, content type and key.
+type formatOf struct {
 	name, ctype, key string
 	render           func(*Site, *feedSpec) ([]byte, error)
-}{
+}
+
+// formats are the three feed formats, in the order their files are listed.
+var formats = []formatOf{
 	{RSSName, TypeRSS, "rss", renderRSS},
 	{AtomName, TypeAtom, "atom", renderAtom},
 	{JSONName, TypeJSON, "json", renderJSON},

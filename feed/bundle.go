@@ -148,6 +148,9 @@ type Bundle struct {
 	baseEsc  string     // the same, escaped, for Location headers
 	link     *deltaLink // this bundle's place in its Builder's chain
 	pageKey  string     // what every page depends on besides its article
+	// archives are the archive documents' layouts of the feed sets that
+	// have any, by prefix: rendered on demand (archive.go).
+	archives map[string]*archiveSet
 }
 
 // feedID is the Atom feed id: the base URL, which the site keeps forever.
@@ -162,13 +165,29 @@ func (b *Bundle) Updated() time.Time { return b.updated }
 // Len returns the number of articles the bundle publishes pages for.
 func (b *Bundle) Len() int { return len(b.articles) }
 
-// Feeds returns every file of the bundle but the article pages: the feeds of
-// each tag and section (in each set the archive documents, oldest first,
-// before the current feeds that link them), the stylesheet and discovery
-// documents (sitemaps, robots.txt, feeds.opml, favicon.ico), the index page
-// and the main feeds, in that fixed order: the order the static writer uses,
-// main feeds last.
+// Feeds returns every file of the bundle but the article pages and the
+// archive documents: the current feeds of each tag and section, the
+// stylesheet and discovery documents (sitemaps, robots.txt, feeds.opml,
+// favicon.ico), the index page and the main feeds, in that fixed order: the
+// order the static writer uses (after the archive documents), main feeds
+// last. The archive documents are rendered on demand: [Bundle.Lookup]
+// finds them, [Bundle.Archives] lists them.
 func (b *Bundle) Feeds() []*File { return b.feeds }
+
+// Archives returns the paths of the archive documents (RFC 5005), relative
+// to the base URL, feed set by feed set, oldest first. [Bundle.Lookup]
+// renders each.
+func (b *Bundle) Archives() []string {
+	var out []string
+	for _, set := range b.archiveSets() {
+		for i := range set.docs {
+			for k := range formats {
+				out = append(out, set.path(i, k))
+			}
+		}
+	}
+	return out
+}
 
 // Lookup returns the file at a path relative to the base URL (unescaped, as in
 // a request's URL.Path): a feed, "" or "index.html" for the index, or
@@ -181,6 +200,10 @@ func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
 	}
 	if f, ok := b.files[rel]; ok {
 		return f, true
+	}
+	if set, i, k, ok := b.lookupArchive(rel); ok {
+		f, err := b.archiveFile(set, i, k)
+		return f, err == nil
 	}
 
 	slug, ok := strings.CutPrefix(rel, "articles/")

@@ -33,9 +33,6 @@ type item struct {
 	// published and updated are in UTC and whole seconds, as every format
 	// writes them; updated is never before published.
 	published, updated time.Time
-	// size is the bytes the item adds to a feed document in each format
-	// (as formats lists them), for the archive layout; zero until measured.
-	size [3]int32
 }
 
 func newItem(s *Site, a *content.Article, src fs.FS) *item {

@@ -128,7 +128,11 @@ func (bl *Builder) carrySince(oldSlugs []*content.Article, oldSince []int64, slu
 				continue
 			}
 			delete(rp, a.Slug)
-			since[i] = bl.next(p.Since, p.Version == pageVersion(a))
+			same := p.Version == pageVersion(a)
+			since[i] = bl.next(p.Since, same)
+			if same && p.Sizes != [3]int32{} {
+				bl.sizes[a] = p.Sizes
+			}
 		}
 		for _, p := range rp {
 			bl.forget(p.Since)

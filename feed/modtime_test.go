@@ -21,12 +21,19 @@ type docVersion struct {
 	mod  time.Time
 }
 
-// servedDocs returns every document a bundle serves (the feeds, the index
-// and every article page), by path.
+// servedDocs returns every document a bundle serves (the feeds, the index,
+// the archive documents and every article page), by path.
 func servedDocs(b *Bundle) map[string]docVersion {
 	docs := make(map[string]docVersion)
 	for _, f := range b.Feeds() {
 		docs[f.Path] = docVersion{f.ETag, f.ModTime}
+	}
+	for _, p := range b.Archives() {
+		f, ok := b.Lookup(p)
+		if !ok {
+			panic("no archive document " + p)
+		}
+		docs[p] = docVersion{f.ETag, f.ModTime}
 	}
 	for _, a := range b.Articles() {
 		f, ok := b.Lookup("articles/" + a.Slug + "/")

@@ -147,6 +147,16 @@ func sameBundle(t *testing.T, at string, got, want *Bundle) {
 			t.Fatalf("%s: %s differs from a fresh build\n got %s\nwant %s", at, f.Path, g.Body, f.Body)
 		}
 	}
+	if ga, wa := got.Archives(), want.Archives(); !slices.Equal(ga, wa) {
+		t.Fatalf("%s: archive documents\n got %v\nwant %v", at, ga, wa)
+	}
+	for _, p := range want.Archives() {
+		g, gok := got.Lookup(p)
+		f, wok := want.Lookup(p)
+		if !gok || !wok || !bytes.Equal(g.Body, f.Body) || !bytes.Equal(g.Gzip, f.Gzip) || g.ETag != f.ETag || g.Link != f.Link {
+			t.Fatalf("%s: %s differs from a fresh build\n got %s\nwant %s", at, p, g.Body, f.Body)
+		}
+	}
 	if !slices.Equal(got.Articles(), want.Articles()) || got.Len() != want.Len() {
 		t.Fatalf("%s: articles differ", at)
 	}

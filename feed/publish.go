@@ -80,7 +80,10 @@ type Publisher struct {
 	checked bool                // a publish completed, so the files were checked
 	// redo holds the slugs of pages whose media files could not be read
 	// when they were written; the next publish considers them again.
-	redo  map[string]bool
+	redo map[string]bool
+	// sets are the archive layouts published completely, by prefix: a
+	// bundle that shares one has no archive document to write in it.
+	sets  map[string]*archiveSet
 	stats WriteStats
 }
 
@@ -138,6 +141,9 @@ func (w *publish) write() error {
 			return err
 		}
 	}
+	if err := w.archives(); err != nil {
+		return err
+	}
 	return w.feeds()
 }
 
@@ -153,7 +159,9 @@ func (p *Publisher) setRecord(entries map[string]Entry) {
 		p.files += k.files()
 		switch k {
 		case kindFeed:
-			p.feeds[rel] = true
+			if !isArchivePath(rel) {
+				p.feeds[rel] = true
+			}
 		case kindPage:
 			pages[pageSlug(rel)] = true
 		case kindMedia:
@@ -205,7 +213,7 @@ func (p *Publisher) commit(ctx context.Context, changes []Change) error {
 		case !c.Removed:
 			if !had {
 				p.files += k.files()
-				if k == kindFeed {
+				if k == kindFeed && !isArchivePath(c.Path) {
 					p.feeds[c.Path] = true
 				}
 			}
@@ -226,6 +234,8 @@ type publish struct {
 	// orphans are media files no page of the bundle references any more.
 	orphans []string
 	written atomic.Int64
+	// oldSets are the archive layouts published before this publish.
+	oldSets map[string]*archiveSet
 }
 
 // pageJob is what one article's page needs.
@@ -387,10 +397,7 @@ func (w *publish) writeChunk(jobs []pageJob) error {
 			}
 		}
 		if job.put {
-			if err := p.store.Put(w.ctx, job.rel, job.file); err != nil {
-				return err
-			}
-			w.written.Add(2)
+			return w.put(job.rel, job.file)
 		}
 		return nil
 	})
@@ -498,6 +505,137 @@ func (w *publish) feeds() error {
 	return p.commit(w.ctx, done)
 }
 
+// archiveJob is one archive document to publish, in the formats whose
+// file is not as recorded.
+type archiveJob struct {
+	set  *archiveSet
+	i    int
+	todo [3]bool   // by format: publish it
+	src  [3]string // the source keys to record; "" when a body was not complete
+	file [3]*File
+	put  [3]bool // write it (else only record its new entry)
+}
+
+// archives publishes the archive documents whose source key is not the
+// one recorded (at the first publish, or whose file is not intact), before
+// the current feeds that link them. Layouts published completely before
+// are skipped whole.
+func (w *publish) archives() error {
+	p, b := w.p, w.b
+	w.oldSets = p.sets
+	var jobs []archiveJob
+	for _, set := range b.archiveSets() {
+		if !w.verify && p.sets[set.prefix()] == set {
+			continue
+		}
+		for i := range set.docs {
+			j := archiveJob{set: set, i: i}
+			need := false
+			for k := range formats {
+				rel := set.path(i, k)
+				j.src[k] = set.sourceKey(b.pageKey, i, k)
+				e, ok := p.entries[rel]
+				j.todo[k] = !ok || e.ID == PendingID || e.Source != j.src[k] || w.verify && !p.store.Intact(rel, e)
+				need = need || j.todo[k]
+			}
+			if need {
+				jobs = append(jobs, j)
+			}
+		}
+	}
+	partial := make(map[string]bool)
+	for start := 0; start < len(jobs); start += pageChunk / 4 {
+		chunk := jobs[start:min(start+pageChunk/4, len(jobs))]
+		err := w.parallel(len(chunk), func(n int) error {
+			j := &chunk[n]
+			sp, part := j.set.spec(&b.site, b.src, j.i)
+			for k := range formats {
+				if !j.todo[k] {
+					continue
+				}
+				f, err := renderFormat(&b.site, sp, k)
+				if err != nil {
+					return err
+				}
+				rel := j.set.path(j.i, k)
+				if part {
+					j.src[k] = ""
+				} else {
+					f.ModTime = unixTime(j.set.docs[j.i].mods[k])
+				}
+				e, ok := p.entries[rel]
+				j.file[k] = f
+				j.put[k] = !ok || !sameText(e, f) || !p.store.Intact(rel, textEntry(f, j.src[k]))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := w.putArchives(chunk); err != nil {
+			return err
+		}
+		for n := range chunk {
+			if chunk[n].src[0] == "" && chunk[n].todo[0] || chunk[n].src[1] == "" && chunk[n].todo[1] || chunk[n].src[2] == "" && chunk[n].todo[2] {
+				partial[chunk[n].set.prefix()] = true
+			}
+			chunk[n].file = [3]*File{} // written: not held until the end
+		}
+	}
+	p.sets = maps.Clone(b.archives)
+	for prefix := range partial {
+		delete(p.sets, prefix) // a stand-in written: considered again next time
+	}
+	return nil
+}
+
+// put writes a text file and counts it with its gzip copy.
+func (w *publish) put(rel string, f *File) error {
+	if err := w.p.store.Put(w.ctx, rel, f); err != nil {
+		return err
+	}
+	w.written.Add(2)
+	return nil
+}
+
+// putArchives marks the files of a chunk it puts as pending, writes them and
+// records every job's entries.
+func (w *publish) putArchives(jobs []archiveJob) error {
+	p := w.p
+	var pending []Change
+	type put struct {
+		rel string
+		f   *File
+	}
+	var puts []put
+	for _, j := range jobs {
+		for k := range formats {
+			if j.todo[k] && j.put[k] {
+				rel := j.set.path(j.i, k)
+				pending = append(pending, pendingChange(rel))
+				puts = append(puts, put{rel, j.file[k]})
+			}
+		}
+	}
+	if err := p.commit(w.ctx, pending); err != nil {
+		return err
+	}
+	err := w.parallel(len(puts), func(n int) error { return w.put(puts[n].rel, puts[n].f) })
+	p.stats.Written = int(w.written.Load())
+	if err != nil {
+		return err
+	}
+	var done []Change
+	for _, j := range jobs {
+		for k := range formats {
+			if j.todo[k] {
+				done = append(done, Change{Path: j.set.path(j.i, k), Entry: textEntry(j.file[k], j.src[k])})
+			}
+		}
+	}
+	return p.commit(w.ctx, done)
+}
+
 // prune removes the files the record lists that the bundle no longer has:
 // feeds it does not make, pages of articles gone and the media files no
 // page references.
@@ -509,6 +647,7 @@ func (w *publish) prune() error {
 			stale = append(stale, rel)
 		}
 	}
+	stale = append(stale, w.staleArchives()...)
 	if !p.opts.NoPages {
 		for _, slug := range w.gone {
 			stale = append(stale, pagePathOf(slug))
@@ -559,6 +698,35 @@ func (w *publish) prune() error {
 		}
 	}
 	return errors.Join(err, p.commit(w.ctx, done))
+}
+
+// staleArchives returns the archive documents the record lists that the
+// bundle no longer has: of every layout at the first publish, else of the
+// layouts replaced since the last.
+func (w *publish) staleArchives() []string {
+	p, b := w.p, w.b
+	var stale []string
+	if w.verify || w.delta.all {
+		for rel := range p.entries {
+			if isArchivePath(rel) && !b.has(rel) {
+				stale = append(stale, rel)
+			}
+		}
+		return stale
+	}
+	for prefix, old := range w.oldSets {
+		if b.archives[prefix] == old {
+			continue
+		}
+		for i := range old.docs {
+			for k := range formats {
+				if rel := old.path(i, k); !b.has(rel) {
+					stale = append(stale, rel)
+				}
+			}
+		}
+	}
+	return stale
 }
 
 // parallel calls fn for 0..n-1 on the Publisher's workers and returns the

@@ -57,16 +57,40 @@ type SavedMod struct {
 type SavedPage struct {
 	Slug, Version string
 	Since         int64
+	// Sizes are the bytes the article adds to a feed document in each
+	// format, for the archive layout; zero when not measured.
+	Sizes [3]int32
 }
 
-// SavedSet is one feed set's files and the signature of what they were
-// rendered from.
+// SavedSet is one feed set's current files and the signature of what they
+// were rendered from, and with archives, the layout of its archive
+// documents.
 type SavedSet struct {
 	Prefix, Sig string
 	Files       []SavedFile
-	// Current is the number of articles in the current feeds, with
-	// archives (the rest are in the archive documents among Files).
-	Current int
+	Archive     *SavedArchive
+}
+
+// SavedArchive is the layout of a feed set's archive documents: where the
+// current documents start, counted from the oldest article, and each
+// document, oldest first.
+type SavedArchive struct {
+	Base, Cur int
+	TailSum   versionSum
+	HeadKey   string
+	Docs      []SavedDoc
+}
+
+// SavedDoc is one archive document: its articles [Lo, Hi) counted from the
+// oldest, its name, the hash of its articles' versions, and in each format
+// the hash of all it is made from and when its bytes last changed (Unix
+// seconds).
+type SavedDoc struct {
+	Lo, Hi, Page, Part int
+	Halved             bool
+	Sum                [16]byte
+	Keys               [3][16]byte
+	Mods               [3]int64
 }
 
 // SavedFile is one rendered file. Its time is in [Saved].Mods.
@@ -103,7 +127,7 @@ func (bl *Builder) Save() *Saved {
 	}
 	sv.Pages = make([]SavedPage, len(bl.slugs))
 	for i, a := range bl.slugs {
-		sv.Pages[i] = SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: bl.since[i]}
+		sv.Pages[i] = SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: bl.since[i], Sizes: bl.sizes[a]}
 	}
 	if !bl.primed || bl.index == nil {
 		return sv
@@ -111,9 +135,15 @@ func (bl *Builder) Save() *Saved {
 	sv.Index, sv.IndexKey = saveFile(bl.index), bl.idxKey
 	for _, g := range bl.ordered() {
 		if g.files == nil || g.partial {
+			if g.arch != nil {
+				// Its layout is not saved: the times it holds are lost.
+				for _, d := range g.arch.docs {
+					sv.Floor = max(sv.Floor, d.mods[0], d.mods[1], d.mods[2])
+				}
+			}
 			continue
 		}
-		set := SavedSet{Prefix: g.prefix, Sig: g.sig, Current: g.current}
+		set := SavedSet{Prefix: g.prefix, Sig: g.sig, Archive: saveArchive(g.arch)}
 		for _, f := range g.files {
 			set.Files = append(set.Files, saveFile(f))
 		}
@@ -145,6 +175,16 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	}
 	bl.restoredFrom = sv
 	bl.forget(sv.Floor)
+	// The archive documents are dated after every time an earlier run gave
+	// one, unless they are handed on unchanged: a simpler rule than one
+	// record per path, and as safe.
+	for _, set := range sv.Sets {
+		if set.Archive != nil {
+			for _, d := range set.Archive.Docs {
+				bl.forget(max(d.Mods[0], d.Mods[1], d.Mods[2]))
+			}
+		}
+	}
 	for _, m := range sv.Mods {
 		bl.mods[m.Path] = docMod{etag: m.ETag, mod: m.Mod}
 	}
@@ -163,7 +203,7 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	}
 	bl.restored = make(map[string]*group, len(sv.Sets))
 	for _, set := range sv.Sets {
-		g := &group{prefix: set.Prefix, sig: set.Sig, current: set.Current}
+		g := &group{prefix: set.Prefix, sig: set.Sig, arch: restoreArchive(set.Archive)}
 		for _, sf := range set.Files {
 			g.files = append(g.files, restoreFile(sf))
 		}
@@ -174,6 +214,40 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	}
 	bl.index, bl.idxKey = restoreFile(sv.Index), sv.IndexKey
 	return true
+}
+
+// saveArchive returns the saved form of a layout (nil for none).
+func saveArchive(set *archiveSet) *SavedArchive {
+	if set == nil {
+		return nil
+	}
+	sa := &SavedArchive{Base: set.base, Cur: set.cur, TailSum: set.tailSum, HeadKey: set.headKey}
+	for _, d := range set.docs {
+		sd := SavedDoc{Lo: d.lo, Hi: d.hi, Page: d.page, Part: d.part, Halved: d.halved, Sum: d.sum, Mods: d.mods}
+		for k, key := range d.keys {
+			sd.Keys[k] = key
+		}
+		sa.Docs = append(sa.Docs, sd)
+	}
+	return sa
+}
+
+// restoreArchive makes a layout of a saved one, without its articles: the
+// first build lays the feed set out again, handing on the documents whose
+// articles are the same (by hash).
+func restoreArchive(sa *SavedArchive) *archiveSet {
+	if sa == nil {
+		return nil
+	}
+	set := &archiveSet{base: sa.Base, cur: sa.Cur, tailSum: sa.TailSum, headKey: sa.HeadKey}
+	for _, d := range sa.Docs {
+		ad := archDoc{span: span{lo: d.Lo, hi: d.Hi, page: d.Page, part: d.Part, halved: d.Halved}, sum: d.Sum, mods: d.Mods}
+		for k, key := range d.Keys {
+			ad.keys[k] = key
+		}
+		set.docs = append(set.docs, ad)
+	}
+	return set
 }
 
 // restoreFile makes a file of a saved one, without its time: the first build

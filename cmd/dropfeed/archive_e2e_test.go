@@ -32,7 +32,7 @@ func TestArchivesServedAndWritten(t *testing.T) {
 	}
 	base := "https://news.example.test/"
 	cfg := filepath.Join(dir, "dropfeed.yaml")
-	writeAtomic(t, cfg, "archives: true\n")
+	writeAtomic(t, cfg, "# archives are on by default\n")
 	d := startServe(t, "-config", cfg, "-content", content, "-base-url", base, "-max-items", "4", "-out", out)
 	d.waitReady()
 	d.waitOut()

@@ -61,9 +61,8 @@ type Config struct {
 	Sections    []string      `yaml:"sections"`
 	Retain      time.Duration `yaml:"retain"`
 	// Archives keeps older articles in RFC 5005 archive documents linked
-	// from each feed; nil means false (see the README: their cost grows
-	// with the history). MaxFeedBytes is the budget of each feed document
-	// with archives (0: feed.DefaultMaxFeedBytes).
+	// from each feed; nil means true. MaxFeedBytes is the budget of each
+	// feed document with archives (0: feed.DefaultMaxFeedBytes).
 	Archives     *bool             `yaml:"archives"`
 	MaxFeedBytes int               `yaml:"max_feed_bytes"`
 	Icon         string            `yaml:"icon"`
@@ -267,7 +266,7 @@ func (c *Config) site(baseURL string) feed.Site {
 		Retain:       c.Retain,
 		SummaryOnly:  c.FullContent != nil && !*c.FullContent,
 		NoTagFeeds:   c.TagFeeds != nil && !*c.TagFeeds,
-		NoArchives:   c.Archives == nil || !*c.Archives,
+		NoArchives:   c.Archives != nil && !*c.Archives,
 		NoRobots:     c.RobotsTxt != nil && !*c.RobotsTxt,
 		MaxFeedBytes: c.MaxFeedBytes,
 		Sections:     c.Sections,

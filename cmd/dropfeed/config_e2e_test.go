@@ -207,17 +207,20 @@ func keyCases() []keyCase {
 			}},
 		{keys: []string{"max_items"}, yaml: "max_items: 1", extra: "archives: false", files: two,
 			check: func(r *keyRun) error { return r.wantTitles("Beta") }},
-		{keys: []string{"archives"}, yaml: "archives: true", extra: "max_items: 1", files: three,
+		{keys: []string{"archives"}, yaml: "archives: false", extra: "max_items: 1", files: three,
 			check: func(r *keyRun) error {
 				if err := r.wantTitles("Gamma"); err != nil {
 					return err
 				}
-				if code, _, _ := r.get("archive/1/feed.json"); code != http.StatusOK {
-					return fmt.Errorf("archive/1/feed.json: %d, want the archive", code)
+				if code, _, _ := r.get("archive/1/feed.json"); code != http.StatusNotFound {
+					return fmt.Errorf("archive/1/feed.json: %d, want no archive (404)", code)
 				}
-				return r.contains("rss.xml", `rel="prev-archive"`)
+				if _, _, body := r.get("rss.xml"); strings.Contains(body, "prev-archive") {
+					return fmt.Errorf("rss.xml links an archive")
+				}
+				return nil
 			}},
-		{keys: []string{"max_feed_bytes"}, yaml: "max_feed_bytes: 4000", extra: "max_items: 0\narchives: true", files: big,
+		{keys: []string{"max_feed_bytes"}, yaml: "max_feed_bytes: 4000", extra: "max_items: 0", files: big,
 			check: func(r *keyRun) error {
 				if err := r.contains("rss.xml", `rel="prev-archive"`); err != nil {
 					return err
