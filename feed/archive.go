@@ -2,6 +2,7 @@ package feed
 
 import (
 	"cmp"
+	"container/list"
 	"encoding/base64"
 	"hash/fnv"
 	"io/fs"
@@ -321,6 +322,9 @@ func (s *archiveSet) self(site *Site, i int) map[string]string {
 	return site.newSpec(s.prefix()+archiveDir+s.docs[i].name()+"/", "", "", "").self
 }
 
+// newest returns the newest article of document i.
+func (s *archiveSet) newest(i int) *content.Article { return s.arts[len(s.arts)-s.docs[i].hi] }
+
 // path returns the path of document i in format k (an index into formats).
 func (s *archiveSet) path(i, k int) string {
 	return s.prefix() + archiveDir + s.docs[i].name() + "/" + formats[k].name
@@ -359,7 +363,8 @@ func (s *archiveSet) sourceKey(pageKey string, i, k int) string {
 
 // spec returns the feed set of archive document i, with its items made.
 // partial reports whether a body could not be read.
-func (s *archiveSet) spec(site *Site, src fs.FS, i int) (sp *feedSpec, partial bool) {
+// items, when not nil, shares the items made with other renderings.
+func (s *archiveSet) spec(site *Site, src fs.FS, i int, items *itemCache) (sp *feedSpec, partial bool) {
 	d := s.docs[i]
 	h := s.head
 	sp = site.newSpec(h.prefix+archiveDir+d.name()+"/", h.title, h.description, h.home)
@@ -368,7 +373,7 @@ func (s *archiveSet) spec(site *Site, src fs.FS, i int) (sp *feedSpec, partial b
 	sp.arts = s.arts[n-d.hi : n-d.lo]
 	sp.items = make([]*item, len(sp.arts))
 	for j, a := range sp.arts {
-		sp.items[j] = newItem(site, a, src)
+		sp.items[j] = items.get(site, a, src)
 		partial = partial || sp.items[j].partial
 	}
 	sp.hist = &history{archive: true, current: h.self}
@@ -379,6 +384,53 @@ func (s *archiveSet) spec(site *Site, src fs.FS, i int) (sp *feedSpec, partial b
 		sp.hist.next = s.self(site, i+1)
 	}
 	return sp, partial
+}
+
+// itemCache is a bounded LRU of items by article version, safe for
+// concurrent use. An article is in the main chain and in the chain of each
+// of its tags, so a publish that writes their documents in the order of
+// their articles makes most items once.
+type itemCache struct {
+	mu    sync.Mutex
+	max   int
+	ll    *list.List // of *item, the latest used first
+	items map[*content.Article]*list.Element
+}
+
+func newItemCache(max int) *itemCache {
+	return &itemCache{max: max, ll: list.New(), items: make(map[*content.Article]*list.Element)}
+}
+
+// get returns the item of an article, made once while it stays in the
+// cache; a nil cache makes it every time. Items of a body that could not
+// be read are not kept.
+func (c *itemCache) get(site *Site, a *content.Article, src fs.FS) *item {
+	if c == nil {
+		return newItem(site, a, src)
+	}
+	c.mu.Lock()
+	if e, ok := c.items[a]; ok {
+		c.ll.MoveToFront(e)
+		c.mu.Unlock()
+		return e.Value.(*item)
+	}
+	c.mu.Unlock()
+	it := newItem(site, a, src)
+	if it.partial {
+		return it
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[a]; ok { // made meanwhile by another rendering
+		return e.Value.(*item)
+	}
+	c.items[a] = c.ll.PushFront(it)
+	for c.ll.Len() > c.max {
+		e := c.ll.Back()
+		c.ll.Remove(e)
+		delete(c.items, e.Value.(*item).a)
+	}
+	return it
 }
 
 // currentHistory returns the history of the current documents: a link to
@@ -673,7 +725,7 @@ func (b *Bundle) archiveFile(set *archiveSet, i, k int) (*File, error) {
 // reports a body that could not be read: a stand-in, which the next
 // rendering will replace under the same time, so it gets none.
 func (b *Bundle) renderArchive(set *archiveSet, i, k int) (f *File, partial bool, err error) {
-	sp, partial := set.spec(&b.site, b.src, i)
+	sp, partial := set.spec(&b.site, b.src, i, nil)
 	f, err = renderFormat(&b.site, sp, k)
 	if err != nil {
 		return nil, false, err

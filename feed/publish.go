@@ -505,6 +505,10 @@ func (w *publish) feeds() error {
 	return p.commit(w.ctx, done)
 }
 
+// archiveItems bounds the items a publish keeps to render the archive
+// documents (about 5–10 KB each with full content).
+const archiveItems = 4096
+
 // archiveJob is one archive document to publish, in the formats whose
 // file is not as recorded.
 type archiveJob struct {
@@ -543,12 +547,19 @@ func (w *publish) archives() error {
 			}
 		}
 	}
+	// In the order of their newest articles, so that the documents of the
+	// main chain and of the tags that share articles come close together
+	// and the items cache makes each article once.
+	slices.SortStableFunc(jobs, func(x, y archiveJob) int {
+		return content.CompareNewest(x.set.newest(x.i), y.set.newest(y.i))
+	})
+	items := newItemCache(archiveItems)
 	partial := make(map[string]bool)
 	for start := 0; start < len(jobs); start += pageChunk / 4 {
 		chunk := jobs[start:min(start+pageChunk/4, len(jobs))]
 		err := w.parallel(len(chunk), func(n int) error {
 			j := &chunk[n]
-			sp, part := j.set.spec(&b.site, b.src, j.i)
+			sp, part := j.set.spec(&b.site, b.src, j.i, items)
 			for k := range formats {
 				if !j.todo[k] {
 					continue
