@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -627,4 +628,96 @@ func newBuilt(t *testing.T, site Site, arts []*content.Article) (*Builder, *Bund
 		t.Fatal(err)
 	}
 	return bl, b
+}
+
+// TestArchivePublishAfterFailure: a publish cut short while it writes
+// archive documents (of a longer history) leaves documents the next
+// layout does not have; the next publish of the same Publisher, for a
+// shorter history, removes them: the folder equals a fresh write.
+func TestArchivePublishAfterFailure(t *testing.T) {
+	arts := corpusArticles(t, 300)
+	site := archiveSite()
+	site.NoTagFeeds = true
+	bl, err := NewBuilder(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The oldest n articles; each bundle follows the last (a delta, not a
+	// whole new build).
+	last := 0
+	build := func(n int) *Bundle {
+		t.Helper()
+		vis := arts[len(arts)-n:]
+		var entered, left []*content.Article
+		if n > last {
+			entered = arts[len(arts)-n : len(arts)-last]
+		} else {
+			left = arts[len(arts)-last : len(arts)-n]
+		}
+		b, err := bl.Next(vis, entered, left)
+		if last == 0 {
+			b, err = bl.Build(vis)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = n
+		if n != 120 && b.Delta().All() {
+			t.Fatal("a bundle with a delta of all: the test would not exercise what it means to")
+		}
+		return b
+	}
+	short, long, shorter := build(120), build(300), build(60)
+	if len(long.Archives()) <= len(short.Archives()) || len(shorter.Archives()) >= len(short.Archives()) {
+		t.Fatalf("archive documents %d, %d, %d: want more, then fewer", len(short.Archives()), len(long.Archives()), len(shorter.Archives()))
+	}
+	dir := t.TempDir()
+	fst := &faultStore{DirStore: openDir(t, dir), n: 1 << 30}
+	p := NewPublisher(fst, WriteOptions{Workers: 1, NoPages: true})
+	mustPublish(t, p, short)
+	fst.mu.Lock()
+	fst.n = fst.calls + 2*len(long.Archives())/3 // within the long history's new documents
+	fst.mu.Unlock()
+	if err := p.Publish(t.Context(), long); !errors.Is(err, errInjected) {
+		t.Fatalf("publish of the long history: %v, want the injected failure", err)
+	}
+	extra := 0
+	for _, rel := range long.Archives() {
+		if _, ok := shorter.Lookup(rel); !ok && fileExists(filepath.Join(dir, filepath.FromSlash(rel))) {
+			extra++
+		}
+	}
+	if extra == 0 {
+		t.Fatal("the failed publish wrote no document that the shorter history lacks: the test proves nothing")
+	}
+	fst.mu.Lock()
+	fst.n = 1 << 30
+	fst.mu.Unlock()
+	mustPublish(t, p, shorter)
+	want := shorter.Archives()
+	var got []string
+	for rel := range tree(t, dir) {
+		if isArchivePath(rel) {
+			got = append(got, rel)
+			f, _ := shorter.Lookup(rel)
+			if f == nil || !bytes.Equal(readFile(t, filepath.Join(dir, filepath.FromSlash(rel))), f.Body) {
+				t.Errorf("%s on disk is not the shorter history's", rel)
+			}
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("archive documents on disk:\n%q\nwant\n%q", got, want)
+	}
+	for rel := range p.entries {
+		if isArchivePath(rel) && !slices.Contains(want, rel) {
+			t.Errorf("the record still lists %s", rel)
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -83,8 +83,13 @@ type Publisher struct {
 	redo map[string]bool
 	// sets are the archive layouts published completely, by prefix: a
 	// bundle that shares one has no archive document to write in it.
-	sets  map[string]*archiveSet
-	stats WriteStats
+	sets    map[string]*archiveSet
+	setsKey string // the page key they were published under
+	// scanArchives is set while a publish that may have written archive
+	// documents the record keeps is not complete: the next one looks
+	// for stale ones in the whole record.
+	scanArchives bool
+	stats        WriteStats
 }
 
 // NewPublisher returns a Publisher into s.
@@ -128,7 +133,7 @@ func (p *Publisher) Publish(ctx context.Context, b *Bundle) error {
 	if err := w.prune(); err != nil {
 		return err
 	}
-	p.since, p.checked = b.link, true
+	p.since, p.checked, p.scanArchives = b.link, true, false
 	p.stats.Unchanged = max(0, p.files-p.stats.Written)
 	return nil
 }
@@ -234,8 +239,11 @@ type publish struct {
 	// orphans are media files no page of the bundle references any more.
 	orphans []string
 	written atomic.Int64
-	// oldSets are the archive layouts published before this publish.
+	// oldSets are the archive layouts published before this publish;
+	// scanAll says a publish before did not complete, so stale archive
+	// documents are looked for in the whole record.
 	oldSets map[string]*archiveSet
+	scanAll bool
 }
 
 // pageJob is what one article's page needs.
@@ -527,12 +535,24 @@ type archiveJob struct {
 func (w *publish) archives() error {
 	p, b := w.p, w.b
 	w.oldSets = p.sets
+	if p.setsKey != b.pageKey {
+		w.oldSets = nil // published under another page key: every source differs
+	}
+	w.scanAll, p.scanArchives = p.scanArchives, true // until this publish completes
 	var jobs []archiveJob
 	for _, set := range b.archiveSets() {
-		if !w.verify && p.sets[set.prefix()] == set {
+		old := w.oldSets[set.prefix()]
+		if w.verify {
+			old = nil
+		}
+		if old == set {
 			continue
 		}
+		same := sameDocs(old, set)
 		for i := range set.docs {
+			if same[i] {
+				continue // as published, with the same sources
+			}
 			j := archiveJob{set: set, i: i}
 			need := false
 			for k := range formats {
@@ -593,7 +613,7 @@ func (w *publish) archives() error {
 			chunk[n].file = [3]*File{} // written: not held until the end
 		}
 	}
-	p.sets = maps.Clone(b.archives)
+	p.sets, p.setsKey = maps.Clone(b.archives), b.pageKey
 	for prefix := range partial {
 		delete(p.sets, prefix) // a stand-in written: considered again next time
 	}
@@ -717,7 +737,7 @@ func (w *publish) prune() error {
 func (w *publish) staleArchives() []string {
 	p, b := w.p, w.b
 	var stale []string
-	if w.verify || w.delta.all {
+	if w.verify || w.delta.all || w.scanAll {
 		for rel := range p.entries {
 			if isArchivePath(rel) && !b.has(rel) {
 				stale = append(stale, rel)
@@ -726,18 +746,66 @@ func (w *publish) staleArchives() []string {
 		return stale
 	}
 	for prefix, old := range w.oldSets {
-		if b.archives[prefix] == old {
+		set := b.archives[prefix]
+		if set == old {
 			continue
 		}
+		kept := sameNames(set, old)
 		for i := range old.docs {
+			if kept[i] {
+				continue
+			}
 			for k := range formats {
-				if rel := old.path(i, k); !b.has(rel) {
-					stale = append(stale, rel)
-				}
+				stale = append(stale, old.path(i, k))
 			}
 		}
 	}
 	return stale
+}
+
+// sameDocs reports, for each document of set, whether old has a document
+// of the same name from the same sources in every format.
+func sameDocs(old, set *archiveSet) []bool {
+	out := make([]bool, len(set.docs))
+	if old == nil || old.headKey != set.headKey {
+		return out
+	}
+	for i, j := range matchNames(set, old) {
+		out[i] = j >= 0 && old.docs[j].keys == set.docs[i].keys
+	}
+	return out
+}
+
+// sameNames reports, for each document of old, whether set (nil: none) has
+// a document of the same name.
+func sameNames(set, old *archiveSet) []bool {
+	out := make([]bool, len(old.docs))
+	if set == nil {
+		return out
+	}
+	for _, j := range matchNames(set, old) {
+		if j >= 0 {
+			out[j] = true
+		}
+	}
+	return out
+}
+
+// matchNames returns, for each document of a, the index of the document of
+// b with the same name, or -1. Both lists are sorted by page and part.
+func matchNames(a, b *archiveSet) []int {
+	out := make([]int, len(a.docs))
+	j := 0
+	for i, d := range a.docs {
+		for j < len(b.docs) && (b.docs[j].page < d.page || b.docs[j].page == d.page && b.docs[j].part < d.part) {
+			j++
+		}
+		out[i] = -1
+		if j < len(b.docs) && b.docs[j].page == d.page && b.docs[j].part == d.part {
+			out[i] = j
+		}
+	}
+	return out
 }
 
 // parallel calls fn for 0..n-1 on the Publisher's workers and returns the
