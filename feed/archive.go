@@ -161,7 +161,7 @@ type layout struct {
 	// reuse, when not nil, returns the documents an earlier layout made of
 	// the page [lo, end), when they hold the same articles: the budget
 	// cut them as it would cut them now, without measuring anything.
-	reuse func(lo, end int) ([]span, bool)
+	reuse func(lo, end int) ([]archDoc, bool)
 	// start, when not nil, returns where an earlier layout started the
 	// current documents after base, when they hold the same articles.
 	start func(base int) (int, bool)
@@ -203,7 +203,9 @@ func (l *layout) run() (cur int, docs []span) {
 		lo, end := k*page, min((k+1)*page, cur)
 		if l.reuse != nil {
 			if parts, ok := l.reuse(lo, end); ok {
-				docs = append(docs, parts...)
+				for _, d := range parts {
+					docs = append(docs, d.span)
+				}
 				continue
 			}
 		}
@@ -573,29 +575,35 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		return m
 	}
 	l := layout{n: n, window: len(pick(site, g.arts)), page: site.archivePage(), budget: site.budget(), need: need}
-	reused := make(map[[2]int]versionSum)
+	// The pages handed on, by number (from 1), and a cursor into the old
+	// documents: pages are asked for in order.
+	var reused []bool
 	var tail versionSum
 	if old != nil {
-		byPage := make(map[int][]archDoc)
-		for _, d := range old.docs {
-			byPage[d.page] = append(byPage[d.page], d)
-		}
-		l.reuse = func(lo, end int) ([]span, bool) {
-			ds := byPage[lo/l.page+1]
+		c := 0
+		l.reuse = func(lo, end int) ([]archDoc, bool) {
+			page := lo/l.page + 1
+			for c < len(old.docs) && old.docs[c].page < page {
+				c++
+			}
+			e := c
+			for e < len(old.docs) && old.docs[e].page == page {
+				e++
+			}
+			ds := old.docs[c:e]
 			if len(ds) == 0 || ds[0].lo != lo || ds[len(ds)-1].hi != end || ds[0].halved {
 				return nil, false
 			}
-			out := make([]span, len(ds))
-			for i, d := range ds {
+			for _, d := range ds {
 				if !same(d.lo, d.hi, d.sum) {
 					return nil, false
 				}
-				out[i] = d.span
 			}
-			for _, d := range ds {
-				reused[[2]int{d.lo, d.hi}] = d.sum
+			for len(reused) <= page {
+				reused = append(reused, false)
 			}
-			return out, true
+			reused[page] = true
+			return ds, true
 		}
 		l.start = func(base int) (int, bool) {
 			// The budget moves the start past base as it did before when
@@ -616,9 +624,15 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 	if len(spans) > 0 {
 		set.docs = make([]archDoc, len(spans))
 	}
+	j := 0 // the old documents, by position: a page handed on keeps its spans
 	for i, d := range spans {
-		sum, ok := reused[[2]int{d.lo, d.hi}]
-		if !ok {
+		var sum versionSum
+		for old != nil && j < len(old.docs) && old.docs[j].lo < d.lo {
+			j++
+		}
+		if d.page < len(reused) && reused[d.page] && j < len(old.docs) && old.docs[j].lo == d.lo && old.docs[j].hi == d.hi {
+			sum = old.docs[j].sum
+		} else {
 			sum = sumOf(g.arts[n-d.hi : n-d.lo])
 		}
 		set.docs[i] = archDoc{span: d, sum: sum}

@@ -40,9 +40,10 @@ func genSite(t *testing.T, dir string, n int, variant string, skip int) {
 
 // buildInto runs a complete build of content into out and fails the test on
 // an error.
-func buildInto(t *testing.T, content, out string) {
+func buildInto(t *testing.T, content, out string, extra ...string) {
 	t.Helper()
-	if code, _, stderr := runCLI(t, "build", "-content", content, "-out", out, "-base-url", crashBase, "-max-items", "0"); code != 0 {
+	args := append([]string{"build", "-content", content, "-out", out, "-base-url", crashBase, "-max-items", "0"}, extra...)
+	if code, _, stderr := runCLI(t, args...); code != 0 {
 		t.Fatalf("build %s: exit %d\n%s", content, code, tail(stderr, 500))
 	}
 }
@@ -300,9 +301,13 @@ func TestDiskFullServe(t *testing.T) {
 	work := t.TempDir()
 	site := filepath.Join(work, "site")
 	genSite(t, site, 30, "small", 0)
+	// Without archives: the big article, past the feeds' size budget, is
+	// then in the feeds themselves, and its bytes fill the disk.
+	cfg := filepath.Join(work, "dropfeed.yaml")
+	writeBytes(t, cfg, []byte("archives: false\n"))
 	refSmall, refBig := filepath.Join(work, "ref-small"), filepath.Join(work, "ref-big")
-	buildInto(t, site, refSmall)
-	d := startServe(t, "-content", site, "-out", out, "-base-url", crashBase, "-max-items", "0")
+	buildInto(t, site, refSmall, "-config", cfg)
+	d := startServe(t, "-config", cfg, "-content", site, "-out", out, "-base-url", crashBase, "-max-items", "0")
 	d.waitReady()
 	d.waitOut()
 	before := visibleTree(t, out)
@@ -312,7 +317,7 @@ func TestDiskFullServe(t *testing.T) {
 	waitFor(t, 30*time.Second, "the failed write in the log", func() bool {
 		return strings.Contains(d.Logs(), "write static output") && strings.Contains(d.Logs(), "no space left on device")
 	})
-	buildInto(t, site, refBig)
+	buildInto(t, site, refBig, "-config", cfg)
 	checkConsistent(t, out, visibleTree(t, refSmall), visibleTree(t, refBig))
 	if got := visibleTree(t, out)["feed.json"]; !bytes.Equal(got, before["feed.json"]) {
 		t.Errorf("feed.json changed although the write failed")
