@@ -542,35 +542,51 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		return sumOf(g.arts[n-hi:n-lo]) == sum
 	}
 
-	// Sizes, measured only when a document must be cut anew: the prefix
-	// sums per format, made on first use.
-	var sums [3][]int
+	// Sizes, measured only where the layout asks: top[k][j] is the bytes
+	// of the newest j articles in format k, extended toward the oldest as
+	// far as asked (geometrically), so that a change that hands on every
+	// page looks at the current window only.
+	var top [3][]int
 	var over [3]int
-	need := func(lo, hi int) int {
-		if sums[0] == nil {
-			stand := bl.measureAll(g.arts)
-			partial = len(stand) > 0
+	var stand map[*content.Article][3]int32
+	extend := func(lo int) {
+		if top[0] == nil {
 			sp := bl.specOf(g)
 			for k, f := range formats {
-				sums[k] = make([]int, n+1)
+				top[k] = append(make([]int, 0, 64), 0)
 				if b, err := f.render(site, sp); err == nil {
 					over[k] = len(b) + sizeSlack
 				}
 			}
-			for i := range n {
-				a := oldest(g.arts, i)
-				s, ok := bl.sizes[a]
-				if !ok {
-					s = stand[a]
-				}
-				for k := range formats {
-					sums[k][i+1] = sums[k][i] + int(s[k])
-				}
+		}
+		have := len(top[0]) - 1 // the newest have articles: [n-have, n)
+		if n-have <= lo {
+			return
+		}
+		to := min(lo, max(0, n-2*have)) // cover [to, n)
+		arts := g.arts[have : n-to]
+		for a, s := range bl.measureAll(arts) {
+			if stand == nil {
+				stand = make(map[*content.Article][3]int32)
+			}
+			stand[a] = s
+			partial = true
+		}
+		for _, a := range arts {
+			s, ok := bl.sizes[a]
+			if !ok {
+				s = stand[a]
+			}
+			for k := range formats {
+				top[k] = append(top[k], top[k][len(top[k])-1]+int(s[k]))
 			}
 		}
+	}
+	need := func(lo, hi int) int {
+		extend(lo)
 		m := 0
 		for k := range formats {
-			m = max(m, over[k]+sums[k][hi]-sums[k][lo])
+			m = max(m, over[k]+top[k][n-lo]-top[k][n-hi])
 		}
 		return m
 	}
