@@ -14,6 +14,7 @@ import (
 func TestDeltaNamesChangedPages(t *testing.T) {
 	for seed := range uint64(6) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel() // each seed has its own Builder and articles
 			randomSteps(t, randomSite(), seed, 30, func(step int, prev, b *Bundle) {
 				d := b.Delta()
 				if prev == nil {

@@ -25,6 +25,7 @@ func TestNextMatchesBuild(t *testing.T) {
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel() // each seed has its own Builder and articles
 			s := randomSite()
 			if seed%2 == 1 {
 				s.Retain = 90 * time.Minute

@@ -217,6 +217,7 @@ func visibleFiles(t testing.TB, dir string) map[string][]byte {
 func TestPublisherRandom(t *testing.T) {
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel() // each seed has its own Builder, articles and folder
 			dir := t.TempDir()
 			p := NewPublisher(openDir(t, dir), WriteOptions{Workers: 1 + int(seed%3)})
 			rng := rand.New(rand.NewPCG(seed, 11))
