@@ -49,6 +49,7 @@ func (u unitFile) last(k string) string {
 // writes are the ones it may write, and serve starts with its environment
 // (paths and addresses moved into the test's temp folder and loopback).
 func TestSystemdUnit(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join("..", "..", "docs", "dropfeed.service")
 	u := readUnit(t, path)
 
