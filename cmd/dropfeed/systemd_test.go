@@ -133,6 +133,7 @@ func TestSystemdUnit(t *testing.T) {
 		if v, _ := sample(fams, "dropfeed_articles", nil); v != 1 {
 			t.Errorf("dropfeed_articles = %v, want 1", v)
 		}
+		d.waitOut() // serve is ready when it serves; the folder follows
 		if _, err := os.Stat(filepath.Join(tmp, "public", "rss.xml")); err != nil {
 			t.Errorf("no static output: %v", err)
 		}
