@@ -217,6 +217,7 @@ func visibleFiles(t testing.TB, dir string) map[string][]byte {
 func TestPublisherRandom(t *testing.T) {
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel() // each seed has its own Builder, articles and folder
 			dir := t.TempDir()
 			p := NewPublisher(openDir(t, dir), WriteOptions{Workers: 1 + int(seed%3)})
 			rng := rand.New(rand.NewPCG(seed, 11))
@@ -393,12 +394,17 @@ func TestPublisherFailsAnywhere(t *testing.T) {
 	site.NoTagFeeds = false
 	oldTree := serverTree + "-- gone.md --\n---\ntitle: Gone soon\ndate: 2026-08-01T00:00:00Z\ntags: [vanishing]\n---\nBye.\n"
 	newTree := editedTree + "-- 2026-10-06-new.md --\n---\ntitle: New\ndate: 2026-10-06T00:00:00Z\ntags: [fresh]\n---\nNew.\n"
+	// The bundles are built once (they are immutable): each round writes
+	// them anew, with Publishers of its own, into a folder of its own. The
+	// restart's bundle comes from a Builder of its own, as a new process's.
+	old := newStepper(t, site).next(oldTree)
+	s := newStepper(t, site)
+	s.next(oldTree)
+	b := s.next(newTree)
+	restart := newStepper(t, site).next(newTree)
 	for n := 0; ; n++ {
 		dir := t.TempDir()
-		mustWrite(t, dir, newStepper(t, site).next(oldTree), WriteOptions{})
-		s := newStepper(t, site)
-		s.next(oldTree)
-		b := s.next(newTree)
+		mustWrite(t, dir, old, WriteOptions{})
 		ds, err := OpenDir(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -420,7 +426,7 @@ func TestPublisherFailsAnywhere(t *testing.T) {
 		}
 		checkRecord(t, dir, false)
 		checkLinks(t, dir)
-		mustWrite(t, dir, newStepper(t, site).next(newTree), WriteOptions{})
+		mustWrite(t, dir, restart, WriteOptions{})
 		sameAsFresh(t, dir, b)
 		if t.Failed() {
 			t.Fatalf("stopped at operation %d", n)

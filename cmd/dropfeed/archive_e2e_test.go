@@ -21,6 +21,7 @@ var prevArchiveRE = regexp.MustCompile(`<atom:link href="([^"]+)" rel="prev-arch
 // chain from rss.xml (prev-archive) and from feed.json (next_url) reaches
 // every article once.
 func TestArchivesServedAndWritten(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	content, out, built := filepath.Join(dir, "content"), filepath.Join(dir, "out"), filepath.Join(dir, "built")
 	var want []string

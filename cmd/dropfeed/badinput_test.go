@@ -150,6 +150,7 @@ func indentedList(n int) string {
 // warned about, and every good article is in every feed with a link to a
 // page that exists, whatever its file name.
 func TestBadInputBuild(t *testing.T) {
+	t.Parallel()
 	dir, titles := badTree(t)
 	out := filepath.Join(t.TempDir(), "out")
 	const base = "https://news.example.test/"
@@ -225,6 +226,7 @@ func TestBadInputBuild(t *testing.T) {
 // input is logged with its path, line and reason,
 // every good article is in every feed, and every item link answers 200.
 func TestBadInputServe(t *testing.T) {
+	t.Parallel()
 	dir, titles := badTree(t)
 	d := startServe(t, "-content", dir)
 	d.waitReady()
@@ -305,6 +307,7 @@ func countLines(lines []string, a, b string) int {
 // TestBadInputConfiguredLimits: max_file_size and max_markdown_size from the
 // config file are the limits build applies.
 func TestBadInputConfiguredLimits(t *testing.T) {
+	t.Parallel()
 	site := t.TempDir()
 	writeBytes(t, filepath.Join(site, "dropfeed.yaml"), []byte("content: c\nmax_file_size: 1000\nmax_markdown_size: 200\n"))
 	writeBytes(t, filepath.Join(site, "c", "big.txt"), []byte("Big\n\n"+strings.Repeat("x", 1495)))

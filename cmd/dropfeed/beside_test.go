@@ -14,6 +14,7 @@ import (
 // byte: the same ids and the same first-seen dates for files without a date
 // of their own, which only the state knows.
 func TestBuildBesideServe(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	content, state, out := filepath.Join(dir, "content"), filepath.Join(dir, "state.db"), filepath.Join(dir, "out")
 	if err := os.MkdirAll(content, 0o755); err != nil {

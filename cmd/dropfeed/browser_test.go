@@ -53,6 +53,7 @@ curl --silent --show-error --fail --location --output timetable.json https://exa
 // linked for autodiscovery and subscription. With -screenshot FILE it saves
 // a picture of the index page (docs/screenshot.png in the README).
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	chromium := needTool(t, "chromium", "chromium-browser", "google-chrome")
 
 	dir := t.TempDir()

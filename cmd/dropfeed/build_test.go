@@ -16,6 +16,7 @@ import (
 // in the feeds: each feed holds exactly the files that are neither drafts nor
 // future-dated, every output parses with gofeed, and check finds no error.
 func TestBuildCorpus(t *testing.T) {
+	t.Parallel()
 	src, out := filepath.Join(t.TempDir(), "corpus"), t.TempDir()
 	opt := corpus.DefaultOptions()
 	opt.N = 1000
@@ -71,6 +72,7 @@ func TestBuildCorpus(t *testing.T) {
 // TestCheckReportsLines checks that check names each bad file with its line,
 // exits 1, and that build skips them and still publishes the good one.
 func TestCheckReportsLines(t *testing.T) {
+	t.Parallel()
 	code, stdout, _ := runCLI(t, "check", "-content", filepath.Join("testdata", "bad"))
 	if code != 1 {
 		t.Fatalf("check exit code = %d, want 1; output:\n%s", code, stdout)
@@ -105,6 +107,7 @@ func TestCheckReportsLines(t *testing.T) {
 
 // TestCLIUsage checks exit codes and messages for the command line itself.
 func TestCLIUsage(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		args     []string
@@ -135,6 +138,7 @@ func TestCLIUsage(t *testing.T) {
 
 // TestBuildWithConfig runs build from a config file, with a flag overriding it.
 func TestBuildWithConfig(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	code, _, stderr := runCLI(t, "build", "-config", filepath.Join("..", "..", "example", "dropfeed.yaml"),
 		"-out", out, "-base-url", "https://riverside.example.org/", "-max-items", "2")
@@ -164,6 +168,7 @@ func tail(s string, n int) string {
 // TestBuildTwiceSameBytes: a second build with the same state file publishes
 // the same bytes (every article, the same ids).
 func TestBuildTwiceSameBytes(t *testing.T) {
+	t.Parallel()
 	src, stateFile := t.TempDir(), filepath.Join(t.TempDir(), "state.db")
 	copyTree(t, filepath.Join("..", "..", "example", "articles"), src)
 	writeAtomic(t, filepath.Join(src, "undated.txt"), "An undated piece\n\nBody.\n\nSource: Desk\n")

@@ -46,6 +46,7 @@ func writeSite(t *testing.T, files map[string]string) string {
 // and (for images) column, none on the files that are fine, and warnings
 // alone exit 0 unless -strict.
 func TestCheckLint(t *testing.T) {
+	t.Parallel()
 	dir := writeSite(t, lintSite)
 	code, stdout, stderr := runCLI(t, "check", "-content", dir)
 	if code != 0 {
@@ -76,6 +77,7 @@ func TestCheckLint(t *testing.T) {
 // TestCheckJSON: -format json gives the counts and every diagnostic, with
 // the same positions as the text lines.
 func TestCheckJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		content  string
@@ -125,6 +127,7 @@ func TestCheckJSON(t *testing.T) {
 // TestExampleSiteIsClean keeps the example site free of warnings, so a new
 // user's first "check" says nothing bad about it.
 func TestExampleSiteIsClean(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(filepath.Join("..", "..", "example", "articles")); err != nil {
 		unavailable(t, "no example site in ../../example")
 	}
@@ -152,6 +155,7 @@ func undatedSite(t *testing.T, n int) string {
 // prints every error but only the first three warnings of that kind, then
 // one line counting the rest; check lists every one at its position.
 func TestBuildSummarizesWarnings(t *testing.T) {
+	t.Parallel()
 	const n = 300
 	dir := undatedSite(t, n)
 	const undatedMsg = ": warning: no Date: header; the publication date follows the file's modification time"
@@ -214,6 +218,7 @@ func TestBuildSummarizesWarnings(t *testing.T) {
 // TestCheckNewsSitemapNote: check says when the Google News sitemap is not
 // written for want of a language, and only then.
 func TestCheckNewsSitemapNote(t *testing.T) {
+	t.Parallel()
 	dir := writeSite(t, map[string]string{"a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nText.\n"})
 	for _, tc := range []struct {
 		name, config string

@@ -93,6 +93,7 @@ func churnArticle(i, v int) string {
 // is built with the race detector too (binPath), and stops at its first
 // data race.
 func TestLoadWithChurn(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := range churnBase {
 		writeAtomic(t, filepath.Join(dir, "base", fmt.Sprintf("a%03d.md", i)), churnArticle(i, 0))

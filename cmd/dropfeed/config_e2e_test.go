@@ -412,6 +412,7 @@ func keyOf(line string) string {
 // run without the key shows the effect is the key's. Every key of Config
 // has a case.
 func TestConfigFileKeys(t *testing.T) {
+	t.Parallel()
 	covered := map[string]bool{}
 	for _, tc := range keyCases() {
 		for _, k := range tc.keys {

@@ -109,6 +109,7 @@ func checkConsistent(t *testing.T, out string, builds ...map[string][]byte) {
 // or later version, every link of the feeds resolves, and the next build
 // removes the hidden temporary files the killed one left.
 func TestKillMidWrite(t *testing.T) {
+	t.Parallel()
 	work := t.TempDir()
 	siteA, siteB := filepath.Join(work, "a"), filepath.Join(work, "b")
 	genSite(t, siteA, 250, "A", 0)
@@ -212,7 +213,8 @@ func joinKeys(a, b map[string][]byte) map[string]bool {
 
 // smallTmpfs returns a fresh folder on the small tmpfs that CI mounts for
 // the disk-full tests (DROPFEED_TEST_TMPFS, 2 MB). Without it the test skips,
-// and fails when CI=true.
+// and fails when CI=true. The tests that use it do not call t.Parallel: one
+// filling the file system would fail another's write.
 func smallTmpfs(t *testing.T) string {
 	t.Helper()
 	mnt := os.Getenv("DROPFEED_TEST_TMPFS")
@@ -378,6 +380,7 @@ func pauseMidWrite(t *testing.T, d *daemonProc, out string) bool {
 // new version over an old one leaves complete files whose links resolve; a
 // new serve cleans the temporary files up and writes the new version.
 func TestServeKillMidWrite(t *testing.T) {
+	t.Parallel()
 	work := t.TempDir()
 	siteA, siteB := filepath.Join(work, "a"), filepath.Join(work, "b")
 	genSite(t, siteA, 250, "A", 0)

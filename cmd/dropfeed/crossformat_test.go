@@ -167,6 +167,7 @@ func feedparserItems(t *testing.T, py, name, path string) []readerItem {
 // every format must give the same id, title, link, published time, authors
 // and categories, and Atom and JSON the same updated time.
 func TestCrossFormatCorpus(t *testing.T) {
+	t.Parallel()
 	w := t.TempDir()
 	dir, out := filepath.Join(w, "content"), filepath.Join(w, "out")
 	opt := corpus.DefaultOptions()

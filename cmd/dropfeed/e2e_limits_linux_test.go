@@ -29,6 +29,7 @@ func (e *e2e) unshareServe(limit string, n int, extra ...string) *exec.Cmd {
 
 // TestWatchLimitWatches is T55: 40 folders and room for 20 watches.
 func TestWatchLimitWatches(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	for i := 1; i <= 40; i++ {
 		e.md(e.c(fmt.Sprintf("d%02d/f.md", i)), fmt.Sprintf("F%d", i), fmt.Sprintf("f%d", i), "x")
@@ -43,6 +44,7 @@ func TestWatchLimitWatches(t *testing.T) {
 
 // TestWatchLimitInstances is T56: no inotify instance at all.
 func TestWatchLimitInstances(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	withA(e)
 	e.d = startServeCmd(t, e.unshareServe("instances", 0, "-poll-interval", "200ms"))

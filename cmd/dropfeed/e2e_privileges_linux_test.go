@@ -86,6 +86,7 @@ func checkUnprivileged(t *testing.T, pid int) {
 // unreadable keeps its last good version, the error is logged, and it comes
 // back unchanged once readable again.
 func TestWatchUnreadableFile(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	withA(e)
 	e.md(e.c("b.md"), "Beta", "b", "x")
@@ -109,6 +110,7 @@ func TestWatchUnreadableFile(t *testing.T) {
 // other checks decide: a truncate-then-write save is never published empty
 // (T20), and an article with unclosed front matter waits (T25b).
 func TestWatchUnprivilegedWriters(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		unavailable(t, "the files must belong to another user than the daemon: run as root")
 	}
@@ -129,6 +131,7 @@ func TestWatchUnprivilegedWriters(t *testing.T) {
 // TestServeUnreadableRoot: a content folder the daemon may not list is a
 // clear, fatal error at startup (a missing one is waited for).
 func TestServeUnreadableRoot(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	withA(e)
 	cmd := e.unprivilegedServe()

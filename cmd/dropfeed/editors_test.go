@@ -220,6 +220,7 @@ const editorQuiet = 500 * time.Millisecond
 // TestEditors replays each editor's save (T12–T22, docs/watching.md), one
 // at a time.
 func TestEditors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range editorCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newE2E(t)
@@ -241,6 +242,7 @@ func TestEditors(t *testing.T) {
 // (E19), cp over a file (E25) and 50 rapid saves (T23), with the quiet
 // window of TestEditors.
 func TestEditorsTools(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		op   func(e *e2e)
@@ -284,6 +286,7 @@ func TestEditorsTools(t *testing.T) {
 // backupcopy=auto; backupskip cleared, since the test folder is under /tmp,
 // where vim would otherwise write in place, E1a).
 func TestEditorsRealVim(t *testing.T) {
+	t.Parallel()
 	tmux := needTool(t, "tmux")
 	vim := needTool(t, "vim", "vim.tiny")
 	e := newE2E(t)

@@ -71,6 +71,7 @@ func TestApplyEnv(t *testing.T) {
 
 // TestEnvPrecedence runs the real binary: flag > environment > config file > default.
 func TestEnvPrecedence(t *testing.T) {
+	t.Parallel()
 	site := t.TempDir()
 	src := filepath.Join(site, "content")
 	for i, name := range []string{"2026-01-01-a.md", "2026-01-02-b.md", "2026-01-03-c.md", "2026-01-04-d.md", "2026-01-05-e.md"} {

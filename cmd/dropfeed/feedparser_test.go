@@ -62,6 +62,7 @@ func feedparse(t *testing.T, py, url string) parsedFeed {
 // TestFeedparserReadsFeeds: a real reader library reads both XML feeds of the
 // example site without complaint and sees every item once.
 func TestFeedparserReadsFeeds(t *testing.T) {
+	t.Parallel()
 	py := requireFeedparser(t)
 	dir := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "example", "articles"), dir)
@@ -89,6 +90,7 @@ func TestFeedparserReadsFeeds(t *testing.T) {
 // feedparser while a writer touches, edits and renames files and the server
 // restarts: every article keeps one id and one published date throughout.
 func TestReaderNeverSeesDuplicates(t *testing.T) {
+	t.Parallel()
 	py := requireFeedparser(t)
 	dir := t.TempDir()
 	stateFile := filepath.Join(t.TempDir(), "state.db")

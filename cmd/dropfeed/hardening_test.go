@@ -61,6 +61,7 @@ func short(s string) string {
 // internal error text; escapes end in a 404 or a redirect to a clean path
 // that is a 404.
 func TestServeHardening(t *testing.T) {
+	t.Parallel()
 	top := t.TempDir()
 	dir := filepath.Join(top, "content")
 	const secret = "SECRET-BYTES-OUTSIDE"
@@ -227,6 +228,7 @@ func TestServeHardening(t *testing.T) {
 // connections fill the server; a third client is answered as soon as one of
 // them closes.
 func TestServeConnectionCap(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeBytes(t, filepath.Join(dir, "a.md"), []byte("---\ntitle: A\ndate: 2026-01-01\n---\nBody.\n"))
 	d := startServe(t, "-content", dir, "-max-connections", "2")

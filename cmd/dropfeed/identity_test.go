@@ -26,6 +26,7 @@ type jsonFeedItems struct {
 // date, an edit moves only the modified date, and a fresh state over the
 // same files on another machine would agree for files that carry a date.
 func TestIdentitySurvives(t *testing.T) {
+	t.Parallel()
 	src, out := t.TempDir(), t.TempDir()
 	stateFile := filepath.Join(t.TempDir(), "state.db")
 	build := func() (jsonFeedItems, []byte) {
@@ -106,6 +107,7 @@ func TestIdentitySurvives(t *testing.T) {
 // no state at different times, publish the same ids and dates: an undated
 // file is dated by the commit that added it, not by its checkout mtime.
 func TestFreshCloneAgrees(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		unavailable(t, fmt.Sprintf("git is not installed: %v", err))
 	}

@@ -14,6 +14,7 @@ import (
 // TestInitNewServe follows the README as a new user: init, serve in the
 // folder with no flags, new, and the new article is served.
 func TestInitNewServe(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	code, stdout, stderr := proc{dir: parent}.run(t, "init", "news")
 	if code != 0 {
@@ -76,6 +77,7 @@ func TestInitNewServe(t *testing.T) {
 }
 
 func TestInitRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		setup    func(t *testing.T, dir string)
@@ -108,6 +110,7 @@ func TestInitRefuses(t *testing.T) {
 // TestNew checks the file new writes: its name, title, date with the local
 // offset (in a zone with an unusual one), not a draft, and that it parses.
 func TestNew(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, format, title, wantSlug string
 	}{
@@ -174,6 +177,7 @@ func mustZone(t *testing.T, name string) *time.Location {
 // TestNewNeverCollides: the same title twice, in either format, gives two
 // files with two URLs.
 func TestNewNeverCollides(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "content"), 0o755); err != nil {
 		t.Fatal(err)
@@ -199,6 +203,7 @@ func TestNewNeverCollides(t *testing.T) {
 }
 
 func TestNewUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		args     []string

@@ -60,6 +60,7 @@ func (d *daemonProc) lastModified(path string) time.Time {
 // serve runs and when the article was deleted while serve was down. The
 // Last-Modified after the delete is later than the one before.
 func TestServeLastModifiedNewestDeleted(t *testing.T) {
+	t.Parallel()
 	for _, restart := range []bool{false, true} {
 		name := "while running"
 		if restart {

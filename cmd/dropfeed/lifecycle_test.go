@@ -23,6 +23,7 @@ import (
 // (a client reading a large feed slowly) gets its whole body, while new
 // connections are refused; then serve exits 0.
 func TestServeSIGTERMFinishesRequests(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// 24 articles of 400 KB each: every feed is near 10 MB, more than the
 	// socket buffers hold, so the handler is still writing when SIGTERM comes.
@@ -120,6 +121,7 @@ func waitExit(t *testing.T, d *daemonProc) int {
 // version over an old one lets the write finish: serve exits 0 and the
 // folder holds the new version, whole, with no temporary file.
 func TestServeSIGTERMFinishesWrite(t *testing.T) {
+	t.Parallel()
 	work := t.TempDir()
 	siteA, siteB := filepath.Join(work, "a"), filepath.Join(work, "b")
 	genSite(t, siteA, 250, "A", 0)

@@ -11,6 +11,7 @@ import (
 // TestServeJSONLogs: with -log-format json every line serve writes is one
 // JSON record (the listening line and the start summary included).
 func TestServeJSONLogs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeAtomic(t, filepath.Join(dir, "2026-01-02-a.md"), "---\ntitle: A\n---\n\nBody.\n")
 	writeAtomic(t, filepath.Join(dir, "bad.md"), "---\ntitle: [x\n---\n")
@@ -62,6 +63,7 @@ func TestServeJSONLogs(t *testing.T) {
 // TestServeStartSummary: the text start summary names the folder, the
 // article count and the URLs people open.
 func TestServeStartSummary(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeAtomic(t, filepath.Join(dir, "2026-01-02-a.md"), "---\ntitle: A\n---\n\nBody.\n")
 	writeAtomic(t, filepath.Join(dir, "2026-01-03-b.txt"), "B\nDate: 2026-01-03\n\nBody.\n")
@@ -84,6 +86,7 @@ func TestServeStartSummary(t *testing.T) {
 }
 
 func TestLogFlagsUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -105,6 +108,7 @@ func TestLogFlagsUsage(t *testing.T) {
 // TestBuildJSONLogs: build -log-format json reports bad files and its
 // summary as JSON records.
 func TestBuildJSONLogs(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "public")
 	code, _, stderr := runCLI(t, "build", "-log-format", "json", "-content", filepath.Join("testdata", "bad"), "-out", out, "-base-url", "https://news.example.com/")
 	if code != 0 {

@@ -17,6 +17,7 @@ import (
 // gone from all three; changed while serve is stopped, the next start
 // publishes the new one (the saved feeds are not taken back as they were).
 func TestMediaAfterArticle(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	content, out, state := filepath.Join(dir, "content"), filepath.Join(dir, "out"), filepath.Join(dir, "state.db")
 	writeAtomic(t, filepath.Join(content, "a.md"), "---\ntitle: With a picture\ndate: 2026-01-01T00:00:00Z\nimage: pic.png\n---\n![The picture](pic.png)\n")

@@ -12,6 +12,7 @@ import (
 // parser and watches the numbers follow the files: an article added, a bad
 // file dropped in, requests by route (never by raw path) and status.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeAtomic(t, filepath.Join(dir, "2026-01-02-first.md"), "---\ntitle: First\n---\n\nThe first article.\n")
 	d := proc{}.serve(t, "-addr", "127.0.0.1:0", "-state", filepath.Join(t.TempDir(), "state.db"), "-content", dir, "-quiet", "20ms")
@@ -88,6 +89,7 @@ func TestMetrics(t *testing.T) {
 // TestAdminAddr: with -admin-addr, /metrics and /healthz are served there,
 // /metrics leaves the public address, and /healthz stays on it.
 func TestAdminAddr(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeAtomic(t, filepath.Join(dir, "a.md"), "---\ntitle: A\ndate: 2026-01-02\n---\n\nBody.\n")
 	d := proc{}.serve(t, "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-state", filepath.Join(t.TempDir(), "state.db"), "-content", dir)

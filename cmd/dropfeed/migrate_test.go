@@ -24,6 +24,7 @@ import (
 // last build wrote. Here the files carry yet another time, so a date taken
 // from the files instead of the state shows in the feeds.
 func TestStateOfEarlierReleaseMigrates(t *testing.T) {
+	t.Parallel()
 	fixture := filepath.Join("testdata", "earlier-state")
 	dir := t.TempDir()
 	src, stateFile := filepath.Join(dir, "articles"), filepath.Join(dir, "state.db")

@@ -51,6 +51,7 @@ func unavailable(t testing.TB, msg string) {
 // (gzip_static), 304 Not Modified, the article redirect, and that the
 // manifest stays private.
 func TestNginxServesBuild(t *testing.T) {
+	t.Parallel()
 	nginx := needTool(t, "nginx", "/usr/sbin/nginx")
 
 	tmp := t.TempDir()

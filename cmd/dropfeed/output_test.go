@@ -16,6 +16,7 @@ import (
 // and a second serve on it are refused at once with the holder's pid, and
 // the folder is left as serve wrote it; once serve stops, build writes it.
 func TestOutputFolderHeld(t *testing.T) {
+	t.Parallel()
 	work := t.TempDir()
 	site, out := filepath.Join(work, "site"), filepath.Join(work, "out")
 	genSite(t, site, 20, "A", 0)
@@ -61,6 +62,7 @@ func TestOutputFolderHeld(t *testing.T) {
 // watcher's first batch (a full rescan of the same folder), which once
 // closed the folder the bundles read media files through.
 func TestServeMediaAfterRescan(t *testing.T) {
+	t.Parallel()
 	src, out := t.TempDir(), filepath.Join(t.TempDir(), "out")
 	copyTree(t, filepath.Join("..", "..", "example", "articles"), src)
 	const media = "articles/science/2026-11-05-night-sky-survey/meadow.jpg"

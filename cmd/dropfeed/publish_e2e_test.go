@@ -149,6 +149,7 @@ var publishedRE = regexp.MustCompile(`published (\d+) objects to (\S+) at \S+, d
 // build uploads nothing and says so; a key that may not write fails with
 // one clear line and exit status 1.
 func TestBuildPublish(t *testing.T) {
+	t.Parallel()
 	srv := bucketServer.Server(t)
 	dir := t.TempDir()
 	pubSite(t, filepath.Join(dir, "c"))
@@ -242,6 +243,7 @@ func waitBucket(t *testing.T, d *daemonProc, bs *bucket.Store, dir, what string)
 // folder as articles are dropped, edited, renamed and deleted; /healthz and
 // /metrics report it; a restart over the same folder uploads nothing.
 func TestServePublish(t *testing.T) {
+	t.Parallel()
 	srv := bucketServer.Server(t)
 	dir := t.TempDir()
 	c := filepath.Join(dir, "c")
@@ -380,6 +382,7 @@ func (o *outage) up() {
 // ready, /healthz says why the bucket is behind, and once the endpoint is
 // back the bucket catches up without a new change.
 func TestPublishOutage(t *testing.T) {
+	t.Parallel()
 	srv := bucketServer.Server(t)
 	o := newOutage(t, srv.Endpoint)
 	dir := t.TempDir()
@@ -460,6 +463,7 @@ func publishKeyCases() []keyCase {
 // once the bucket holds it (the hub fetches it from there): at every ping
 // after an article was dropped, the bucket's feed already has it.
 func TestPublishWebSub(t *testing.T) {
+	t.Parallel()
 	srv := bucketServer.Server(t)
 	tgt := pubTarget(t)
 	bs := readBucket(t, srv, tgt)
@@ -510,6 +514,7 @@ func TestPublishWebSub(t *testing.T) {
 // delete the bucket equals each replica's folder, and the two folders hold
 // the same bytes.
 func TestPublishTwoReplicas(t *testing.T) {
+	t.Parallel()
 	srv := bucketServer.Server(t)
 	dir := t.TempDir()
 	c := filepath.Join(dir, "c")

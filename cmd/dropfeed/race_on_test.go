@@ -22,6 +22,7 @@ const raceEnabled = true
 // at once with status raceExit and leaves its report where the harness
 // (checkRace, checkAlive, TestMain) looks for it.
 func TestRaceCheckFires(t *testing.T) {
+	t.Parallel()
 	info, err := buildinfo.ReadFile(binPath)
 	if err != nil {
 		t.Fatal(err)

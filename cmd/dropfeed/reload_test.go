@@ -100,6 +100,7 @@ func (h *hubRecorder) count() int {
 // TestReloadHub: removing hub: stops the pings and the Link header; adding
 // one starts them, to the new hub.
 func TestReloadHub(t *testing.T) {
+	t.Parallel()
 	a, b := newHub(t), newHub(t)
 	s := startReloadSite(t, "hub: "+a.URL+"/\n", map[string]string{"a.md": md("First", "2026-01-01", "")})
 	waitFor(t, 10*time.Second, "the start-up pings of hub A", func() bool { return a.count() >= 3 })
@@ -133,6 +134,7 @@ func TestReloadHub(t *testing.T) {
 // the watcher follows edits inside it without waiting for a rescan (the
 // periodic one is off).
 func TestReloadIgnore(t *testing.T) {
+	t.Parallel()
 	s := startReloadSite(t, "ignore: [drafts]\n", map[string]string{
 		"a.md": md("Public", "2026-01-01", ""), "drafts/x.md": md("Hidden draft", "2026-01-02", ""),
 	})
@@ -152,6 +154,7 @@ func TestReloadIgnore(t *testing.T) {
 // site is served under, and the metrics count requests under the new path
 // by route.
 func TestReloadBaseURL(t *testing.T) {
+	t.Parallel()
 	s := startReloadSite(t, "base_url: https://a.example/\n", map[string]string{"a.md": md("First", "2026-01-01", "")})
 	s.d.waitFeeds("the first base URL", func(b string) bool { return strings.Contains(b, "https://a.example/articles/a/") })
 	s.reload("base_url: https://b.example/news/\n")
@@ -170,6 +173,7 @@ func TestReloadBaseURL(t *testing.T) {
 
 // TestReloadFeeds: sections and tag_feeds take effect on reload.
 func TestReloadFeeds(t *testing.T) {
+	t.Parallel()
 	s := startReloadSite(t, "", map[string]string{"world/a.md": md("Abroad", "2026-01-01", "tags: [x]\n")})
 	if code := s.status("sections/world/rss.xml"); code != http.StatusNotFound {
 		t.Fatalf("a section feed before sections: are set = %d, want 404", code)
@@ -189,6 +193,7 @@ func TestReloadFeeds(t *testing.T) {
 // TestReloadInvalid: a config that does not parse (or names a key that needs
 // a restart) is reported, with its line, and the old one stays in force.
 func TestReloadInvalid(t *testing.T) {
+	t.Parallel()
 	s := startReloadSite(t, "title: Kept title\n", map[string]string{"a.md": md("First", "2026-01-01", "")})
 	writeAtomic(t, s.cfg, "content: articles\ntitle: New title\nmax_items: lots\n")
 	if err := s.d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
@@ -220,6 +225,7 @@ func TestReloadInvalid(t *testing.T) {
 // and -quiet, which differ from the file's values, are not taken for keys
 // the file changed.
 func TestReloadKeepsFlags(t *testing.T) {
+	t.Parallel()
 	s := startReloadSite(t, "title: One\ncache_max_age: 1m\n", map[string]string{"a.md": md("First", "2026-01-01", "")}, "-max-age", "5m")
 	cacheControl := func() string {
 		t.Helper()

@@ -35,6 +35,7 @@ The paragraph after the edit.
 // appears in all three feeds, an edit shows, a delete removes it, and SIGTERM
 // exits 0.
 func TestServeLiveRebuild(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeAtomic(t, filepath.Join(dir, "first.txt"), "An article that is there from the start\nDate: 2026-01-02\n\nBody text.\n\nSource: Test desk\n")
 	d := startServe(t, "-content", dir, "-quiet", "20ms")
@@ -77,6 +78,7 @@ func TestServeLiveRebuild(t *testing.T) {
 
 // TestServeHTTPHeaders checks the headers a feed reader relies on, over a real socket.
 func TestServeHTTPHeaders(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "example", "articles"), dir)
 	d := startServe(t, "-content", dir)
@@ -132,6 +134,7 @@ func TestServeHTTPHeaders(t *testing.T) {
 
 // TestServeOutEqualsBuild checks that serve -out writes exactly the files build writes.
 func TestServeOutEqualsBuild(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "example", "articles"), src)
 	const base = "https://riverside.example.org/"
@@ -168,6 +171,7 @@ func TestServeOutEqualsBuild(t *testing.T) {
 
 // TestServeBusyPort checks that a second server on a taken port fails clearly.
 func TestServeBusyPort(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := startServe(t, "-content", dir)
 	d.waitReady()
@@ -180,6 +184,7 @@ func TestServeBusyPort(t *testing.T) {
 
 // TestServeReloadOnSIGHUP: SIGHUP reads the config file again and rebuilds.
 func TestServeReloadOnSIGHUP(t *testing.T) {
+	t.Parallel()
 	site := t.TempDir()
 	writeAtomic(t, filepath.Join(site, "articles", "a.md"), "---\ntitle: An article\ndate: 2026-01-01\n---\nBody.\n")
 	cfg := filepath.Join(site, "dropfeed.yaml")
@@ -209,6 +214,7 @@ func TestServeReloadOnSIGHUP(t *testing.T) {
 // why=scheduled, with the generation that first serves it), as no file
 // changed to trigger another.
 func TestServeSchedule(t *testing.T) {
+	t.Parallel()
 	// The article must still be in the future once the daemon serves: when
 	// the start takes longer than the lead (a loaded machine), that proves
 	// nothing about the timer, so the test starts again with twice the lead.

@@ -10,6 +10,7 @@ import (
 // an aggregator last reported per feed, and counts each feed's requests,
 // conditional ones and 304s; a feed that does not exist gets no series.
 func TestReaderMetrics(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeAtomic(t, filepath.Join(dir, "2026-01-02-first.md"), "---\ntitle: First\ntags: [city]\n---\n\nThe first article.\n")
 	d := proc{}.serve(t, "-addr", "127.0.0.1:0", "-state", filepath.Join(t.TempDir(), "state.db"), "-content", dir)

@@ -49,6 +49,7 @@ func (u unitFile) last(k string) string {
 // writes are the ones it may write, and serve starts with its environment
 // (paths and addresses moved into the test's temp folder and loopback).
 func TestSystemdUnit(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join("..", "..", "docs", "dropfeed.service")
 	u := readUnit(t, path)
 
@@ -133,6 +134,7 @@ func TestSystemdUnit(t *testing.T) {
 		if v, _ := sample(fams, "dropfeed_articles", nil); v != 1 {
 			t.Errorf("dropfeed_articles = %v, want 1", v)
 		}
+		d.waitOut() // serve is ready when it serves; the folder follows
 		if _, err := os.Stat(filepath.Join(tmp, "public", "rss.xml")); err != nil {
 			t.Errorf("no static output: %v", err)
 		}

@@ -20,6 +20,7 @@ import (
 // to nobody: privileges were really dropped. (serve as nobody is tested by
 // TestWatchUnreadableFile and TestServeUnreadableRoot.)
 func TestBuildUnreadable(t *testing.T) {
+	t.Parallel()
 	base, err := os.MkdirTemp("", "dropfeed-unreadable-")
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 // was down), and serves byte for byte the feeds a one-shot build parsing
 // every file makes with the same state.
 func TestServeWarmStart(t *testing.T) {
+	t.Parallel()
 	w := t.TempDir()
 	c, stateDB := filepath.Join(w, "content"), filepath.Join(w, "state.db")
 	opt := corpus.DefaultOptions()

@@ -569,24 +569,40 @@ func filterCases() []e2eCase {
 }
 
 // TestWatchSingleFiles covers T01–T10 (docs/watching.md).
-func TestWatchSingleFiles(t *testing.T) { runE2E(t, false, singleFileCases()) }
+func TestWatchSingleFiles(t *testing.T) {
+	t.Parallel()
+	runE2E(t, false, singleFileCases())
+}
 
 // TestWatchWriters covers T24–T27 (files still being written).
-func TestWatchWriters(t *testing.T) { runE2E(t, false, writerCases()) }
+func TestWatchWriters(t *testing.T) {
+	t.Parallel()
+	runE2E(t, false, writerCases())
+}
 
 // TestWatchTools covers T28–T36 with the real tools (cp, unzip, tar, git,
 // rsync).
-func TestWatchTools(t *testing.T) { runE2E(t, false, toolCases()) }
+func TestWatchTools(t *testing.T) {
+	t.Parallel()
+	runE2E(t, false, toolCases())
+}
 
 // TestWatchDirs covers T38–T43 (folders).
-func TestWatchDirs(t *testing.T) { runE2E(t, false, dirCases()) }
+func TestWatchDirs(t *testing.T) {
+	t.Parallel()
+	runE2E(t, false, dirCases())
+}
 
 // TestWatchRoot covers T44 and E17 (the root); the symlinked root and the
 // missing root are below.
-func TestWatchRoot(t *testing.T) { runE2E(t, false, rootCases()) }
+func TestWatchRoot(t *testing.T) {
+	t.Parallel()
+	runE2E(t, false, rootCases())
+}
 
 // TestWatchFilters covers T48–T53 (symlinks, ignored names, feedback, errors).
 func TestWatchFilters(t *testing.T) {
+	t.Parallel()
 	cases := filterCases()
 	cases = append(cases, e2eCase{name: "config ignore globs", setup: func(e *e2e) {
 		withA(e)
@@ -608,6 +624,7 @@ func TestWatchFilters(t *testing.T) {
 
 // TestWatchPolling is T54: the same scenarios with -watch poll.
 func TestWatchPolling(t *testing.T) {
+	t.Parallel()
 	var cases []e2eCase
 	for _, list := range [][]e2eCase{singleFileCases(), toolCases(), dirCases(), rootCases()} {
 		for _, tc := range list {
@@ -628,6 +645,7 @@ func TestWatchPolling(t *testing.T) {
 // folder (ln -sfn, mv -T; docs/watching.md R16, E18); the daemon follows the
 // flip, and no longer reports changes in the old target.
 func TestWatchRootSymlinkFlip(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	mustDo(t, os.Remove(e.C))
 	e.md(e.w("rel1/one.md"), "One", "one", "x")
@@ -647,6 +665,7 @@ func TestWatchRootSymlinkFlip(t *testing.T) {
 
 // TestWatchRootMissingAtStart is T47: the daemon waits for the folder.
 func TestWatchRootMissingAtStart(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	mustDo(t, os.Remove(e.C))
 	e.startNoWait()
@@ -666,6 +685,7 @@ func TestWatchRootMissingAtStart(t *testing.T) {
 // TestWatchOutInsideContent is T52: the daemon refuses an output folder
 // inside the content folder rather than feed its own output back.
 func TestWatchOutInsideContent(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	code, _, stderr := runCLI(t, "serve", "-addr", "127.0.0.1:0", "-content", e.C, "-out", e.c("_site"))
 	if code != 1 || !strings.Contains(stderr, "inside the content folder") {
@@ -677,6 +697,7 @@ func TestWatchOutInsideContent(t *testing.T) {
 // parses, an ETag always names the same body, and a 304 answers only the
 // ETag of the current body.
 func TestWatchHTTPStorm(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	e.start()
 	e.tree(e.x("t"))
@@ -746,6 +767,7 @@ func TestWatchHTTPStorm(t *testing.T) {
 // TestWatchShutdown is T58: SIGTERM during a burst exits 0 and leaves the
 // static output complete, with no temporary file.
 func TestWatchShutdown(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	withA(e)
 	e.start()

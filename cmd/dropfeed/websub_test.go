@@ -137,6 +137,7 @@ func (p hubPhase) pinged(want []string) []hubPing {
 // that alters no feed pings nothing; a ping the hub fails is logged and
 // retried after a pause, until the hub accepts it.
 func TestWebSubPublish(t *testing.T) {
+	t.Parallel()
 	hub := newTestHub(t)
 	site := t.TempDir()
 	writeAtomic(t, filepath.Join(site, "articles", "a.md"), "---\ntitle: Before\ndate: 2026-01-01\ntags: [x]\n---\nBody.\n")
