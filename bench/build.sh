@@ -78,6 +78,8 @@ content: $site/content/posts
 base_url: https://news.example.com/
 max_items: 50
 tag_feeds: false
+# Like for like: Hugo writes one feed of the newest 50, no archive documents.
+archives: false
 YAML
   # warm the page cache once
   "$work/floor" "$site/content/posts" >/dev/null
