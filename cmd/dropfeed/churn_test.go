@@ -92,8 +92,10 @@ func churnArticle(i, v int) string {
 // baseline and its live heap to within 1.2 times it. Under -race the daemon
 // is built with the race detector too (binPath), and stops at its first
 // data race.
+//
+// It does not run in parallel with the other tests: the goroutines and
+// file descriptors it compares take longer to settle on a loaded machine.
 func TestLoadWithChurn(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	for i := range churnBase {
 		writeAtomic(t, filepath.Join(dir, "base", fmt.Sprintf("a%03d.md", i)), churnArticle(i, 0))

@@ -44,7 +44,9 @@ const (
 // The tests that run the binary call t.Parallel: each has folders, a state
 // file and ports of its own, and most of their time is spent waiting for a
 // daemon. The disk-full tests stay serial, as they fill the one small tmpfs
-// they share; the in-process unit tests stay serial as they cost nothing.
+// they share, and so does the churn test, which compares the daemon's
+// resources before and after a load; the in-process unit tests stay serial
+// as they cost nothing.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "dropfeed-bin-")
 	if err != nil {
