@@ -134,13 +134,18 @@ func (s *Site) archivePage() int {
 // oldest, and its name: "<page>" for the first part of a page, and
 // "<page>-<part>" for the parts a page is cut into beyond it.
 type span struct {
-	lo, hi     int
+	lo, hi int
+	// part is 0 for a page not cut yet (see layout.lazy): the span holds
+	// the whole page, and names its first document.
 	page, part int
 	// halved marks the two documents a lone archive document is cut into
 	// (see layoutArchive), which an earlier layout cannot hand on as the
 	// page's parts.
 	halved bool
 }
+
+// lazy reports whether the span is a whole page not cut yet.
+func (d span) lazy() bool { return d.part == 0 }
 
 // name is the document's URL path element under archive/.
 func (d span) name() string {
@@ -160,8 +165,14 @@ type layout struct {
 	need func(lo, hi int) int
 	// reuse, when not nil, returns the documents an earlier layout made of
 	// the page [lo, end), when they hold the same articles: the budget
-	// cut them as it would cut them now, without measuring anything.
-	reuse func(lo, end int) ([]archDoc, bool)
+	// cut them as it would cut them now, without measuring anything. last
+	// is set for the newest page, which must be cut (see lazy).
+	reuse func(lo, end int, last bool) ([]archDoc, bool)
+	// lazy, when not nil, reports whether page k (counted from 1) may be
+	// left uncut: one span of the whole page with part 0, cut when one of
+	// its documents is asked for. It is not asked of the newest page, whose
+	// last document the current ones name, nor of a lone page.
+	lazy func(k int) bool
 	// start, when not nil, returns where an earlier layout started the
 	// current documents after base, when they hold the same articles.
 	start func(base int) (int, bool)
@@ -199,24 +210,22 @@ func (l *layout) run() (cur int, docs []span) {
 		for cur = base; cur < n-1 && l.need(cur, n) > budget; cur++ {
 		}
 	}
+	last := (cur+page-1)/page - 1 // the newest page, whose last document the current ones link
 	for k := 0; k*page < cur; k++ {
 		lo, end := k*page, min((k+1)*page, cur)
 		if l.reuse != nil {
-			if parts, ok := l.reuse(lo, end); ok {
+			if parts, ok := l.reuse(lo, end, k == last); ok {
 				for _, d := range parts {
 					docs = append(docs, d.span)
 				}
 				continue
 			}
 		}
-		for part := 1; lo < end; part++ {
-			hi := lo + 1
-			for hi < end && l.need(lo, hi+1) <= budget {
-				hi++
-			}
-			docs = append(docs, span{lo: lo, hi: hi, page: k + 1, part: part})
-			lo = hi
+		if k < last && l.lazy != nil && l.lazy(k+1) {
+			docs = append(docs, span{lo: lo, hi: end, page: k + 1})
+			continue
 		}
+		docs = append(docs, cutPage(lo, end, k+1, func(lo, hi int) bool { return l.need(lo, hi) <= budget })...)
 	}
 	if len(docs) == 1 && docs[0].hi-docs[0].lo > 1 {
 		// Only the budget archived articles, fewer than a page: two
@@ -226,6 +235,21 @@ func (l *layout) run() (cur int, docs []span) {
 		docs = []span{{lo: d.lo, hi: mid, page: d.page, part: 1, halved: true}, {lo: mid, hi: d.hi, page: d.page, part: 2, halved: true}}
 	}
 	return cur, docs
+}
+
+// cutPage cuts page number page, the articles [lo, end), into documents,
+// oldest first, each as long as fits allows (and at least one article).
+func cutPage(lo, end, page int, fits func(lo, hi int) bool) []span {
+	var docs []span
+	for part := 1; lo < end; part++ {
+		hi := lo + 1
+		for hi < end && fits(lo, hi+1) {
+			hi++
+		}
+		docs = append(docs, span{lo: lo, hi: hi, page: page, part: part})
+		lo = hi
+	}
+	return docs
 }
 
 // sizeSlack is added to the measured overhead of a document for the links
@@ -248,6 +272,17 @@ const sizeSlack = 1024
 // (the bytes it adds to a document in each format) renders it; the sizes
 // are kept per article version, and across restarts with the page times
 // ([SavedPage].Sizes).
+//
+// A first layout (a start without a saved record, or a feed set new to
+// the Builder) measures only the current documents and the newest page: it
+// leaves every older page whole (a lazy span), since nothing has been
+// served of it that its times must follow. Serving a document cuts its page
+// and the one before it (whose last document it links) in a view
+// ([archiveSet.lookup]); [Bundle.CutArchives], the [Publisher], the next
+// layout and [Builder.Save] cut them all, once ([archiveSet.flatten]). The
+// documents of a page cut late take the page's times, and their keys are
+// made then: the bytes, names and times are those of a layout that cut
+// every page at once (TestArchiveLazy).
 
 // archDoc is one archive document as laid out: its articles and name, the
 // hash of their versions, and when its bytes last changed.
@@ -294,13 +329,32 @@ type archiveSet struct {
 	// headKey is what every document takes from the feed set: its place
 	// and titles.
 	headKey string
+
+	mu     sync.Mutex
+	sz     *sizing        // the feed set's sizes without items, once measured
+	splits map[int][]span // the pages cut since the layout left them whole, by number
+	flatMu sync.Mutex     // held while the pages are cut for flat
+	flat   *archiveSet    // every page cut (see flatten), once made without a stand-in
 }
+
+// sizing is what the layout of a feed set adds to the sizes of its items:
+// the bytes of a document without items (and sizeSlack) per format, and
+// of an empty feed, which [measure] takes from an item's one-item feed.
+type sizing struct {
+	over, empty [3]int
+}
+
+// measurer returns the sizes of articles, and whether a size is a
+// stand-in's (a body that could not be read).
+type measurer func(arts []*content.Article) (sizes [][3]int32, partial bool)
 
 // prefix is where the feed set's files live.
 func (s *archiveSet) prefix() string { return s.head.prefix }
 
-// find returns the index of the document with a name, or -1.
-func (s *archiveSet) find(name string) int {
+// lookup finds the document with a name: in the set itself when its page
+// and the page before it are cut, else in a view of the pages around it,
+// cut now (see cut). It returns i < 0 when there is no such document.
+func (s *archiveSet) lookup(site *Site, src fs.FS, name string) (v *archiveSet, i int) {
 	page, part := name, "1"
 	if p, q, ok := strings.Cut(name, "-"); ok {
 		page, part = p, q
@@ -308,15 +362,62 @@ func (s *archiveSet) find(name string) int {
 	pg, err1 := strconv.Atoi(page)
 	pt, err2 := strconv.Atoi(part)
 	if err1 != nil || err2 != nil {
-		return -1
+		return nil, -1
 	}
-	i, ok := slices.BinarySearchFunc(s.docs, [2]int{pg, pt}, func(d archDoc, t [2]int) int {
-		return cmp.Or(cmp.Compare(d.page, t[0]), cmp.Compare(d.part, t[1]))
-	})
-	if !ok || s.docs[i].name() != name {
-		return -1 // not as the name is written: "01", "1-1"
+	a, _ := slices.BinarySearchFunc(s.docs, pg, func(d archDoc, pg int) int { return cmp.Compare(d.page, pg) })
+	e := a
+	for e < len(s.docs) && s.docs[e].page == pg {
+		e++
 	}
-	return i
+	if a == e {
+		return nil, -1
+	}
+	find := func(v *archiveSet, from, to int) (*archiveSet, int) {
+		for i := from; i < to; i++ {
+			if d := v.docs[i]; d.part == pt && d.name() == name { // not "01", "1-1"
+				return v, i
+			}
+		}
+		return nil, -1
+	}
+	if !s.docs[a].lazy() && (a == 0 || !s.docs[a-1].lazy()) {
+		return find(s, a, e)
+	}
+	s.mu.Lock()
+	f := s.flat
+	s.mu.Unlock()
+	if f != nil {
+		return f.lookup(site, src, name)
+	}
+	m := measureWith(site, src, s.sizing(site).empty)
+	v = &archiveSet{head: s.head, arts: s.arts, base: s.base, cur: s.cur, tailSum: s.tailSum, headKey: s.headKey}
+	if a > 0 {
+		if s.docs[a-1].lazy() {
+			spans, _, _ := s.cut(site, a-1, m)
+			v.docs = append(v.docs, s.partsOf(a-1, spans[len(spans)-1:])...)
+		} else {
+			v.docs = append(v.docs, s.docs[a-1])
+		}
+	}
+	from := len(v.docs)
+	if s.docs[a].lazy() {
+		spans, _, _ := s.cut(site, a, m)
+		v.docs = append(v.docs, s.partsOf(a, spans)...)
+	} else {
+		v.docs = append(v.docs, s.docs[a:e]...)
+	}
+	to := len(v.docs)
+	if e < len(s.docs) {
+		v.docs = append(v.docs, s.docs[e]) // a lazy span names its first document
+	}
+	if s.docs[a].lazy() {
+		for i := from; i < to; i++ {
+			for k := range formats {
+				v.docs[i].keys[k] = v.keyOf(i, k)
+			}
+		}
+	}
+	return find(v, from, to)
 }
 
 // self returns the URLs of document i in each format.
@@ -335,11 +436,9 @@ func (s *archiveSet) path(i, k int) string {
 // keyOf names what document i is rendered from in format k besides the
 // site and the program: its articles, its name and its neighbours' (its
 // links: JSON Feed links only the older one), and the feed set's titles.
-// Equal keys give equal bytes.
+// Equal keys give equal bytes. The set has no lazy span before i (see
+// keyAt).
 func (s *archiveSet) keyOf(i, k int) versionSum {
-	h := fnv.New128a()
-	d := s.docs[i]
-	h.Write(d.sum[:])
 	prev, next := "", ""
 	if i > 0 {
 		prev = s.docs[i-1].name()
@@ -347,7 +446,14 @@ func (s *archiveSet) keyOf(i, k int) versionSum {
 	if i < len(s.docs)-1 && formats[k].key != "json" {
 		next = s.docs[i+1].name()
 	}
-	for _, v := range []string{d.name(), prev, next, s.headKey} {
+	return docKey(s.docs[i], prev, next, s.headKey)
+}
+
+// docKey is the key of a document between documents named prev and next.
+func docKey(d archDoc, prev, next, headKey string) versionSum {
+	h := fnv.New128a()
+	h.Write(d.sum[:])
+	for _, v := range []string{d.name(), prev, next, headKey} {
 		h.Write([]byte(v))
 		h.Write([]byte{0})
 	}
@@ -444,17 +550,16 @@ func (s *archiveSet) currentHistory(site *Site) *history {
 	return &history{prev: s.self(site, len(s.docs)-1)}
 }
 
-// measureEmpty sets the bytes of an empty feed in each format, once.
-func (bl *Builder) measureEmpty() {
-	if bl.empty[0] != 0 {
-		return
-	}
-	sp := bl.site.newSpec("", "x", "x", bl.site.BaseURL)
+// measureEmpty returns the bytes of an empty feed in each format.
+func measureEmpty(site *Site) [3]int {
+	var empty [3]int
+	sp := site.newSpec("", "x", "x", site.BaseURL)
 	for k, f := range formats {
-		if b, err := f.render(&bl.site, sp); err == nil {
-			bl.empty[k] = len(b)
+		if b, err := f.render(site, sp); err == nil {
+			empty[k] = len(b)
 		}
 	}
+	return empty
 }
 
 // measure returns the bytes an item adds to a feed document in each format.
@@ -470,6 +575,39 @@ func measure(site *Site, empty [3]int, it *item) [3]int32 {
 	return size
 }
 
+// measureWith returns a measurer that renders every article it is asked
+// about: what a [Bundle] cuts a page with.
+func measureWith(site *Site, src fs.FS, empty [3]int) measurer {
+	return func(arts []*content.Article) ([][3]int32, bool) {
+		sizes := make([][3]int32, len(arts))
+		partial := false
+		for i, a := range arts {
+			it := newItem(site, a, src)
+			sizes[i] = measure(site, empty, it)
+			partial = partial || it.partial
+		}
+		return sizes, partial
+	}
+}
+
+// measurer returns a measurer that keeps the sizes it measures (on every
+// core) for the next layouts, and sets *partial when it used a stand-in's.
+func (bl *Builder) measurer(partial *bool) measurer {
+	return func(arts []*content.Article) ([][3]int32, bool) {
+		stand := bl.measureAll(arts)
+		sizes := make([][3]int32, len(arts))
+		for i, a := range arts {
+			s, ok := bl.sizes[a]
+			if !ok {
+				s = stand[a]
+				*partial = true
+			}
+			sizes[i] = s
+		}
+		return sizes, len(stand) > 0
+	}
+}
+
 // measureAll measures, on every core, the articles of arts whose size is
 // not known yet, and keeps their sizes. It returns the sizes of the
 // articles whose body could not be read: those of a stand-in, not kept.
@@ -483,20 +621,15 @@ func (bl *Builder) measureAll(arts []*content.Article) map[*content.Article][3]i
 	if len(todo) == 0 {
 		return nil
 	}
-	bl.measureEmpty()
+	if bl.empty == [3]int{} {
+		bl.empty = measureEmpty(&bl.site)
+	}
 	sizes := make([][3]int32, len(todo))
 	partial := make([]bool, len(todo))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				it := newItem(&bl.site, todo[i], bl.src)
-				sizes[i], partial[i] = measure(&bl.site, bl.empty, it), it.partial
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(todo), func(i int) {
+		it := newItem(&bl.site, todo[i], bl.src)
+		sizes[i], partial[i] = measure(&bl.site, bl.empty, it), it.partial
+	})
 	var stand map[*content.Article][3]int32
 	for i, a := range todo {
 		if !partial[i] {
@@ -511,10 +644,193 @@ func (bl *Builder) measureAll(arts []*content.Article) map[*content.Article][3]i
 	return stand
 }
 
+// parallel calls fn for 0..n-1 on every core.
+func parallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sizing returns what the feed set adds to its items' sizes, measured once.
+func (s *archiveSet) sizing(site *Site) sizing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sz == nil {
+		sz := &sizing{empty: measureEmpty(site)}
+		sp := *s.head
+		for k, f := range formats {
+			if b, err := f.render(site, &sp); err == nil {
+				sz.over[k] = len(b) + sizeSlack
+			}
+		}
+		s.sz = sz
+	}
+	return *s.sz
+}
+
+// need returns the bytes of a document holding arts (newest first) in its
+// largest format, from their sizes.
+func (sz sizing) need(sizes [][3]int32) int {
+	m := 0
+	for k := range formats {
+		t := sz.over[k]
+		for _, s := range sizes {
+			t += int(s[k])
+		}
+		m = max(m, t)
+	}
+	return m
+}
+
+// cut returns the documents the page of lazy span i is cut into, cut once
+// (not kept when a size was a stand-in's: partial). ok is false for a set
+// restored without its articles, which cannot cut what it did not.
+func (s *archiveSet) cut(site *Site, i int, m measurer) (spans []span, partial, ok bool) {
+	d := s.docs[i]
+	s.mu.Lock()
+	spans, ok = s.splits[d.page]
+	s.mu.Unlock()
+	if ok {
+		return spans, false, true
+	}
+	if s.arts == nil {
+		return nil, false, false
+	}
+	n := len(s.arts)
+	sizes, partial := m(s.arts[n-d.hi : n-d.lo])
+	sz := s.sizing(site)
+	budget := site.budget()
+	spans = cutPage(d.lo, d.hi, d.page, func(lo, hi int) bool {
+		// sizes is newest first: article j (from the oldest) is at d.hi-1-j.
+		return sz.need(sizes[d.hi-hi:d.hi-lo]) <= budget
+	})
+	if !partial {
+		s.mu.Lock()
+		if s.splits == nil {
+			s.splits = make(map[int][]span)
+		}
+		s.splits[d.page] = spans
+		s.mu.Unlock()
+	}
+	return spans, partial, true
+}
+
+// partsOf returns the documents of lazy span i cut as spans: their
+// articles' hash, and the span's times.
+func (s *archiveSet) partsOf(i int, spans []span) []archDoc {
+	n := len(s.arts)
+	out := make([]archDoc, len(spans))
+	for j, sp := range spans {
+		out[j] = archDoc{span: sp, sum: sumOf(s.arts[n-sp.hi : n-sp.lo]), mods: s.docs[i].mods}
+	}
+	return out
+}
+
+// lastName returns the name of the last document of the page of span i,
+// cutting it when it is lazy; ok is false when that cannot be known.
+func (s *archiveSet) lastName(site *Site, i int, m measurer) (name string, ok bool) {
+	if !s.docs[i].lazy() {
+		return s.docs[i].name(), true
+	}
+	spans, _, ok := s.cut(site, i, m)
+	if !ok {
+		return "", false
+	}
+	return spans[len(spans)-1].name(), true
+}
+
+// keyAt is keyOf for a layout that may have lazy spans: the name before a
+// document is that of the last document of the page before.
+func (s *archiveSet) keyAt(site *Site, i, k int, m measurer) versionSum {
+	prev := ""
+	if i > 0 {
+		prev, _ = s.lastName(site, i-1, m) // a new layout has its articles
+	}
+	next := ""
+	if i < len(s.docs)-1 && formats[k].key != "json" {
+		next = s.docs[i+1].name()
+	}
+	return docKey(s.docs[i], prev, next, s.headKey)
+}
+
+// flatten returns the set with every page cut: the set itself when its
+// layout cut them all, else a copy made once (unless a body could not be
+// read). The documents of a page cut now take the page's times.
+func (s *archiveSet) flatten(site *Site, src fs.FS) *archiveSet {
+	f, _ := s.flattenAll(site, src)
+	return f
+}
+
+// flattenAll is flatten, which also reports whether a size it used was a
+// stand-in's (the copy is then not kept). One call cuts at a time; the
+// others wait for it and take its copy.
+func (s *archiveSet) flattenAll(site *Site, src fs.FS) (f *archiveSet, partial bool) {
+	var lazy []int
+	for i, d := range s.docs {
+		if d.lazy() {
+			lazy = append(lazy, i)
+		}
+	}
+	if len(lazy) == 0 {
+		return s, false
+	}
+	s.flatMu.Lock()
+	defer s.flatMu.Unlock()
+	if s.flat != nil {
+		return s.flat, false
+	}
+	m := measureWith(site, src, s.sizing(site).empty)
+	cuts := make([][]span, len(s.docs))
+	var stand atomic.Bool
+	parallel(len(lazy), func(j int) {
+		spans, p, _ := s.cut(site, lazy[j], m)
+		cuts[lazy[j]] = spans
+		if p {
+			stand.Store(true)
+		}
+	})
+	f = &archiveSet{head: s.head, arts: s.arts, base: s.base, cur: s.cur, tailSum: s.tailSum, headKey: s.headKey}
+	var made []int
+	for i, d := range s.docs {
+		if !d.lazy() {
+			f.docs = append(f.docs, d)
+			continue
+		}
+		for _, p := range s.partsOf(i, cuts[i]) {
+			made = append(made, len(f.docs))
+			f.docs = append(f.docs, p)
+		}
+	}
+	for _, i := range made {
+		for k := range formats {
+			f.docs[i].keys[k] = f.keyOf(i, k)
+		}
+	}
+	if stand.Load() {
+		return f, true
+	}
+	s.mu.Lock() // written under both locks, read under either
+	s.flat = f
+	s.mu.Unlock()
+	return f, false
+}
+
 // layoutSet lays out a group's articles as archive documents and current
 // documents, handing on what it can of the group's previous layout, and
 // dates each document. It reports whether a size it used was a stand-in's
 // (a body that could not be read): the layout is then made again next time.
+//
+// A first layout (no old one) cuts only the newest page, whose last
+// document the current ones link: the others are cut when a document of
+// theirs is asked for (see [archiveSet.lookup]), or all at once before the
+// layout is saved or handed on (see [archiveSet.flatten]).
 func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 	site := &bl.site
 	old := g.arch
@@ -523,9 +839,16 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		// article taken out, another put in): that layout's times stand.
 		old = bl.sets[g.prefix]
 	}
+	if old != nil {
+		// Its pages cut, so that each document is dated by its own key.
+		var p bool
+		old, p = old.flattenAll(site, bl.src)
+		partial = partial || p
+	}
 	n := len(g.arts)
 	set = &archiveSet{head: bl.specOf(g), arts: g.arts}
 	set.headKey = set.head.prefix + "\x00" + set.head.title + "\x00" + set.head.description + "\x00" + set.head.name
+	m := bl.measurer(&partial)
 	oldest := func(arts []*content.Article, i int) *content.Article { return arts[len(arts)-1-i] }
 	// same reports whether the articles [lo, hi) are those of the old
 	// layout at the same positions, by identity (cheap) or by hash.
@@ -541,72 +864,34 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		}
 		return sumOf(g.arts[n-hi:n-lo]) == sum
 	}
-
-	// Sizes, measured only where the layout asks: top[k][j] is the bytes
-	// of the newest j articles in format k, extended toward the oldest as
-	// far as asked (geometrically), so that a change that hands on every
-	// page looks at the current window only.
-	var top [3][]int
-	var over [3]int
-	var stand map[*content.Article][3]int32
-	extend := func(lo int) {
-		if top[0] == nil {
-			sp := bl.specOf(g)
-			for k, f := range formats {
-				top[k] = append(make([]int, 0, 64), 0)
-				if b, err := f.render(site, sp); err == nil {
-					over[k] = len(b) + sizeSlack
-				}
-			}
-		}
-		have := len(top[0]) - 1 // the newest have articles: [n-have, n)
-		if n-have <= lo {
-			return
-		}
-		to := min(lo, max(0, n-2*have)) // cover [to, n)
-		arts := g.arts[have : n-to]
-		for a, s := range bl.measureAll(arts) {
-			if stand == nil {
-				stand = make(map[*content.Article][3]int32)
-			}
-			stand[a] = s
-			partial = true
-		}
-		for _, a := range arts {
-			s, ok := bl.sizes[a]
-			if !ok {
-				s = stand[a]
-			}
-			for k := range formats {
-				top[k] = append(top[k], top[k][len(top[k])-1]+int(s[k]))
-			}
-		}
-	}
 	need := func(lo, hi int) int {
-		extend(lo)
-		m := 0
-		for k := range formats {
-			m = max(m, over[k]+top[k][n-lo]-top[k][n-hi])
-		}
-		return m
+		sizes, _ := m(g.arts[n-hi : n-lo])
+		return set.sizing(site).need(sizes)
 	}
 	l := layout{n: n, window: len(pick(site, g.arts)), page: site.archivePage(), budget: site.budget(), need: need}
-	// The pages handed on, by number (from 1), and a cursor into the old
-	// documents: pages are asked for in order.
+	// oldPage returns the old documents of page number page; pages are
+	// asked for in order.
+	c := 0
+	oldPage := func(page int) []archDoc {
+		for c < len(old.docs) && old.docs[c].page < page {
+			c++
+		}
+		e := c
+		for e < len(old.docs) && old.docs[e].page == page {
+			e++
+		}
+		return old.docs[c:e]
+	}
+	if old == nil && !bl.eager {
+		l.lazy = func(int) bool { return true }
+	}
+	// The pages handed on, by number (from 1).
 	var reused []bool
 	var tail versionSum
 	if old != nil {
-		c := 0
-		l.reuse = func(lo, end int) ([]archDoc, bool) {
+		l.reuse = func(lo, end int, _ bool) ([]archDoc, bool) {
 			page := lo/l.page + 1
-			for c < len(old.docs) && old.docs[c].page < page {
-				c++
-			}
-			e := c
-			for e < len(old.docs) && old.docs[e].page == page {
-				e++
-			}
-			ds := old.docs[c:e]
+			ds := oldPage(page)
 			if len(ds) == 0 || ds[0].lo != lo || ds[len(ds)-1].hi != end || ds[0].halved {
 				return nil, false
 			}
@@ -653,7 +938,7 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		}
 		set.docs[i] = archDoc{span: d, sum: sum}
 	}
-	bl.dateDocs(old, set)
+	bl.dateDocs(old, set, m)
 	return set, partial
 }
 
@@ -661,8 +946,11 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 // old one by the rules of modtime.go: a document keeps its time in a format
 // when its key there is the same, and the times of documents gone raise the
 // floor. Keys are handed on, not hashed again, when the document holds the
-// same articles between the same neighbours.
-func (bl *Builder) dateDocs(old, set *archiveSet) {
+// same articles between the same neighbours. The old layout has every page
+// cut (see layoutSet); the new one has lazy spans only when there is no old
+// one, and they are dated, not keyed: the documents they are cut into take
+// their times.
+func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 	var prev []archDoc
 	if old != nil {
 		prev = old.docs
@@ -689,7 +977,7 @@ func (bl *Builder) dateDocs(old, set *archiveSet) {
 				d.keys, d.mods = p.keys, p.mods
 			} else {
 				for k := range formats {
-					d.keys[k] = set.keyOf(i, k)
+					d.keys[k] = set.keyAt(&bl.site, i, k, m)
 					d.mods[k] = bl.next(p.mods[k], d.keys[k] == p.keys[k])
 				}
 			}
@@ -697,7 +985,10 @@ func (bl *Builder) dateDocs(old, set *archiveSet) {
 			continue
 		}
 		for k := range formats {
-			d.keys[k], d.mods[k] = set.keyOf(i, k), bl.fresh()
+			d.mods[k] = bl.fresh()
+			if !d.lazy() {
+				d.keys[k] = set.keyAt(&bl.site, i, k, m)
+			}
 		}
 	}
 	for ; j < len(prev); j++ {
@@ -788,8 +1079,10 @@ func (b *Bundle) lookupArchive(rel string) (set *archiveSet, i, k int, ok bool) 
 	if set == nil || !found {
 		return nil, 0, 0, false
 	}
-	k = slices.IndexFunc(formats, func(f formatOf) bool { return f.name == file })
-	if i = set.find(name); i < 0 || k < 0 {
+	if k = slices.IndexFunc(formats, func(f formatOf) bool { return f.name == file }); k < 0 {
+		return nil, 0, 0, false
+	}
+	if set, i = set.lookup(&b.site, b.src, name); i < 0 {
 		return nil, 0, 0, false
 	}
 	return set, i, k, true
@@ -809,12 +1102,30 @@ func isArchivePath(rel string) bool {
 	return strings.Trim(name, "0123456789-") == ""
 }
 
-// archiveSets returns the bundle's layouts with archive documents, by
-// prefix.
+// archiveSets returns the bundle's layouts with archive documents, sorted
+// by prefix, every page cut (see flatten).
 func (b *Bundle) archiveSets() []*archiveSet {
 	out := make([]*archiveSet, 0, len(b.archives))
 	for _, p := range slices.Sorted(maps.Keys(b.archives)) {
-		out = append(out, b.archives[p])
+		out = append(out, b.archives[p].flatten(&b.site, b.src))
 	}
 	return out
+}
+
+// CutArchives cuts every archive page the layout left whole (see
+// layoutSet), measuring their articles on every core, so that the next
+// layout, a save or a publish finds them cut. It reports whether there was
+// any to cut. It is safe to call beside serving (a serve start calls it in
+// the background once ready); a concurrent cut of the same layout waits
+// for this one.
+func (b *Bundle) CutArchives() bool {
+	cut := false
+	for _, p := range slices.Sorted(maps.Keys(b.archives)) {
+		set := b.archives[p]
+		if slices.ContainsFunc(set.docs, func(d archDoc) bool { return d.lazy() }) {
+			set.flatten(&b.site, b.src)
+			cut = true
+		}
+	}
+	return cut
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -335,17 +336,7 @@ func checkChains(t *testing.T, b *Bundle, arts []*content.Article) []chainDoc {
 // every document reached is written there, with a file "args" listing
 // "file=url" pairs for a validator script.
 func TestArchiveChains(t *testing.T) {
-	arts := corpusArticles(t, 2000)
-	if len(arts) < 1900 {
-		t.Fatalf("%d articles published, want nearly 2,000", len(arts))
-	}
-	small := archiveSite()
-	small.MaxItems, small.MaxFeedBytes = 0, 48<<10
-	for _, tc := range []struct {
-		name string
-		site Site
-		arts []*content.Article
-	}{{"default", archiveSite(), arts}, {"budget", small, arts[len(arts)-600:]}} {
+	for _, tc := range chainCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := mustBuild(t, tc.site, tc.arts)
 			docs := checkChains(t, b, tc.arts)
@@ -720,4 +711,124 @@ func TestArchivePublishAfterFailure(t *testing.T) {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// chainCase is a site and the articles of a build of the chain tests.
+type chainCase struct {
+	name string
+	site Site
+	arts []*content.Article
+}
+
+// chainCases are the builds of the chain tests: the corpus of 2,000
+// articles on the archive site, and its newest 600 with no cap on the items
+// and a budget of 48 KB, which cuts most pages into several documents.
+func chainCases(t *testing.T) []chainCase {
+	arts := corpusArticles(t, 2000)
+	if len(arts) < 1900 {
+		t.Fatalf("%d articles published, want nearly 2,000", len(arts))
+	}
+	small := archiveSite()
+	small.MaxItems, small.MaxFeedBytes = 0, 48<<10
+	return []chainCase{{"default", archiveSite(), arts}, {"budget", small, arts[len(arts)-600:]}}
+}
+
+// TestArchiveLazy builds a corpus with a first layout that cuts only the
+// newest page of each feed set, and checks that it measured few articles,
+// and that every archive document it serves (looked up in random order,
+// the pages around it cut on demand, then again once all are cut) has the
+// bytes, ETag and time of a layout that cut every page at once. The budget
+// run cuts most pages into several documents.
+func TestArchiveLazy(t *testing.T) {
+	for _, tc := range chainCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &testClock{testModTime}
+			build := func(eager bool) (*Builder, *Bundle) {
+				bl := builderAt(t, tc.site, clock)
+				bl.eager = eager
+				b, err := bl.Build(tc.arts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return bl, b
+			}
+			lazyBl, lazy := build(false)
+			_, eager := build(true)
+			// Measured: the articles of the current documents and of the
+			// two newest pages (the newest is cut, and the one before it
+			// for the name its last document links), in some feed set.
+			all := 0
+			near := make(map[*content.Article]bool)
+			for _, set := range lazyBl.sets { // with archive documents or not
+				n, pages := len(set.arts), 0
+				for _, d := range set.docs {
+					if d.lazy() {
+						all++
+					}
+					if d.part <= 1 {
+						pages++
+					}
+				}
+				from := 0
+				if pages >= 2 {
+					from = set.docs[slices.IndexFunc(set.docs, func(d archDoc) bool { return d.page == pages-1 })].lo
+				}
+				for _, a := range set.arts[:n-from] {
+					near[a] = true
+				}
+			}
+			for a := range lazyBl.sizes {
+				if !near[a] && tc.site.MaxItems > 0 {
+					t.Fatalf("a first layout measured %s, in no feed set's two newest pages", a.Path)
+				}
+			}
+			if tc.site.MaxItems > 0 && (all == 0 || len(lazyBl.sizes) > len(tc.arts)/2) {
+				t.Fatalf("a first layout left %d pages whole and measured %d of %d articles", all, len(lazyBl.sizes), len(tc.arts))
+			}
+			// 200 documents of the main feed set and 200 others (each
+			// is rendered twice in each layout: 40 under -race), in
+			// random order.
+			var paths, others []string
+			for _, p := range eager.Archives() {
+				if strings.HasPrefix(p, archiveDir) {
+					paths = append(paths, p)
+				} else {
+					others = append(others, p)
+				}
+			}
+			rng := rand.New(rand.NewPCG(7, 7))
+			sample := 200
+			if raceEnabled {
+				sample = 40
+			}
+			for _, l := range []*[]string{&paths, &others} {
+				rng.Shuffle(len(*l), func(i, j int) { (*l)[i], (*l)[j] = (*l)[j], (*l)[i] })
+				*l = (*l)[:min(sample, len(*l))]
+			}
+			paths = append(paths, others...)
+			rng.Shuffle(len(paths), func(i, j int) { paths[i], paths[j] = paths[j], paths[i] })
+			check := func(when string) {
+				for _, p := range paths {
+					want, ok := eager.Lookup(p)
+					if !ok {
+						t.Fatalf("the eager layout lacks %s, which it lists", p)
+					}
+					got, ok := lazy.Lookup(p)
+					switch {
+					case !ok:
+						t.Fatalf("%s: the lazy layout lacks %s", when, p)
+					case !bytes.Equal(got.Body, want.Body) || got.ETag != want.ETag:
+						t.Fatalf("%s: %s differs from the eager layout's", when, p)
+					case !got.ModTime.Equal(want.ModTime):
+						t.Fatalf("%s: %s dated %v, the eager layout's %v", when, p, got.ModTime, want.ModTime)
+					}
+				}
+			}
+			check("cut on demand")
+			if got := lazy.Archives(); !slices.Equal(got, eager.Archives()) {
+				t.Fatalf("the lazy layout lists %d archive documents, the eager one %d", len(got), len(eager.Archives()))
+			}
+			check("all cut")
+		})
+	}
 }

@@ -57,6 +57,9 @@ type Builder struct {
 	// of the last build by prefix.
 	empty [3]int
 	sizes map[*content.Article][3]int32
+	// eager makes a first layout cut every page (see layoutSet): the
+	// reference the tests hold the lazy layout to.
+	eager bool
 	sets  map[string]*archiveSet
 
 	// When each document last changed (see modtime.go).

@@ -243,6 +243,8 @@ type publish struct {
 	// scanAll says a publish before did not complete, so stale archive
 	// documents are looked for in the whole record.
 	oldSets map[string]*archiveSet
+	// sets are the bundle's layouts, every page cut, by prefix.
+	sets    map[string]*archiveSet
 	scanAll bool
 }
 
@@ -540,7 +542,12 @@ func (w *publish) archives() error {
 	}
 	w.scanAll, p.scanArchives = p.scanArchives, true // until this publish completes
 	var jobs []archiveJob
-	for _, set := range b.archiveSets() {
+	sets := b.archiveSets()
+	w.sets = make(map[string]*archiveSet, len(sets))
+	for _, set := range sets {
+		w.sets[set.prefix()] = set
+	}
+	for _, set := range sets {
 		old := w.oldSets[set.prefix()]
 		if w.verify {
 			old = nil
@@ -613,7 +620,7 @@ func (w *publish) archives() error {
 			chunk[n].file = [3]*File{} // written: not held until the end
 		}
 	}
-	p.sets, p.setsKey = maps.Clone(b.archives), b.pageKey
+	p.sets, p.setsKey = maps.Clone(w.sets), b.pageKey
 	for prefix := range partial {
 		delete(p.sets, prefix) // a stand-in written: considered again next time
 	}
@@ -746,7 +753,7 @@ func (w *publish) staleArchives() []string {
 		return stale
 	}
 	for prefix, old := range w.oldSets {
-		set := b.archives[prefix]
+		set := w.sets[prefix]
 		if set == old {
 			continue
 		}

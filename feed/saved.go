@@ -134,7 +134,11 @@ func (bl *Builder) Save() *Saved {
 	}
 	sv.Index, sv.IndexKey = saveFile(bl.index), bl.idxKey
 	for _, g := range bl.ordered() {
-		if g.files == nil || g.partial {
+		arch, stand := g.arch, false
+		if arch != nil {
+			arch, stand = arch.flattenAll(&bl.site, bl.src) // saved with every page cut
+		}
+		if g.files == nil || g.partial || stand {
 			if g.arch != nil {
 				// Its layout is not saved: the times it holds are lost.
 				for _, d := range g.arch.docs {
@@ -143,7 +147,7 @@ func (bl *Builder) Save() *Saved {
 			}
 			continue
 		}
-		set := SavedSet{Prefix: g.prefix, Sig: g.sig, Archive: saveArchive(g.arch)}
+		set := SavedSet{Prefix: g.prefix, Sig: g.sig, Archive: saveArchive(arch)}
 		for _, f := range g.files {
 			set.Files = append(set.Files, saveFile(f))
 		}

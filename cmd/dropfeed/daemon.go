@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +54,9 @@ type daemon struct {
 	out     *feed.Background // writes the static output beside the loop; nil without -out
 	pub     *feed.Background // publishes it to a bucket beside the loop, then pings; nil without -publish
 	health  httpd.Health     // /healthz
+
+	cutting atomic.Bool    // a bundle's archive pages are being cut (see rebuild)
+	bg      sync.WaitGroup // that cut, waited for before the stop saves
 }
 
 // run watches the content folder and rebuilds until ctx is done; it closes
@@ -60,6 +65,7 @@ func (d *daemon) run(ctx context.Context) error {
 	d.rep = diag.NewLog(d.log, diag.DefaultLimit)
 	d.saved = feed.ReadSaved(d.savedPath())
 	defer func() {
+		d.bg.Wait()
 		sv := d.saved // nothing built: what the last run saved, as it was
 		if d.builder != nil {
 			sv = d.builder.Save()
@@ -212,6 +218,15 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	}
 	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
+	if d.cutting.CompareAndSwap(false, true) {
+		// A first layout leaves archive pages whole, to be ready sooner:
+		// they are cut beside the loop, so that the next change, or the
+		// save at the stop, finds them cut.
+		d.bg.Go(func() {
+			defer d.cutting.Store(false)
+			b.CutArchives()
+		})
+	}
 	if d.hub != nil && d.pub == nil { // else pinged once the bucket holds the feeds
 		_ = d.hub.Publish(ctx, b) // queued; pinged beside the loop
 	}
