@@ -3,6 +3,7 @@ package feed
 import (
 	"cmp"
 	"container/list"
+	"context"
 	"encoding/base64"
 	"hash/fnv"
 	"io/fs"
@@ -331,6 +332,7 @@ type archiveSet struct {
 	headKey string
 
 	mu     sync.Mutex
+	sizes  *sizeCache     // the Builder's: its bundles measure into it
 	sz     *sizing        // the feed set's sizes without items, once measured
 	splits map[int][]span // the pages cut since the layout left them whole, by number
 	flatMu sync.Mutex     // held while the pages are cut for flat
@@ -389,20 +391,20 @@ func (s *archiveSet) lookup(site *Site, src fs.FS, name string) (v *archiveSet, 
 	if f != nil {
 		return f.lookup(site, src, name)
 	}
-	m := measureWith(site, src, s.sizing(site).empty)
-	v = &archiveSet{head: s.head, arts: s.arts, base: s.base, cur: s.cur, tailSum: s.tailSum, headKey: s.headKey}
+	m := measureWith(site, src, s.sizing(site).empty, s.sizes)
+	v = &archiveSet{head: s.head, arts: s.arts, sizes: s.sizes, base: s.base, cur: s.cur, tailSum: s.tailSum, headKey: s.headKey}
 	if a > 0 {
 		if s.docs[a-1].lazy() {
-			spans, _, _ := s.cut(site, a-1, m)
-			v.docs = append(v.docs, s.partsOf(a-1, spans[len(spans)-1:])...)
+			spans, _, _ := s.cut(site, s.docs[a-1].span, m)
+			v.docs = append(v.docs, s.partsOf(s.docs[a-1], spans[len(spans)-1:])...)
 		} else {
 			v.docs = append(v.docs, s.docs[a-1])
 		}
 	}
 	from := len(v.docs)
 	if s.docs[a].lazy() {
-		spans, _, _ := s.cut(site, a, m)
-		v.docs = append(v.docs, s.partsOf(a, spans)...)
+		spans, _, _ := s.cut(site, s.docs[a].span, m)
+		v.docs = append(v.docs, s.partsOf(s.docs[a], spans)...)
 	} else {
 		v.docs = append(v.docs, s.docs[a:e]...)
 	}
@@ -575,73 +577,98 @@ func measure(site *Site, empty [3]int, it *item) [3]int32 {
 	return size
 }
 
-// measureWith returns a measurer that renders every article it is asked
-// about: what a [Bundle] cuts a page with.
-func measureWith(site *Site, src fs.FS, empty [3]int) measurer {
-	return func(arts []*content.Article) ([][3]int32, bool) {
-		sizes := make([][3]int32, len(arts))
-		partial := false
-		for i, a := range arts {
-			it := newItem(site, a, src)
-			sizes[i] = measure(site, empty, it)
-			partial = partial || it.partial
-		}
-		return sizes, partial
-	}
+// sizeCache holds the sizes of article versions (see measure), safe for
+// concurrent use: a Builder's layouts and its bundles' cuts share one.
+type sizeCache struct {
+	mu sync.Mutex
+	m  map[*content.Article][3]int32
 }
 
-// measurer returns a measurer that keeps the sizes it measures (on every
-// core) for the next layouts, and sets *partial when it used a stand-in's.
-func (bl *Builder) measurer(partial *bool) measurer {
-	return func(arts []*content.Article) ([][3]int32, bool) {
-		stand := bl.measureAll(arts)
-		sizes := make([][3]int32, len(arts))
-		for i, a := range arts {
-			s, ok := bl.sizes[a]
-			if !ok {
-				s = stand[a]
-				*partial = true
-			}
-			sizes[i] = s
-		}
-		return sizes, len(stand) > 0
-	}
+func newSizeCache() *sizeCache { return &sizeCache{m: make(map[*content.Article][3]int32)} }
+
+func (c *sizeCache) get(a *content.Article) ([3]int32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[a]
+	return s, ok
 }
 
-// measureAll measures, on every core, the articles of arts whose size is
-// not known yet, and keeps their sizes. It returns the sizes of the
-// articles whose body could not be read: those of a stand-in, not kept.
-func (bl *Builder) measureAll(arts []*content.Article) map[*content.Article][3]int32 {
-	var todo []*content.Article
+func (c *sizeCache) put(a *content.Article, s [3]int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[a] = s
+}
+
+// sizeOf returns the size of a, zero when not measured.
+func (c *sizeCache) sizeOf(a *content.Article) [3]int32 {
+	s, _ := c.get(a)
+	return s
+}
+
+func (c *sizeCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
+// keepOnly drops the sizes of the article versions not in arts.
+func (c *sizeCache) keepOnly(arts []*content.Article) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keep := make(map[*content.Article][3]int32, len(arts))
 	for _, a := range arts {
-		if _, ok := bl.sizes[a]; !ok {
-			todo = append(todo, a)
+		if s, ok := c.m[a]; ok {
+			keep[a] = s
 		}
 	}
-	if len(todo) == 0 {
-		return nil
+	c.m = keep
+}
+
+// sizesOf returns the sizes of arts, measuring on every core those the
+// cache lacks, and keeping them. stand reports a body that could not be
+// read: the size is then a stand-in's, and not kept.
+func sizesOf(site *Site, src fs.FS, empty [3]int, cache *sizeCache, arts []*content.Article) (sizes [][3]int32, stand bool) {
+	sizes = make([][3]int32, len(arts))
+	var todo []int
+	for i, a := range arts {
+		var ok bool
+		if sizes[i], ok = cache.get(a); !ok {
+			todo = append(todo, i)
+		}
 	}
+	partial := make([]bool, len(todo))
+	parallel(len(todo), func(j int) {
+		i := todo[j]
+		it := newItem(site, arts[i], src)
+		sizes[i], partial[j] = measure(site, empty, it), it.partial
+		if !it.partial {
+			cache.put(arts[i], sizes[i])
+		}
+	})
+	return sizes, slices.Contains(partial, true)
+}
+
+// measureWith returns the measurer of a [Bundle], which keeps the sizes it
+// measures in the Builder's cache.
+func measureWith(site *Site, src fs.FS, empty [3]int, cache *sizeCache) measurer {
+	return func(arts []*content.Article) ([][3]int32, bool) {
+		return sizesOf(site, src, empty, cache, arts)
+	}
+}
+
+// measurer returns the Builder's measurer, which sets *partial when it used
+// a stand-in's size.
+func (bl *Builder) measurer(partial *bool) measurer {
 	if bl.empty == [3]int{} {
 		bl.empty = measureEmpty(&bl.site)
 	}
-	sizes := make([][3]int32, len(todo))
-	partial := make([]bool, len(todo))
-	parallel(len(todo), func(i int) {
-		it := newItem(&bl.site, todo[i], bl.src)
-		sizes[i], partial[i] = measure(&bl.site, bl.empty, it), it.partial
-	})
-	var stand map[*content.Article][3]int32
-	for i, a := range todo {
-		if !partial[i] {
-			bl.sizes[a] = sizes[i]
-			continue
+	return func(arts []*content.Article) ([][3]int32, bool) {
+		sizes, stand := sizesOf(&bl.site, bl.src, bl.empty, bl.sizes, arts)
+		if stand {
+			*partial = true
 		}
-		if stand == nil {
-			stand = make(map[*content.Article][3]int32)
-		}
-		stand[a] = sizes[i]
+		return sizes, stand
 	}
-	return stand
 }
 
 // parallel calls fn for 0..n-1 on every core.
@@ -689,11 +716,10 @@ func (sz sizing) need(sizes [][3]int32) int {
 	return m
 }
 
-// cut returns the documents the page of lazy span i is cut into, cut once
+// cut returns the documents the page of lazy span d is cut into, cut once
 // (not kept when a size was a stand-in's: partial). ok is false for a set
 // restored without its articles, which cannot cut what it did not.
-func (s *archiveSet) cut(site *Site, i int, m measurer) (spans []span, partial, ok bool) {
-	d := s.docs[i]
+func (s *archiveSet) cut(site *Site, d span, m measurer) (spans []span, partial, ok bool) {
 	s.mu.Lock()
 	spans, ok = s.splits[d.page]
 	s.mu.Unlock()
@@ -722,24 +748,24 @@ func (s *archiveSet) cut(site *Site, i int, m measurer) (spans []span, partial, 
 	return spans, partial, true
 }
 
-// partsOf returns the documents of lazy span i cut as spans: their
+// partsOf returns the documents of lazy span d cut as spans: their
 // articles' hash, and the span's times.
-func (s *archiveSet) partsOf(i int, spans []span) []archDoc {
+func (s *archiveSet) partsOf(d archDoc, spans []span) []archDoc {
 	n := len(s.arts)
 	out := make([]archDoc, len(spans))
 	for j, sp := range spans {
-		out[j] = archDoc{span: sp, sum: sumOf(s.arts[n-sp.hi : n-sp.lo]), mods: s.docs[i].mods}
+		out[j] = archDoc{span: sp, sum: sumOf(s.arts[n-sp.hi : n-sp.lo]), mods: d.mods}
 	}
 	return out
 }
 
-// lastName returns the name of the last document of the page of span i,
+// lastName returns the name of the last document of the page of span d,
 // cutting it when it is lazy; ok is false when that cannot be known.
-func (s *archiveSet) lastName(site *Site, i int, m measurer) (name string, ok bool) {
-	if !s.docs[i].lazy() {
-		return s.docs[i].name(), true
+func (s *archiveSet) lastName(site *Site, d span, m measurer) (name string, ok bool) {
+	if !d.lazy() {
+		return d.name(), true
 	}
-	spans, _, ok := s.cut(site, i, m)
+	spans, _, ok := s.cut(site, d, m)
 	if !ok {
 		return "", false
 	}
@@ -751,7 +777,7 @@ func (s *archiveSet) lastName(site *Site, i int, m measurer) (name string, ok bo
 func (s *archiveSet) keyAt(site *Site, i, k int, m measurer) versionSum {
 	prev := ""
 	if i > 0 {
-		prev, _ = s.lastName(site, i-1, m) // a new layout has its articles
+		prev, _ = s.lastName(site, s.docs[i-1].span, m) // a new layout has its articles
 	}
 	next := ""
 	if i < len(s.docs)-1 && formats[k].key != "json" {
@@ -764,14 +790,39 @@ func (s *archiveSet) keyAt(site *Site, i, k int, m measurer) versionSum {
 // layout cut them all, else a copy made once (unless a body could not be
 // read). The documents of a page cut now take the page's times.
 func (s *archiveSet) flatten(site *Site, src fs.FS) *archiveSet {
-	f, _ := s.flattenAll(site, src)
+	f, _ := s.flattenAll(context.Background(), site, src)
 	return f
 }
 
+// cutSoFar returns the set with every page cut when that takes no
+// rendering (the sizes of the articles of its whole pages are known), else
+// the set itself (nil for nil).
+func (s *archiveSet) cutSoFar(site *Site, src fs.FS) *archiveSet {
+	if s == nil {
+		return nil
+	}
+	n := len(s.arts)
+	for _, d := range s.docs {
+		if !d.lazy() {
+			continue
+		}
+		if s.arts == nil {
+			return s
+		}
+		for _, a := range s.arts[n-d.hi : n-d.lo] {
+			if _, ok := s.sizes.get(a); !ok {
+				return s
+			}
+		}
+	}
+	return s.flatten(site, src)
+}
+
 // flattenAll is flatten, which also reports whether a size it used was a
-// stand-in's (the copy is then not kept). One call cuts at a time; the
-// others wait for it and take its copy.
-func (s *archiveSet) flattenAll(site *Site, src fs.FS) (f *archiveSet, partial bool) {
+// stand-in's, or ctx was done before every page was cut (the copy is then
+// not kept). One call cuts at a time; the others wait for it and take its
+// copy.
+func (s *archiveSet) flattenAll(ctx context.Context, site *Site, src fs.FS) (f *archiveSet, partial bool) {
 	var lazy []int
 	for i, d := range s.docs {
 		if d.lazy() {
@@ -786,24 +837,31 @@ func (s *archiveSet) flattenAll(site *Site, src fs.FS) (f *archiveSet, partial b
 	if s.flat != nil {
 		return s.flat, false
 	}
-	m := measureWith(site, src, s.sizing(site).empty)
+	m := measureWith(site, src, s.sizing(site).empty, s.sizes)
 	cuts := make([][]span, len(s.docs))
 	var stand atomic.Bool
 	parallel(len(lazy), func(j int) {
-		spans, p, _ := s.cut(site, lazy[j], m)
+		if ctx.Err() != nil {
+			stand.Store(true)
+			return
+		}
+		spans, p, _ := s.cut(site, s.docs[lazy[j]].span, m)
 		cuts[lazy[j]] = spans
 		if p {
 			stand.Store(true)
 		}
 	})
-	f = &archiveSet{head: s.head, arts: s.arts, base: s.base, cur: s.cur, tailSum: s.tailSum, headKey: s.headKey}
+	if ctx.Err() != nil {
+		return s, true
+	}
+	f = &archiveSet{head: s.head, arts: s.arts, sizes: s.sizes, base: s.base, cur: s.cur, tailSum: s.tailSum, headKey: s.headKey}
 	var made []int
 	for i, d := range s.docs {
 		if !d.lazy() {
 			f.docs = append(f.docs, d)
 			continue
 		}
-		for _, p := range s.partsOf(i, cuts[i]) {
+		for _, p := range s.partsOf(d, cuts[i]) {
 			made = append(made, len(f.docs))
 			f.docs = append(f.docs, p)
 		}
@@ -839,14 +897,8 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		// article taken out, another put in): that layout's times stand.
 		old = bl.sets[g.prefix]
 	}
-	if old != nil {
-		// Its pages cut, so that each document is dated by its own key.
-		var p bool
-		old, p = old.flattenAll(site, bl.src)
-		partial = partial || p
-	}
 	n := len(g.arts)
-	set = &archiveSet{head: bl.specOf(g), arts: g.arts}
+	set = &archiveSet{head: bl.specOf(g), arts: g.arts, sizes: bl.sizes}
 	set.headKey = set.head.prefix + "\x00" + set.head.title + "\x00" + set.head.description + "\x00" + set.head.name
 	m := bl.measurer(&partial)
 	oldest := func(arts []*content.Article, i int) *content.Article { return arts[len(arts)-1-i] }
@@ -889,10 +941,10 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 	var reused []bool
 	var tail versionSum
 	if old != nil {
-		l.reuse = func(lo, end int, _ bool) ([]archDoc, bool) {
+		l.reuse = func(lo, end int, last bool) ([]archDoc, bool) {
 			page := lo/l.page + 1
 			ds := oldPage(page)
-			if len(ds) == 0 || ds[0].lo != lo || ds[len(ds)-1].hi != end || ds[0].halved {
+			if len(ds) == 0 || ds[0].lo != lo || ds[len(ds)-1].hi != end || ds[0].halved || last && ds[0].lazy() {
 				return nil, false
 			}
 			for _, d := range ds {
@@ -946,38 +998,145 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 // old one by the rules of modtime.go: a document keeps its time in a format
 // when its key there is the same, and the times of documents gone raise the
 // floor. Keys are handed on, not hashed again, when the document holds the
-// same articles between the same neighbours. The old layout has every page
-// cut (see layoutSet); the new one has lazy spans only when there is no old
-// one, and they are dated, not keyed: the documents they are cut into take
-// their times.
+// same articles between documents of the same names.
+//
+// Lazy spans have times but no keys. One handed on (the same articles) keeps
+// its times when the documents before and after it have the same names;
+// else it is cut now, and its documents are dated one by one against the
+// old page's, cut too (from the old articles). A page an earlier run left
+// whole cannot be cut once its articles changed (their old versions are
+// gone): its documents are dated anew, after every time they had.
 func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
+	site := &bl.site
 	var prev []archDoc
 	if old != nil {
 		prev = old.docs
 	}
-	name := func(docs []archDoc, i int) span {
-		if i < 0 || i >= len(docs) {
-			return span{}
+	headSame := old != nil && old.headKey == set.headKey
+	wasWhole := make(map[int]versionSum) // the pages the layout left whole, by number: their articles' hash
+	// before returns the name of the document before entry i of docs, from
+	// set s ("" for none); ok is false when it cannot be known.
+	before := func(s *archiveSet, docs []archDoc, i int) (string, bool) {
+		if i == 0 {
+			return "", true
 		}
-		return docs[i].span
+		return s.lastName(site, docs[i-1].span, m)
 	}
+	sameBefore := func(docs []archDoc, i int, olds []archDoc, j int) bool {
+		if i == 0 || j == 0 {
+			return i == 0 && j == 0
+		}
+		x, y := docs[i-1], olds[j-1]
+		if x.page == y.page && y.lazy() && (x.lazy() && x.sum == y.sum || !x.lazy() && wasWhole[x.page] == y.sum) {
+			return true // the same articles, cut alike
+		}
+		a, ok1 := before(set, docs, i)
+		b, ok2 := before(old, olds, j)
+		return ok1 && ok2 && a == b
+	}
+	after := func(docs []archDoc, i int) string {
+		if i+1 < len(docs) {
+			return docs[i+1].name() // a lazy span names its first document
+		}
+		return ""
+	}
+
+	// The new lazy spans: dated whole, or cut.
+	var docs []archDoc
+	handed := make(map[int]bool) // old lazy spans handed on, by page
+	for _, d := range set.docs {
+		if d.lazy() {
+			wasWhole[d.page] = d.sum
+		}
+	}
+	for i, d := range set.docs {
+		if !d.lazy() {
+			docs = append(docs, d)
+			continue
+		}
+		if old == nil {
+			for k := range formats {
+				d.mods[k] = bl.fresh()
+			}
+			docs = append(docs, d)
+			continue
+		}
+		// Handed on from the old layout's lazy span of the same page.
+		j, _ := slices.BinarySearchFunc(prev, d.page, func(p archDoc, page int) int { return cmp.Compare(p.page, page) })
+		if j < len(prev) && prev[j].lazy() && prev[j].page == d.page && prev[j].sum == d.sum && headSame &&
+			sameBefore(docs, len(docs), prev, j) && after(set.docs, i) == after(prev, j) {
+			d.mods = prev[j].mods
+			handed[d.page] = true
+			old.mu.Lock()
+			if cut, ok := old.splits[d.page]; ok {
+				if set.splits == nil {
+					set.splits = make(map[int][]span)
+				}
+				set.splits[d.page] = cut // no lock: the set is not shared yet
+			}
+			old.mu.Unlock()
+			docs = append(docs, d)
+			continue
+		}
+		spans, _, _ := set.cut(site, d.span, m)
+		docs = append(docs, set.partsOf(archDoc{}, spans)...)
+	}
+	set.docs = docs
+
+	// The old lazy spans of pages cut now, cut when their articles are at
+	// hand, keyed as they were served.
+	olds := prev
+	if old != nil && old.arts != nil && slices.ContainsFunc(prev, func(p archDoc) bool { return p.lazy() && !handed[p.page] }) {
+		olds = nil
+		var made []int
+		for _, p := range prev {
+			if !p.lazy() || handed[p.page] {
+				olds = append(olds, p)
+				continue
+			}
+			spans, _, _ := old.cut(site, p.span, m)
+			for _, q := range old.partsOf(p, spans) {
+				made = append(made, len(olds))
+				olds = append(olds, q)
+			}
+		}
+		for _, j := range made {
+			name, ok := before(old, olds, j)
+			for k := range formats {
+				next := ""
+				if formats[k].key != "json" {
+					next = after(olds, j)
+				}
+				if ok {
+					olds[j].keys[k] = docKey(olds[j], name, next, old.headKey)
+				}
+			}
+		}
+	}
+
 	less := func(a, b span) bool { return a.page < b.page || a.page == b.page && a.part < b.part }
 	sameName := func(a, b span) bool { return a.page == b.page && a.part == b.part }
 	j := 0
 	for i := range set.docs {
 		d := &set.docs[i]
-		for j < len(prev) && less(prev[j].span, d.span) {
-			bl.forgetDoc(prev[j])
+		for j < len(olds) && less(olds[j].span, d.span) {
+			bl.forgetDoc(olds[j])
 			j++
 		}
-		if j < len(prev) && sameName(prev[j].span, d.span) {
-			p := prev[j]
-			if p.sum == d.sum && old.headKey == set.headKey &&
-				sameName(name(prev, j-1), name(set.docs, i-1)) && sameName(name(prev, j+1), name(set.docs, i+1)) {
+		if d.lazy() {
+			if j < len(olds) && sameName(olds[j].span, d.span) && handed[d.page] {
+				j++ // dated above
+			}
+			continue
+		}
+		if j < len(olds) && sameName(olds[j].span, d.span) {
+			p := olds[j]
+			if p.sum == d.sum && headSame && p.keys != [3]versionSum{} &&
+				sameBefore(set.docs, i, olds, j) && after(set.docs, i) == after(olds, j) {
 				d.keys, d.mods = p.keys, p.mods
 			} else {
 				for k := range formats {
-					d.keys[k] = set.keyAt(&bl.site, i, k, m)
+					d.keys[k] = set.keyAt(site, i, k, m)
 					d.mods[k] = bl.next(p.mods[k], d.keys[k] == p.keys[k])
 				}
 			}
@@ -985,14 +1144,11 @@ func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 			continue
 		}
 		for k := range formats {
-			d.mods[k] = bl.fresh()
-			if !d.lazy() {
-				d.keys[k] = set.keyAt(&bl.site, i, k, m)
-			}
+			d.keys[k], d.mods[k] = set.keyAt(site, i, k, m), bl.fresh()
 		}
 	}
-	for ; j < len(prev); j++ {
-		bl.forgetDoc(prev[j])
+	for ; j < len(olds); j++ {
+		bl.forgetDoc(olds[j])
 	}
 }
 
@@ -1015,14 +1171,8 @@ func (bl *Builder) forgetSets(sets map[string]*archiveSet) {
 		}
 	}
 	bl.sets = sets
-	if len(bl.sizes) > len(bl.vis)+len(bl.vis)/4+64 {
-		keep := make(map[*content.Article][3]int32, len(bl.vis))
-		for _, a := range bl.vis {
-			if s, ok := bl.sizes[a]; ok {
-				keep[a] = s
-			}
-		}
-		bl.sizes = keep
+	if bl.sizes.len() > len(bl.vis)+len(bl.vis)/4+64 {
+		bl.sizes.keepOnly(bl.vis)
 	}
 }
 
@@ -1112,20 +1262,16 @@ func (b *Bundle) archiveSets() []*archiveSet {
 	return out
 }
 
-// CutArchives cuts every archive page the layout left whole (see
-// layoutSet), measuring their articles on every core, so that the next
-// layout, a save or a publish finds them cut. It reports whether there was
-// any to cut. It is safe to call beside serving (a serve start calls it in
-// the background once ready); a concurrent cut of the same layout waits
-// for this one.
-func (b *Bundle) CutArchives() bool {
-	cut := false
+// CutArchives cuts every archive page a first layout left whole (see
+// layoutSet), measuring their articles on every core, so that a save or a
+// publish finds them cut. It stops early once ctx is done. It is safe to
+// call beside serving (a serve start calls it in the background once
+// ready); a concurrent cut of the same layout waits for this one.
+func (b *Bundle) CutArchives(ctx context.Context) {
 	for _, p := range slices.Sorted(maps.Keys(b.archives)) {
-		set := b.archives[p]
-		if slices.ContainsFunc(set.docs, func(d archDoc) bool { return d.lazy() }) {
-			set.flatten(&b.site, b.src)
-			cut = true
+		if ctx.Err() != nil {
+			return
 		}
+		b.archives[p].flattenAll(ctx, &b.site, b.src)
 	}
-	return cut
 }

@@ -56,7 +56,7 @@ type Builder struct {
 	// those each article version adds, in each format, and the layouts
 	// of the last build by prefix.
 	empty [3]int
-	sizes map[*content.Article][3]int32
+	sizes *sizeCache
 	// eager makes a first layout cut every page (see layoutSet): the
 	// reference the tests hold the lazy layout to.
 	eager bool
@@ -142,7 +142,7 @@ func NewBuilder(site Site) (*Builder, error) {
 	}
 	site.BaseURL = nb
 	return &Builder{site: site, items: make(map[itemKey]*item), pages: newPageCache(pageCacheSize),
-		clock: time.Now, mods: make(map[string]docMod), sizes: make(map[*content.Article][3]int32)}, nil
+		clock: time.Now, mods: make(map[string]docMod), sizes: newSizeCache()}, nil
 }
 
 // Build makes a bundle from articles as [content.Select] returns them. It

@@ -131,7 +131,7 @@ func (bl *Builder) carrySince(oldSlugs []*content.Article, oldSince []int64, slu
 			same := p.Version == pageVersion(a)
 			since[i] = bl.next(p.Since, same)
 			if same && p.Sizes != [3]int32{} {
-				bl.sizes[a] = p.Sizes
+				bl.sizes.put(a, p.Sizes)
 			}
 		}
 		for _, p := range rp {

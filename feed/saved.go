@@ -127,18 +127,15 @@ func (bl *Builder) Save() *Saved {
 	}
 	sv.Pages = make([]SavedPage, len(bl.slugs))
 	for i, a := range bl.slugs {
-		sv.Pages[i] = SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: bl.since[i], Sizes: bl.sizes[a]}
+		sv.Pages[i] = SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: bl.since[i], Sizes: bl.sizes.sizeOf(a)}
 	}
 	if !bl.primed || bl.index == nil {
 		return sv
 	}
 	sv.Index, sv.IndexKey = saveFile(bl.index), bl.idxKey
 	for _, g := range bl.ordered() {
-		arch, stand := g.arch, false
-		if arch != nil {
-			arch, stand = arch.flattenAll(&bl.site, bl.src) // saved with every page cut
-		}
-		if g.files == nil || g.partial || stand {
+		arch := g.arch.cutSoFar(&bl.site, bl.src) // pages left whole are saved whole
+		if g.files == nil || g.partial {
 			if g.arch != nil {
 				// Its layout is not saved: the times it holds are lost.
 				for _, d := range g.arch.docs {

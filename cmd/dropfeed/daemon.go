@@ -224,7 +224,7 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		// save at the stop, finds them cut.
 		d.bg.Go(func() {
 			defer d.cutting.Store(false)
-			b.CutArchives()
+			b.CutArchives(ctx) // given up at the stop: the save keeps pages whole
 		})
 	}
 	if d.hub != nil && d.pub == nil { // else pinged once the bucket holds the feeds
