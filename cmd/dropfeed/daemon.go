@@ -45,6 +45,9 @@ type daemon struct {
 	reload func() (*Config, string, error)
 	// ready, when set, is called once, after the first successful build.
 	ready func(articles, errors int)
+	// settled, when set, is called once, after the archive pages the first
+	// build left whole were cut (or the cut was given up).
+	settled func()
 	w     *watch.Watcher
 
 	cat     *catalog.Catalog
@@ -220,11 +223,16 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	gen := d.srv.Swap(b)
 	if d.cutting.CompareAndSwap(false, true) {
 		// A first layout leaves archive pages whole, to be ready sooner:
-		// they are cut beside the loop, so that the next change, or the
-		// save at the stop, finds them cut.
+		// they are cut beside the loop, so that a publish, or the save at
+		// the stop, finds them cut.
+		settled := d.settled
+		d.settled = nil
 		d.bg.Go(func() {
 			defer d.cutting.Store(false)
 			b.CutArchives(ctx) // given up at the stop: the save keeps pages whole
+			if settled != nil {
+				settled()
+			}
 		})
 	}
 	if d.hub != nil && d.pub == nil { // else pinged once the bucket holds the feeds

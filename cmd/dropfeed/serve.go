@@ -157,8 +157,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		d.health.AddOutput("publish", d.pub.Status)
 	}
 	servers := d.servers(ln, admin, &lf, stderr)
-	ready := d.ready
-	d.ready = func(articles, errors int) { ml.Serving(); ready(articles, errors) }
+	// The start's memory budget holds until the archive pages the first
+	// build left whole are cut, beside serving (see daemon.rebuild).
+	d.settled = ml.Serving
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpd.Serve(gctx, servers) })
 	g.Go(func() error { return d.run(gctx) })
