@@ -754,7 +754,10 @@ func (s *archiveSet) partsOf(d archDoc, spans []span) []archDoc {
 	n := len(s.arts)
 	out := make([]archDoc, len(spans))
 	for j, sp := range spans {
-		out[j] = archDoc{span: sp, sum: sumOf(s.arts[n-sp.hi : n-sp.lo]), mods: d.mods}
+		out[j] = archDoc{span: sp, sum: d.sum, mods: d.mods}
+		if sp.lo != d.lo || sp.hi != d.hi { // not the whole page
+			out[j].sum = sumOf(s.arts[n-sp.hi : n-sp.lo])
+		}
 	}
 	return out
 }
@@ -896,6 +899,14 @@ func (bl *Builder) layoutSet(g *group) (set *archiveSet, partial bool) {
 		// A group made anew for a feed set the last build had (its last
 		// article taken out, another put in): that layout's times stand.
 		old = bl.sets[g.prefix]
+	}
+	if old != nil {
+		old.mu.Lock()
+		f := old.flat
+		old.mu.Unlock()
+		if f != nil {
+			old = f // its pages all cut: the new layout hands them on cut
+		}
 	}
 	n := len(g.arts)
 	set = &archiveSet{head: bl.specOf(g), arts: g.arts, sizes: bl.sizes}
@@ -1264,14 +1275,28 @@ func (b *Bundle) archiveSets() []*archiveSet {
 
 // CutArchives cuts every archive page a first layout left whole (see
 // layoutSet), measuring their articles on every core, so that a save or a
-// publish finds them cut. It stops early once ctx is done. It is safe to
-// call beside serving (a serve start calls it in the background once
-// ready); a concurrent cut of the same layout waits for this one.
-func (b *Bundle) CutArchives(ctx context.Context) {
+// publish finds them cut. It returns the number of pages it found whole
+// and not cut yet (cut now, or by a concurrent call it waited for), and
+// stops early once ctx is done. It is safe to call beside serving (a serve start calls it in
+// the background once ready).
+func (b *Bundle) CutArchives(ctx context.Context) (pages int) {
 	for _, p := range slices.Sorted(maps.Keys(b.archives)) {
 		if ctx.Err() != nil {
-			return
+			return pages
 		}
-		b.archives[p].flattenAll(ctx, &b.site, b.src)
+		set := b.archives[p]
+		set.mu.Lock()
+		done := set.flat != nil
+		set.mu.Unlock()
+		if done {
+			continue
+		}
+		for _, d := range set.docs {
+			if d.lazy() {
+				pages++
+			}
+		}
+		set.flattenAll(ctx, &b.site, b.src)
 	}
+	return pages
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 var prevArchiveRE = regexp.MustCompile(`<atom:link href="([^"]+)" rel="prev-archive"`)
@@ -19,7 +20,8 @@ var prevArchiveRE = regexp.MustCompile(`<atom:link href="([^"]+)" rel="prev-arch
 // max_items 4: serve (which also writes the static output) and build both
 // publish the archive documents, with the same bytes, and walking the
 // chain from rss.xml (prev-archive) and from feed.json (next_url) reaches
-// every article once.
+// every article once. serve's start leaves the older archive pages whole
+// and cuts them beside serving.
 func TestArchivesServedAndWritten(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -37,6 +39,10 @@ func TestArchivesServedAndWritten(t *testing.T) {
 	d := startServe(t, "-config", cfg, "-content", content, "-base-url", base, "-max-items", "4", "-out", out)
 	d.waitReady()
 	d.waitOut()
+	// The start left the older pages whole, and cut them beside serving.
+	waitFor(t, 30*time.Second, "the log line of the archive pages cut", func() bool {
+		return strings.Contains(d.Logs(), `msg="archive pages cut"`)
+	})
 	if code, _, errOut := runCLI(t, "build", "-config", cfg, "-content", content, "-base-url", base, "-max-items", "4", "-out", built); code != 0 {
 		t.Fatalf("build exit %d:\n%s", code, errOut)
 	}

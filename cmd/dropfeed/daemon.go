@@ -48,7 +48,7 @@ type daemon struct {
 	// settled, when set, is called once, after the archive pages the first
 	// build left whole were cut (or the cut was given up).
 	settled func()
-	w     *watch.Watcher
+	w       *watch.Watcher
 
 	cat     *catalog.Catalog
 	builder *feed.Builder    // nil until the first build, and after a reload
@@ -229,7 +229,10 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		d.settled = nil
 		d.bg.Go(func() {
 			defer d.cutting.Store(false)
-			b.CutArchives(ctx) // given up at the stop: the save keeps pages whole
+			start := time.Now()
+			if n := b.CutArchives(ctx); n > 0 && ctx.Err() == nil { // given up at the stop: the save keeps pages whole
+				d.log.Info("archive pages cut", "pages", n, "duration", time.Since(start).Round(time.Millisecond))
+			}
 			if settled != nil {
 				settled()
 			}
