@@ -31,6 +31,17 @@ wait_ready() {
   fi
 }
 
+# wait_cut LOG SECONDS waits until serve logs that it cut the archive pages
+# its start left whole (tens of seconds on both cores at 100,000 articles;
+# logged with pages=0 when it left none), or SECONDS went by.
+wait_cut() {
+  local deadline=$(( $(date +%s%N) + $2 * 1000000000 ))
+  while [ "$(date +%s%N)" -lt "$deadline" ]; do
+    grep -q 'msg="archive pages cut"' "$1" && return
+    sleep 0.05
+  done
+}
+
 # wait_out SECONDS waits until the serve at $url says in /healthz that its
 # static folder (-out) holds the build it serves (a serve whose /healthz has
 # no "outputs" wrote the folder before it turned ready); it exits the script

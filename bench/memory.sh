@@ -5,7 +5,8 @@
 #
 # Each run starts serve twice: cold (no state file) and warm (the state file
 # the cold start wrote). Memory is read from /proc/PID/status once serve is
-# ready (/healthz 200) and idle, and again after a bounded load: FEEDS
+# ready (/healthz 200) and idle, and again after a bounded load (once serve
+# has cut the archive pages its start left whole, beside serving): FEEDS
 # requests for the feeds and the index (half with Accept-Encoding: gzip) and
 # PAGES distinct article pages spread over the corpus (more than the page
 # cache holds). VmHWM is the peak resident size since exec, VmRSS the current
@@ -118,6 +119,7 @@ for run in $(seq 1 "$RUNS"); do
     start "$work/state.db" "$work/serve.log"
     settle
     sample "$label-ready"
+    wait_cut "$work/serve.log" 180 # the archive pages the start left whole, cut beside serving
     load
     settle
     sample "$label-load"

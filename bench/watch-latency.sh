@@ -68,10 +68,7 @@ for n in $SIZES; do
     # And after the archive pages the start left whole are cut beside
     # serving (both cores for tens of seconds at 100,000 articles); a start
     # with no page left whole logs nothing, so the wait is bounded.
-    for _ in $(seq 1 "$(( n >= 10000 ? 2400 : 40 ))"); do
-      grep -q 'msg="archive pages cut"' "$work/serve.log" && break
-      sleep 0.05
-    done
+    wait_cut "$work/serve.log" "$(( n >= 10000 ? 120 : 2 ))"
     printf 'n=%-6s quiet=%-5s (ready in %dms%s; load %s)\n' "$n" "$q" "$ready_ms" "$out_note" "$(cut -d' ' -f1-3 /proc/loadavg)"
     lat_args=(-dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms)
     [ -n "${DISK:-}" ] && lat_args+=(-out "$work/out")

@@ -230,7 +230,9 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		d.bg.Go(func() {
 			defer d.cutting.Store(false)
 			start := time.Now()
-			if n := b.CutArchives(ctx); n > 0 && ctx.Err() == nil { // given up at the stop: the save keeps pages whole
+			// Logged after the first build even when it left no page whole,
+			// so that a script can wait for the start to be over.
+			if n := b.CutArchives(ctx); (n > 0 || settled != nil) && ctx.Err() == nil { // given up at the stop: the save keeps pages whole
 				d.log.Info("archive pages cut", "pages", n, "duration", time.Since(start).Round(time.Millisecond))
 			}
 			if settled != nil {
