@@ -1053,14 +1053,20 @@ func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 	}
 
 	// The new lazy spans: dated whole, or cut.
-	var docs []archDoc
 	handed := make(map[int]bool) // old lazy spans handed on, by page
 	for _, d := range set.docs {
 		if d.lazy() {
 			wasWhole[d.page] = d.sum
 		}
 	}
+	docs := set.docs
+	if len(wasWhole) > 0 {
+		docs = make([]archDoc, 0, len(set.docs)+len(set.docs)/8)
+	}
 	for i, d := range set.docs {
+		if len(wasWhole) == 0 {
+			break // every page cut: the documents as they are
+		}
 		if !d.lazy() {
 			docs = append(docs, d)
 			continue
