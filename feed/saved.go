@@ -88,8 +88,8 @@ type SavedArchive struct {
 type SavedDoc struct {
 	Lo, Hi, Page, Part int
 	Halved             bool
-	Sum                [16]byte
-	Keys               [3][16]byte
+	Sum                versionSum
+	Keys               [3]versionSum
 	Mods               [3]int64
 }
 
@@ -224,11 +224,8 @@ func saveArchive(set *archiveSet) *SavedArchive {
 	}
 	sa := &SavedArchive{Base: set.base, Cur: set.cur, TailSum: set.tailSum, HeadKey: set.headKey}
 	for _, d := range set.docs {
-		sd := SavedDoc{Lo: d.lo, Hi: d.hi, Page: d.page, Part: d.part, Halved: d.halved, Sum: d.sum, Mods: d.mods}
-		for k, key := range d.keys {
-			sd.Keys[k] = key
-		}
-		sa.Docs = append(sa.Docs, sd)
+		sa.Docs = append(sa.Docs, SavedDoc{Lo: d.lo, Hi: d.hi, Page: d.page, Part: d.part, Halved: d.halved,
+			Sum: d.sum, Keys: d.keys, Mods: d.mods})
 	}
 	return sa
 }
@@ -242,11 +239,8 @@ func restoreArchive(sa *SavedArchive) *archiveSet {
 	}
 	set := &archiveSet{base: sa.Base, cur: sa.Cur, tailSum: sa.TailSum, headKey: sa.HeadKey}
 	for _, d := range sa.Docs {
-		ad := archDoc{span: span{lo: d.Lo, hi: d.Hi, page: d.Page, part: d.Part, halved: d.Halved}, sum: d.Sum, mods: d.Mods}
-		for k, key := range d.Keys {
-			ad.keys[k] = key
-		}
-		set.docs = append(set.docs, ad)
+		set.docs = append(set.docs, archDoc{span: span{lo: d.Lo, hi: d.Hi, page: d.Page, part: d.Part, halved: d.Halved},
+			sum: d.Sum, keys: d.Keys, mods: d.Mods})
 	}
 	return set
 }
