@@ -51,12 +51,13 @@ type daemon struct {
 	w       *watch.Watcher
 
 	cat     *catalog.Catalog
-	builder *feed.Builder    // nil until the first build, and after a reload
-	saved   *feed.Saved      // the feeds the last run rendered, for the first builder
-	hub     *websub.Pinger   // WebSub pings of the hub configured, if any; nil in loop tests
-	out     *feed.Background // writes the static output beside the loop; nil without -out
-	pub     *feed.Background // publishes it to a bucket beside the loop, then pings; nil without -publish
-	health  httpd.Health     // /healthz
+	builder *feed.Builder      // nil until the first build, and after a reload
+	saved   *feed.Saved        // the feeds the last run rendered, for the first builder
+	savedc  <-chan *feed.Saved // when not nil, brings saved: read since the catalog held the state file
+	hub     *websub.Pinger     // WebSub pings of the hub configured, if any; nil in loop tests
+	out     *feed.Background   // writes the static output beside the loop; nil without -out
+	pub     *feed.Background   // publishes it to a bucket beside the loop, then pings; nil without -publish
+	health  httpd.Health       // /healthz
 
 	cutting atomic.Bool    // a bundle's archive pages are being cut (see rebuild)
 	bg      sync.WaitGroup // that cut, waited for before the stop saves
@@ -66,7 +67,11 @@ type daemon struct {
 // the catalog when it returns.
 func (d *daemon) run(ctx context.Context) error {
 	d.rep = diag.NewLog(d.log, diag.DefaultLimit)
-	d.saved = feed.ReadSaved(d.savedPath())
+	if d.savedc != nil {
+		d.saved = <-d.savedc // read beside the catalog's seeding (see runServe)
+	} else {
+		d.saved = feed.ReadSaved(d.savedPath())
+	}
 	defer func() {
 		d.bg.Wait()
 		sv := d.saved // nothing built: what the last run saved, as it was
@@ -279,4 +284,8 @@ func newBuilder(site feed.Site, cat *catalog.Catalog, opts content.Options, save
 
 // savedPath is where serve keeps the feeds it rendered between runs: beside
 // the state file.
-func (d *daemon) savedPath() string { return d.cfg.State + ".feeds" }
+func (d *daemon) savedPath() string { return d.cfg.State + savedSuffix }
+
+// savedSuffix makes the path of the rendered feeds' file from the state
+// file's.
+const savedSuffix = ".feeds"

@@ -129,8 +129,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The articles: a content folder that is not one, or that may not be
 	// listed, and a state file another serve keeps are fatal here, before
 	// serve says it listens; a missing folder is waited for.
-	cat, err := catalog.Open(ctx, cfg.catalogConfig(ctx, catalog.Daemon, base))
+	// What the last run rendered is read beside the seeding of the index
+	// (half a second at 100,000 articles), once this process is the one
+	// that keeps the state file, so that a serve refused here leaves the
+	// running one's file alone.
+	var savedc chan *feed.Saved
+	cc := cfg.catalogConfig(ctx, catalog.Daemon, base)
+	cc.OnOpen = func() {
+		savedc = make(chan *feed.Saved, 1)
+		go func() { savedc <- feed.ReadSaved(cfg.State + savedSuffix) }()
+	}
+	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
+		if savedc != nil {
+			<-savedc
+		}
 		return err
 	}
 	d := &daemon{
@@ -142,7 +155,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			nb, err := baseOf(nc)
 			return nc, nb, err
 		},
-		cfg: cfg, cat: cat, site: cfg.site(base), log: log,
+		cfg: cfg, cat: cat, site: cfg.site(base), log: log, savedc: savedc,
 		srv:     feed.NewServer(feed.ServerConfig{MaxAge: cfg.CacheMaxAge, Logger: log}),
 		metrics: httpd.NewMetrics(version(), base),
 		watch:   watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(sf.mode), PollInterval: sf.poll, Rescan: sf.rescan},

@@ -72,6 +72,12 @@ type Config struct {
 	OnRead func(done, total int)
 	// Now returns the current time; nil means [time.Now].
 	Now func() time.Time
+	// OnOpen, when not nil, is called by Open once it holds the state file
+	// (a daemon: once it is the one that keeps it), before it reads the
+	// parse cache: work that must wait for that, such as reading what the
+	// last run of the daemon left beside the state file, can start there
+	// and run beside the seeding. Without a state file it is not called.
+	OnOpen func()
 }
 
 // Catalog is the set of articles of one content folder. It is not safe for
@@ -165,6 +171,9 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 			c.dropListing()
 			c.folder.Close()
 			return nil, err
+		}
+		if cfg.OnOpen != nil {
+			cfg.OnOpen()
 		}
 	}
 	c.seed()

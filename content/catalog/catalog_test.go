@@ -343,3 +343,37 @@ func TestCatalogStartListing(t *testing.T) {
 		t.Errorf("warm start: entered %q, want both articles", got)
 	}
 }
+
+// TestCatalogOnOpen: OnOpen is called once Open holds the state file, so a
+// second daemon's Open fails before calling it, and a catalog without a state
+// file never calls it.
+func TestCatalogOnOpen(t *testing.T) {
+	s := newSite(t, map[string]string{"a.txt": "A\n\nText.\n\nSource: Desk\n"})
+	calls := 0
+	cfg := s.config(catalog.Daemon)
+	cfg.OnOpen = func() { calls++ }
+	first, err := catalog.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if calls != 1 {
+		t.Fatalf("OnOpen called %d times by the first daemon's Open, want 1", calls)
+	}
+	if second, err := catalog.Open(t.Context(), cfg); err == nil {
+		second.Close()
+		t.Fatal("a second daemon opened the state file the first keeps")
+	}
+	if calls != 1 {
+		t.Errorf("OnOpen called by a daemon that could not keep the state file (%d calls)", calls)
+	}
+	cfg.State = ""
+	none, err := catalog.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none.Close()
+	if calls != 1 {
+		t.Errorf("OnOpen called without a state file (%d calls)", calls)
+	}
+}
