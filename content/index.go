@@ -440,7 +440,10 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 			workers = runtime.GOMAXPROCS(0)
 		}
 		workers = min(workers, len(jobs))
-		next := make(chan *job)
+		// Each worker takes the next job with one atomic add: handing
+		// 100,000 jobs over a channel kept the workers waiting for the
+		// sender to be scheduled (seconds of a cold start on two cores).
+		var next atomic.Int64
 		var wg sync.WaitGroup
 		prefix := x.idPrefix()
 		for range workers {
@@ -451,7 +454,12 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 				if len(jobs) >= compactMin {
 					mem = &seedMem{}
 				}
-				for j := range next {
+				for ctx.Err() == nil {
+					i := int(next.Add(1)) - 1
+					if i >= len(jobs) {
+						break
+					}
+					j := jobs[i]
 					if x.ready != nil && j.info != nil {
 						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force, &buf)
 					} else {
@@ -475,15 +483,6 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 				}
 			})
 		}
-	send:
-		for _, j := range jobs {
-			select {
-			case next <- j:
-			case <-ctx.Done():
-				break send
-			}
-		}
-		close(next)
 		wg.Wait()
 	}
 	if err := ctx.Err(); err != nil {
