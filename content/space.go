@@ -12,33 +12,56 @@ import (
 // one space, like strings.Join(strings.Fields(s), " "), without allocating
 // when s is already in that form (the common case for a line of text).
 func collapseSpace(s string) string {
-	clean := true
-	prevSpace := true // a leading space is not clean
-	for i := 0; i < len(s); {
+	if clean, prevSpace := spacedASCII(s); clean && !prevSpace {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// spacedASCII reports whether s is in collapseSpace's form as far as the
+// scan goes (clean: no white space but single spaces between other
+// characters; a leading space is not), and whether it ends in white space.
+// It reads eight bytes at a time while they are printable ASCII, the common
+// case of a line of text.
+func spacedASCII(s string) (clean, prevSpace bool) {
+	const ones, highs, lows = 0x0101010101010101, 0x8080808080808080, 0x7F7F7F7F7F7F7F7F
+	prevSpace = true // a leading space is not clean
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if w&highs != 0 || (w-0x20*ones)&^w&highs != 0 {
+			break // not ASCII, or a byte below 0x20 (exact for ASCII bytes): one at a time
+		}
+		// The spaces, as the high bit of their bytes: exact, since no
+		// byte of w^0x20… has its high bit set, so adding 0x7F to each
+		// carries into its high bit exactly when it is not zero.
+		sp := ^((w ^ 0x20*ones) + lows) & highs
+		if sp&(sp<<8) != 0 || prevSpace && sp&0x80 != 0 {
+			return false, false // two spaces in a row, or a leading one
+		}
+		prevSpace = sp>>63 != 0
+	}
+	for i < len(s) {
 		c := s[i]
 		var space bool
 		if c < utf8.RuneSelf {
 			space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 			if space && (c != ' ' || prevSpace) {
-				clean = false
-				break
+				return false, false
 			}
 			i++
 		} else {
 			r, n := utf8.DecodeRuneInString(s[i:])
 			space = unicode.IsSpace(r)
 			if space {
-				clean = false
-				break
+				return false, false
 			}
 			i += n
 		}
 		prevSpace = space
 	}
-	if clean && !prevSpace {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
+	return true, prevSpace
 }
 
 // firstIllegal returns the index of the first rune illegalRune rejects, or -1.

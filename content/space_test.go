@@ -7,7 +7,10 @@ import (
 
 // TestCollapseSpace: collapseSpace equals strings.Join(strings.Fields(s), " ") on every input.
 func TestCollapseSpace(t *testing.T) {
-	for _, s := range []string{"", " ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u3000 b", "é è", "x\ny", "line of text", "\u2028", "a\u0085b"} {
+	for _, s := range []string{"", " ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u3000 b", "é è", "x\ny", "line of text", "\u2028", "a\u0085b",
+		"eight ch", "eight  ch", "eightch ", " eightch", "eightch  next", "eightchr next", "eightchr  next", "a b c d e f g h i j",
+		"eightchr\ttab here", "eightchr eightch\u00a0x", "eightchr\x01ctl and", "0123456 ", "01234567 89abcdef", "01234567  89abcdef",
+		"0123456  89abcdef", "0123456\x7f89abcdef"} {
 		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 			t.Errorf("collapseSpace(%q) = %q, want %q", s, got, want)
 		}
