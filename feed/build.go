@@ -381,6 +381,10 @@ func (bl *Builder) assemble() (*Bundle, error) {
 			todo = append(todo, g)
 		}
 	}
+	// The sitemaps are rendered meanwhile: they need only the articles.
+	b.updated = newestArticle(bl.main.spec.arts)
+	sitemaps := bl.startSitemaps(b)
+	defer sitemaps()
 	for _, g := range todo {
 		g.spec.makeItems(itemOf)
 	}
@@ -442,7 +446,6 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	for _, g := range all[:len(all)-1] {
 		specs = append(specs, g.spec)
 	}
-	b.updated = newestArticle(main.arts)
 	more := specs
 	if len(more) > maxMoreFeeds {
 		more = more[:maxMoreFeeds]
@@ -462,7 +465,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	}
 	bl.stamp(bl.index)
 	b.files[IndexName] = bl.index
-	extra, err := bl.addExtras(b, main, specs)
+	extra, err := bl.addExtras(b, main, specs, sitemaps())
 	if err != nil {
 		return nil, fmt.Errorf("render the extra documents: %w", err)
 	}

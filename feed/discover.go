@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -118,11 +119,16 @@ func sitemapFiles(s *Site, newestFirst []*content.Article, updated time.Time, ca
 	idx.WriteString(xml.Header + `<sitemapindex xmlns="` + sitemapNS + `">` + "\n")
 	// URL j (from 0) is the j-th oldest article, and URL n the index page,
 	// so that the parts before the last stay as they are while articles
-	// are published.
-	for k, first := 1, 0; first <= n; k, first = k+1, first+sitemapPartURLs {
+	// are published. The parts are rendered on every core (a start
+	// renders them all: 11 at 100,000 articles).
+	rendered := make([]*sitemapPart, n/sitemapPartURLs+1)
+	parallel(len(rendered), func(k int) {
+		first := k * sitemapPartURLs
 		last := min(first+sitemapPartURLs, n+1) // URLs [first, last)
-		name := sitemapChunkName(k)
-		p := render(name, n-min(last, n), n-first, last == n+1)
+		rendered[k] = render(sitemapChunkName(k+1), n-min(last, n), n-first, last == n+1)
+	})
+	for k, p := range rendered {
+		name := sitemapChunkName(k + 1)
 		parts[name], out[name] = p, p.body
 		idx.WriteString("  <sitemap><loc>")
 		xmlText(&idx, s.URL(name))
@@ -231,29 +237,48 @@ var opmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;"
 // xmlText writes s escaped as XML character data.
 func xmlText(b *bytes.Buffer, s string) { _ = xml.EscapeText(b, []byte(s)) }
 
-// discoveryFiles are the discovery documents of a build: their paths and
-// bytes, in the order they are written.
-func (bl *Builder) discoveryFiles(b *Bundle, main *feedSpec, more []*feedSpec) ([]*File, error) {
+// startSitemaps renders the sitemaps of b (whose articles and updated time
+// are set) on another goroutine, beside the rendering of its feeds, and
+// makes their files, the parts before sitemap.xml: a start renders them all,
+// 0.4 s of CPU at 100,000 articles. wait returns them; it may be called
+// any number of times, and must be before the Builder's next build.
+func (bl *Builder) startSitemaps(b *Bundle) (wait func() []*File) {
 	x := &bl.extras
-	var out []*File
-	keep := func(path, ctype string, body []byte) {
-		f := x.files[path]
-		if f == nil || f.ContentType != ctype || !bytes.Equal(f.Body, body) {
-			f = newFile(path, ctype, body, time.Time{})
-		}
-		out = append(out, f)
-	}
 	if x.sitemaps == nil {
 		x.sitemaps = make(map[string]*sitemapPart)
 	}
-	sm := sitemapFiles(&bl.site, b.articles, b.updated, x.sitemaps)
-	names := slices.Sorted(maps.Keys(sm)) // the parts, then sitemap.xml (the index, when it is one)
-	for _, name := range names {
-		if name != SitemapName {
-			keep(name, TypeXML, sm[name])
-		}
+	done := make(chan []*File, 1)
+	go func() {
+		sm := sitemapFiles(&bl.site, b.articles, b.updated, x.sitemaps)
+		names := slices.DeleteFunc(slices.Sorted(maps.Keys(sm)), func(n string) bool { return n == SitemapName })
+		names = append(names, SitemapName) // the index, when it is one, last
+		files := make([]*File, len(names))
+		parallel(len(names), func(i int) {
+			files[i] = keptFile(x.files[names[i]], names[i], TypeXML, sm[names[i]])
+		})
+		done <- files
+	}()
+	return sync.OnceValue(func() []*File { return <-done })
+}
+
+// keptFile returns old when it has the type and the bytes given, else a new
+// file of them: a document whose bytes do not change keeps its File (and
+// its time).
+func keptFile(old *File, path, ctype string, body []byte) *File {
+	if old == nil || old.ContentType != ctype || !bytes.Equal(old.Body, body) {
+		return newFile(path, ctype, body, time.Time{})
 	}
-	keep(SitemapName, TypeXML, sm[SitemapName])
+	return old
+}
+
+// discoveryFiles are the discovery documents of a build: their paths and
+// bytes, in the order they are written.
+func (bl *Builder) discoveryFiles(b *Bundle, main *feedSpec, more []*feedSpec, sitemaps []*File) ([]*File, error) {
+	x := &bl.extras
+	out := slices.Clone(sitemaps)
+	keep := func(path, ctype string, body []byte) {
+		out = append(out, keptFile(x.files[path], path, ctype, body))
+	}
 	news := newsSitemap(&bl.site, b.articles)
 	if news != nil {
 		keep(NewsSitemapName, TypeXML, news)

@@ -13,12 +13,12 @@ type extras struct {
 // addExtras makes the extra documents of a bundle over its main feed set
 // and the others (tags, then sections), adds them to its files and returns
 // them in the order they are written (before the index and the main feeds).
-func (bl *Builder) addExtras(b *Bundle, main *feedSpec, more []*feedSpec) ([]*File, error) {
+func (bl *Builder) addExtras(b *Bundle, main *feedSpec, more []*feedSpec, sitemaps []*File) ([]*File, error) {
 	x := &bl.extras
 	if x.style == nil {
 		x.style = styleFile()
 	}
-	disc, err := bl.discoveryFiles(b, main, more)
+	disc, err := bl.discoveryFiles(b, main, more, sitemaps)
 	if err != nil {
 		return nil, err
 	}
