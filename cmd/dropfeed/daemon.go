@@ -194,6 +194,11 @@ func (d *daemon) step(ctx context.Context, why string, update func(context.Conte
 		return
 	}
 	d.rebuild(ctx, delta, why, start)
+	// The first update's state writes ran beside that build: their
+	// failure is told now, not with the next change.
+	if ws := d.cat.Flush(); len(ws) > 0 {
+		d.rep.Report(diag.FromWarnings(ws))
+	}
 }
 
 // report logs what an update found wrong: every error, and the first few

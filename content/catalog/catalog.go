@@ -235,6 +235,9 @@ func (c *Catalog) Snapshot() bool { return c.snapshot }
 // has one made with the same options) and a new selection: the next update
 // reads every file whose stat tuple the cache does not know.
 func (c *Catalog) reset() {
+	// The state writes of the last update read the cache entries of the
+	// index replaced here.
+	c.notes = append(c.notes, c.Flush()...)
 	c.dropListing() // made with the options of the index it replaces
 	c.newIndex()
 	c.seed()
@@ -312,6 +315,21 @@ func (c *Catalog) Lint(delta Delta) []content.Warning {
 // bodies and media files. It is safe for concurrent use.
 func (c *Catalog) FS() fs.FS { return c.folder.FS() }
 
+// Flush waits for the state writes of the last update, which a daemon's
+// first update makes beside the caller's work (building the feeds of
+// 100,000 articles while their records are written), and returns a warning
+// when they failed: the ids and dates stamped are those served, but may not
+// persist. Every update flushes first.
+func (c *Catalog) Flush() []content.Warning {
+	if c.st == nil {
+		return nil
+	}
+	if err := c.st.Wait(); err != nil {
+		return []content.Warning{{Msg: fmt.Sprintf("update state: %v; the ids and dates of new files may not persist", err)}}
+	}
+	return nil
+}
+
 // Rescan reads the whole folder again. It fails when ctx is done or the
 // folder cannot be read (or is missing: [content.ErrFolderMissing]); the
 // articles are then as they were.
@@ -326,6 +344,7 @@ func (c *Catalog) Update(ctx context.Context, paths []string) (Delta, error) {
 }
 
 func (c *Catalog) update(ctx context.Context, paths []string, rescan bool) (Delta, error) {
+	c.notes = append(c.notes, c.Flush()...) // before the index changes: the writes read its cache entries
 	replaced, err := c.folder.Check()
 	if err != nil {
 		return Delta{}, fmt.Errorf("open content folder: %w", err)
@@ -435,6 +454,12 @@ func (c *Catalog) stamp(removed []string, arts []*content.Article, all bool, now
 	}
 	var out []*content.Article
 	var err error
+	if all && c.cfg.Mode == Daemon {
+		// A daemon's first update stamps every article: what that changed
+		// is written beside the build that follows (see Flush), and the
+		// write lets the file go.
+		return c.st.ApplyBehind(arts, now), nil
+	}
 	if all {
 		out, err = c.st.Apply(arts, now)
 	} else {

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dropfeed/dropfeed/content"
 	"github.com/dropfeed/dropfeed/content/catalog"
+	"github.com/dropfeed/dropfeed/content/state"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -375,5 +377,35 @@ func TestCatalogOnOpen(t *testing.T) {
 	none.Close()
 	if calls != 1 {
 		t.Errorf("OnOpen called without a state file (%d calls)", calls)
+	}
+}
+
+// TestCatalogFlush: a daemon's first update writes its records beside what
+// follows; once Flush returns (with no warning) they are on disk, where a
+// reader of the state file finds every one, with the ids served.
+func TestCatalogFlush(t *testing.T) {
+	files := map[string]string{}
+	for i := range 20 {
+		files[fmt.Sprintf("a%02d.txt", i)] = fmt.Sprintf("Title %d\n\nText %d.\n\nSource: Desk\n", i, i)
+	}
+	s := newSite(t, files)
+	c := s.open(catalog.Daemon)
+	s.rescan()
+	if ws := c.Flush(); len(ws) > 0 {
+		t.Fatalf("Flush after the first update: %v", ws)
+	}
+	r, _, err := state.Open(s.state, state.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, a := range c.Articles() {
+		rec, ok := r.Get(a.Path)
+		if !ok || rec.ID != a.ID {
+			t.Errorf("%s: on disk %+v (found %t), served with id %s", a.Path, rec, ok, a.ID)
+		}
+	}
+	if r.Len() != len(files) {
+		t.Errorf("%d records on disk, want %d", r.Len(), len(files))
 	}
 }

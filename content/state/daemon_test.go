@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,4 +96,90 @@ func TestDaemonSharesTheFile(t *testing.T) {
 		t.Errorf("%d records after the daemon stopped, want 3", w.Len())
 	}
 	w.Close()
+}
+
+// TestApplyBehind: ApplyBehind stamps as Apply does and writes the same
+// records on another goroutine; the store's other methods wait for them
+// (run under -race); a write that fails (a reader holds the file) is told by
+// Wait, once, and made with the next one.
+func TestApplyBehind(t *testing.T) {
+	old := saveTimeout
+	saveTimeout = 50 * time.Millisecond
+	t.Cleanup(func() { saveTimeout = old })
+
+	var arts []*content.Article
+	for i := range 50 {
+		arts = append(arts, parse(t, fmt.Sprintf("a%02d.txt", i), fmt.Sprintf("Title %d\n\nThe body %d.\n\nSource: Desk\n", i, i), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	dir := t.TempDir()
+	ref, _, err := Open(filepath.Join(dir, "sync.db"), Options{Daemon: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Apply(arts, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Close()
+
+	db := filepath.Join(dir, "behind.db")
+	d, _, err := Open(db, Options{Daemon: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.ApplyBehind(arts, t0)
+	for i := range want {
+		if got[i].ID != want[i].ID || !got[i].Published.Equal(want[i].Published) || !got[i].Updated.Equal(want[i].Updated) {
+			t.Errorf("%s: ApplyBehind stamps %s %v %v, Apply %s %v %v", arts[i].Path, got[i].ID, got[i].Published, got[i].Updated, want[i].ID, want[i].Published, want[i].Updated)
+		}
+	}
+	if n := d.Len(); n != len(arts) { // waits for the writes
+		t.Errorf("Len after ApplyBehind = %d, want %d", n, len(arts))
+	}
+	if err := d.Wait(); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	r, _, err := Open(db, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arts {
+		rec, ok := r.Get(a.Path)
+		if !ok {
+			t.Errorf("no record of %s on disk once Wait returned", a.Path)
+			continue
+		}
+		if w, _ := ref.Get(a.Path); rec != w {
+			t.Errorf("%s on disk: %+v, Apply wrote %+v", a.Path, rec, w)
+		}
+	}
+
+	// A reader holds the file: the write behind fails, Wait says so once,
+	// and the next write makes it.
+	more := append(slices.Clone(arts), parse(t, "b.txt", "Another one\n\nThe body.\n\nSource: Desk\n", t0.Add(time.Hour)))
+	d.ApplyBehind(more, t0.Add(time.Hour))
+	if err := d.Wait(); !errors.Is(err, ErrLocked) {
+		t.Errorf("Wait after a write behind a reader's hold = %v, want ErrLocked", err)
+	}
+	if err := d.Wait(); err != nil {
+		t.Errorf("a second Wait = %v, want nil (told once)", err)
+	}
+	r.Close()
+	c := parse(t, "c.txt", "A third\n\nThe body.\n\nSource: Desk\n", t0.Add(2*time.Hour))
+	if _, err := d.Update(nil, []*content.Article{c}, t0.Add(2*time.Hour)); err != nil {
+		t.Fatalf("Update after the reader left: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, _, err := Open(db, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, p := range []string{"a00.txt", "b.txt", "c.txt"} {
+		if _, ok := w.Get(p); !ok {
+			t.Errorf("no record of %s on disk after the daemon stopped", p)
+		}
+	}
 }

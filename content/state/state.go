@@ -144,6 +144,12 @@ type Store struct {
 	queued  map[string]bool
 	entries func(path string) (entry []byte, ok bool)
 	newKey  string // a key to write at the next save, with the cache emptied
+
+	// behind, when not nil, brings the error of the writes ApplyBehind
+	// made on another goroutine; every other method waits for it first
+	// (see wait), and behindErr keeps it for Wait.
+	behind    chan error
+	behindErr error
 }
 
 // Open opens (creating when needed) the state file at path. warn is set when
@@ -222,6 +228,12 @@ const fillPercent = 0.9
 // would otherwise count as the process's resident memory for as long as it
 // runs. It does nothing for other writers, which hold the file until Close.
 func (s *Store) Release() error {
+	s.wait()
+	return s.release()
+}
+
+// release is Release without the wait: the writes of ApplyBehind end with it.
+func (s *Store) release() error {
 	if s.db == nil || !(s.readOnly || s.daemon.held()) {
 		return nil
 	}
@@ -313,7 +325,8 @@ func (s *Store) load(db *bolt.DB) error {
 // Close closes the file (a daemon's last unsaved writes are tried once
 // more) and lets go of the daemon lock.
 func (s *Store) Close() error {
-	var err error
+	s.wait()
+	err := s.takeBehindErr()
 	if s.daemon.held() && len(s.unsaved) > 0 {
 		err = s.save(nil, nil)
 	}
@@ -326,10 +339,14 @@ func (s *Store) Close() error {
 }
 
 // Len returns the number of records, gone files included.
-func (s *Store) Len() int { return len(s.recs) }
+func (s *Store) Len() int {
+	s.wait()
+	return len(s.recs)
+}
 
 // Get returns the record of a path.
 func (s *Store) Get(path string) (Record, bool) {
+	s.wait()
 	r, ok := s.recs[path]
 	if !ok {
 		return Record{}, false
@@ -346,6 +363,53 @@ func (s *Store) Get(path string) (Record, bool) {
 // while, so a renamed file finds its record by its hash. now is the time of
 // this run. A read-only store records nothing.
 func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Article, error) {
+	out, dirty, deleted := s.apply(arts, now)
+	return out, s.save(dirty, deleted)
+}
+
+// ApplyBehind is [Store.Apply], except that it returns as soon as the
+// articles are stamped and writes what changed on another goroutine. A
+// start that stamps every article of a large folder writes every record
+// and cache entry (a second of a cold start at 100,000 files): written
+// beside what the caller does next, such as building the feeds. Every
+// other method of the store waits for those writes first; [Store.Wait]
+// returns their error. The records are those Apply would write; they
+// depend only on the files and the records before (now only dates the
+// records of files seen gone, and an edit whose file's time went back),
+// so a crash before they are written leaves a state from which the next
+// start stamps the same ids and dates.
+func (s *Store) ApplyBehind(arts []*content.Article, now time.Time) []*content.Article {
+	out, dirty, deleted := s.apply(arts, now)
+	done := make(chan error, 1)
+	s.behind = done
+	go func() { done <- s.save(dirty, deleted) }()
+	return out
+}
+
+// Wait waits for the writes of [Store.ApplyBehind] and returns their error,
+// once: nil when there were none or they are done and told.
+func (s *Store) Wait() error {
+	s.wait()
+	return s.takeBehindErr()
+}
+
+// wait waits for the writes of ApplyBehind, if they are under way.
+func (s *Store) wait() {
+	if s.behind != nil {
+		s.behindErr = <-s.behind
+		s.behind = nil
+	}
+}
+
+func (s *Store) takeBehindErr() error {
+	err := s.behindErr
+	s.behindErr = nil
+	return err
+}
+
+// apply stamps arts as Apply does and returns what its save writes.
+func (s *Store) apply(arts []*content.Article, now time.Time) (out []*content.Article, dirty map[string]*rec, deleted []string) {
+	s.wait()
 	now = now.UTC().Truncate(time.Second)
 	s.expire(now)
 	// The records of files not in arts, marked as the ones seen are.
@@ -362,11 +426,11 @@ func (s *Store) Apply(arts []*content.Article, now time.Time) ([]*content.Articl
 		}
 	}
 	slices.Sort(removed)
-	out, err := s.update(removed, arts, now)
+	out, dirty, deleted = s.stamp(removed, arts, now)
 	if s.blocks {
 		s.share(arts)
 	}
-	return out, err
+	return out, dirty, deleted
 }
 
 // share makes the records of the files in arts take the articles' strings
@@ -426,17 +490,22 @@ func (s *Store) share(arts []*content.Article) {
 // those articles only, in the order given, and costs time in proportion to
 // them, not to every file the store knows.
 func (s *Store) Update(removed []string, changed []*content.Article, now time.Time) ([]*content.Article, error) {
+	s.wait()
 	now = now.UTC().Truncate(time.Second)
 	if now.Sub(s.swept) >= time.Hour {
 		s.expire(now)
 	}
-	return s.update(slices.Sorted(slices.Values(removed)), changed, now)
+	out, dirty, deleted := s.stamp(slices.Sorted(slices.Values(removed)), changed, now)
+	return out, s.save(dirty, deleted)
 }
 
-func (s *Store) update(removed []string, arts []*content.Article, now time.Time) ([]*content.Article, error) {
+// stamp stamps arts with their records, made or brought up to date, marks
+// the records of removed gone, and returns the articles and what a save
+// then writes: the records that changed, and the paths of those deleted.
+func (s *Store) stamp(removed []string, arts []*content.Article, now time.Time) (out []*content.Article, dirty map[string]*rec, deleted []string) {
 	nowS := stampOf(now)
-	dirty := make(map[string]*rec)
-	deleted := s.expired
+	dirty = make(map[string]*rec)
+	deleted = s.expired
 	s.expired = nil
 	for _, p := range removed {
 		if r, ok := s.recs[p]; ok && !r.gone() {
@@ -445,7 +514,7 @@ func (s *Store) update(removed []string, arts []*content.Article, now time.Time)
 			s.addGone(p, r)
 		}
 	}
-	out := make([]*content.Article, len(arts))
+	out = make([]*content.Article, len(arts))
 	byPath := func(a, b *content.Article) int { return strings.Compare(a.Path, b.Path) }
 	var order []int // nil: arts is sorted by path already (a start's every article)
 	if !slices.IsSortedFunc(arts, byPath) {
@@ -525,7 +594,7 @@ func (s *Store) update(removed []string, arts []*content.Article, now time.Time)
 		}
 		out[i] = stampArticle(a, r)
 	}
-	return out, s.save(dirty, deleted)
+	return out, dirty, deleted
 }
 
 // expire forgets the records of files gone for longer than [forget]; the
@@ -645,7 +714,7 @@ func stampArticle(a *content.Article, r *rec) *content.Article {
 
 func (s *Store) save(dirty map[string]*rec, removed []string) error {
 	if s.readOnly || (len(dirty) == 0 && len(removed) == 0 && len(s.unsaved) == 0 && len(s.queued) == 0 && s.newKey == "" && !s.migrate) {
-		return s.Release()
+		return s.release()
 	}
 	if s.migrate {
 		// Records read in an earlier version's form: every one is written
@@ -691,7 +760,7 @@ func (s *Store) save(dirty map[string]*rec, removed []string) error {
 		}
 		s.db = db
 	}
-	defer func() { _ = s.Release() }()
+	defer func() { _ = s.release() }()
 	// In key order: bbolt inserts into one node until the commit splits
 	// it, so random order costs a memmove per record.
 	type op struct {
@@ -830,6 +899,7 @@ func (s *Store) loadCache(db *bolt.DB) error {
 // which records key. Entries are read from the file, so it is meant to be
 // called once, at start.
 func (s *Store) ReadCache(key string, fn func(path, entry []byte)) error {
+	s.wait()
 	if key != s.cacheKey {
 		s.newKey, s.queued = key, nil
 		return nil
@@ -855,13 +925,17 @@ func (s *Store) ReadCache(key string, fn func(path, entry []byte)) error {
 // CacheFrom sets where the entries of the paths queued with [Store.Cache]
 // come from: entries gives the entry of a path as it is when the store
 // writes it, or ok false when it has none (the entry is then deleted).
-func (s *Store) CacheFrom(entries func(path string) (entry []byte, ok bool)) { s.entries = entries }
+func (s *Store) CacheFrom(entries func(path string) (entry []byte, ok bool)) {
+	s.wait()
+	s.entries = entries
+}
 
 // Cache queues the cache entry of path to be written with the next Apply or
 // Update, as the function given to [Store.CacheFrom] then gives it. An entry
 // is made only when it is written, a transaction's worth at a time, so that
 // a first start does not hold every entry at once.
 func (s *Store) Cache(path string) {
+	s.wait()
 	if s.readOnly {
 		return
 	}
