@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dropfeed/dropfeed/content"
@@ -40,9 +41,7 @@ type File struct {
 	Path        string
 	ContentType string
 	Body        []byte
-	Gzip        []byte // gzip of Body, for Accept-Encoding: gzip and nginx gzip_static
 	ETag        string // strong, quoted, from a hash of Body
-	GzipETag    string // strong, quoted, from a hash of Gzip
 	// ModTime is when Body last changed, in whole seconds (see [Builder]):
 	// the Last-Modified the file is served with. The zero time means
 	// unknown: no Last-Modified, and If-Modified-Since is not honoured.
@@ -53,7 +52,39 @@ type File struct {
 
 	hdrOnce sync.Once
 	hdr     fileHeaders // built on first use, after Link is set
+
+	gzOnce sync.Once
+	gz     atomic.Pointer[gzipped] // made on first use (see Gzip), or kept from an earlier run
 }
+
+// gzipped is the gzip copy of a file's body and its ETag.
+type gzipped struct {
+	body []byte
+	etag string
+}
+
+// Gzip returns the gzip copy of the body, for Accept-Encoding: gzip and
+// nginx's gzip_static, and its strong ETag. It is compressed on first use,
+// not when the file is made: a build makes tens of documents, of which a
+// change's first reader asks for one; the static output and the bucket
+// compress what they write, beside serving. Safe for concurrent use:
+// readers that ask at once wait for one compression.
+func (f *File) Gzip() (body []byte, etag string) {
+	g := f.gz.Load()
+	if g == nil {
+		f.gzOnce.Do(func() {
+			if f.gz.Load() == nil {
+				gz := fit(gzipBytes(f.Body))
+				f.gz.Store(&gzipped{body: gz, etag: etagOf(gz)})
+			}
+		})
+		g = f.gz.Load()
+	}
+	return g.body, g.etag
+}
+
+// gzipDone returns the gzip copy of the body if it was made, else nil.
+func (f *File) gzipDone() *gzipped { return f.gz.Load() }
 
 // fileHeaders are a file's response header values, made once, so that
 // serving a file allocates no header strings. The slices are shared by
@@ -68,13 +99,14 @@ type fileHeaders struct {
 func (f *File) headers() *fileHeaders {
 	f.hdrOnce.Do(func() {
 		one := func(s string) []string { return []string{s} }
+		gz, gzTag := f.Gzip()
 		f.hdr = fileHeaders{
 			ctype:     one(f.ContentType),
 			lastMod:   one(f.ModTime.UTC().Format(http.TimeFormat)),
 			etag:      one(f.ETag),
 			length:    one(strconv.Itoa(len(f.Body))),
-			gzEtag:    one(f.GzipETag),
-			gzLength:  one(strconv.Itoa(len(f.Gzip))),
+			gzEtag:    one(gzTag),
+			gzLength:  one(strconv.Itoa(len(gz))),
 			modSecond: f.ModTime.Truncate(time.Second),
 		}
 		if f.Link != "" {
@@ -89,13 +121,11 @@ func newFile(p, ctype string, body []byte, mod time.Time) *File {
 	// of the buffers it was written into (the feeds of 64 tags kept 63 MB
 	// of buffers for 51 MB of bytes).
 	f := &File{Path: p, ContentType: ctype, Body: fit(body), ModTime: mod.UTC()}
-	f.ETag = etag(body)
-	f.Gzip = fit(gzipBytes(body))
-	f.GzipETag = etag(f.Gzip)
+	f.ETag = etagOf(body)
 	return f
 }
 
-func etag(b []byte) string {
+func etagOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 }

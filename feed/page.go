@@ -50,7 +50,8 @@ func newPageCacheBytes(max, maxBytes int) *pageCache {
 
 // pageCost is what caching f under key keeps in memory.
 func pageCost(key string, f *File) int {
-	return cap(f.Body) + cap(f.Gzip) + len(key) + len(f.Path) + len(f.ETag) + len(f.GzipETag) + len(f.Link) + pageEntryOverhead
+	gz, gzTag := f.Gzip() // made now: the page is cached to be served
+	return cap(f.Body) + cap(gz) + len(key) + len(f.Path) + len(f.ETag) + len(gzTag) + len(f.Link) + pageEntryOverhead
 }
 
 func (c *pageCache) get(key string) *File {

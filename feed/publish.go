@@ -852,7 +852,8 @@ func (d Delta) sortedSlugs() []string { return slices.Sorted(maps.Keys(d.slugs))
 
 // textEntry is the entry of a text file made from src.
 func textEntry(f *File, src string) Entry {
-	return Entry{ID: fileID(f), Size: int64(len(f.Body)), GzipSize: int64(len(f.Gzip)), Source: src}
+	gz, _ := f.Gzip()
+	return Entry{ID: fileID(f), Size: int64(len(f.Body)), GzipSize: int64(len(gz)), Source: src}
 }
 
 // fileID identifies a text file's bytes: its ETag, unquoted.

@@ -154,8 +154,11 @@ func (bl *Builder) Save() *Saved {
 }
 
 func saveFile(f *File) SavedFile {
-	return SavedFile{Path: f.Path, ContentType: f.ContentType, Link: f.Link, ETag: f.ETag, GzipETag: f.GzipETag,
-		Body: f.Body, Gzip: f.Gzip}
+	sf := SavedFile{Path: f.Path, ContentType: f.ContentType, Link: f.Link, ETag: f.ETag, Body: f.Body}
+	if g := f.gzipDone(); g != nil { // else made when first asked for, as in this run
+		sf.Gzip, sf.GzipETag = g.body, g.etag
+	}
+	return sf
 }
 
 // Restore takes back what an earlier Builder saved, before this Builder's
@@ -248,8 +251,11 @@ func restoreArchive(sa *SavedArchive) *archiveSet {
 // restoreFile makes a file of a saved one, without its time: the first build
 // dates it from the saved times (Saved.Mods).
 func restoreFile(sf SavedFile) *File {
-	return &File{Path: sf.Path, ContentType: sf.ContentType, Link: sf.Link, ETag: sf.ETag, GzipETag: sf.GzipETag,
-		Body: sf.Body, Gzip: sf.Gzip}
+	f := &File{Path: sf.Path, ContentType: sf.ContentType, Link: sf.Link, ETag: sf.ETag, Body: sf.Body}
+	if sf.Gzip != nil && sf.GzipETag != "" {
+		f.gz.Store(&gzipped{body: sf.Gzip, etag: sf.GzipETag})
+	}
+	return f
 }
 
 // ReadSaved reads what [WriteSaved] saved at path, and leaves in its place a

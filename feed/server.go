@@ -187,8 +187,8 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *File) {
 		h["Referrer-Policy"] = hdrReferrer
 	}
 	body, tag, length := f.Body, fh.etag, fh.length
-	if len(f.Gzip) < len(f.Body) && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, tag, length = f.Gzip, fh.gzEtag, fh.gzLength
+	if gz, _ := f.Gzip(); len(gz) < len(f.Body) && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, tag, length = gz, fh.gzEtag, fh.gzLength
 		h["Content-Encoding"] = hdrGzip
 	}
 	h["Etag"] = tag

@@ -152,6 +152,7 @@ func TestServerHead(t *testing.T) {
 func TestServerConditional(t *testing.T) {
 	s, b := newTestServer(t, testSite(), ServerConfig{})
 	f, _ := b.Lookup(RSSName)
+	_, gzTag := f.Gzip()
 	lastMod := f.ModTime.UTC().Format(http.TimeFormat)
 	for _, tc := range []struct {
 		name     string
@@ -164,9 +165,9 @@ func TestServerConditional(t *testing.T) {
 		{"etag in a list", []string{"If-None-Match", `"other", ` + f.ETag}, 304, f.ETag},
 		{"star", []string{"If-None-Match", "*"}, 304, f.ETag},
 		{"other etag", []string{"If-None-Match", `"other"`}, 200, f.ETag},
-		{"gzip etag", []string{"If-None-Match", f.GzipETag, "Accept-Encoding", "gzip"}, 304, f.GzipETag},
-		{"plain etag does not validate gzip", []string{"If-None-Match", f.ETag, "Accept-Encoding", "gzip"}, 200, f.GzipETag},
-		{"gzip etag does not validate plain", []string{"If-None-Match", f.GzipETag}, 200, f.ETag},
+		{"gzip etag", []string{"If-None-Match", gzTag, "Accept-Encoding", "gzip"}, 304, gzTag},
+		{"plain etag does not validate gzip", []string{"If-None-Match", f.ETag, "Accept-Encoding", "gzip"}, 200, gzTag},
+		{"gzip etag does not validate plain", []string{"If-None-Match", gzTag}, 200, f.ETag},
 		{"modified since: same time", []string{"If-Modified-Since", lastMod}, 304, f.ETag},
 		{"modified since: later", []string{"If-Modified-Since", f.ModTime.Add(time.Hour).UTC().Format(http.TimeFormat)}, 304, f.ETag},
 		{"modified since: earlier", []string{"If-Modified-Since", f.ModTime.Add(-time.Second).UTC().Format(http.TimeFormat)}, 200, f.ETag},
@@ -176,7 +177,7 @@ func TestServerConditional(t *testing.T) {
 		{"range after a matching if-none-match", []string{"If-None-Match", f.ETag, "Range", "bytes=0-9"}, 304, f.ETag},
 		{"range after a matching if-modified-since", []string{"If-Modified-Since", lastMod, "Range", "bytes=0-9"}, 304, f.ETag},
 		{"if-none-match wins over if-modified-since", []string{"If-None-Match", `"other"`, "If-Modified-Since", lastMod}, 200, f.ETag},
-		{"gzip modified since", []string{"If-Modified-Since", lastMod, "Accept-Encoding", "gzip"}, 304, f.GzipETag},
+		{"gzip modified since", []string{"If-Modified-Since", lastMod, "Accept-Encoding", "gzip"}, 304, gzTag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, method := range []string{http.MethodGet, http.MethodHead} {
@@ -268,6 +269,7 @@ func TestServerRedirect(t *testing.T) {
 func TestServerGzip(t *testing.T) {
 	s, b := newTestServer(t, testSite(), ServerConfig{})
 	f, _ := b.Lookup(AtomName)
+	_, gzTag := f.Gzip()
 	for _, tc := range []struct {
 		ae   string
 		gzip bool
@@ -307,8 +309,8 @@ func TestServerGzip(t *testing.T) {
 			if got := gunzip(t, body); !bytes.Equal(got, f.Body) {
 				t.Errorf("Accept-Encoding %q: gunzipped body differs from the plain body", tc.ae)
 			}
-			if resp.Header.Get("ETag") != f.GzipETag || f.GzipETag == f.ETag {
-				t.Errorf("Accept-Encoding %q: ETag = %s, want the gzip ETag %s (distinct from %s)", tc.ae, resp.Header.Get("ETag"), f.GzipETag, f.ETag)
+			if resp.Header.Get("ETag") != gzTag || gzTag == f.ETag {
+				t.Errorf("Accept-Encoding %q: ETag = %s, want the gzip ETag %s (distinct from %s)", tc.ae, resp.Header.Get("ETag"), gzTag, f.ETag)
 			}
 		})
 	}
@@ -552,5 +554,41 @@ func TestServerEscapedBasePath(t *testing.T) {
 		if resp.StatusCode != tc.want || resp.Header.Get("Location") != tc.location {
 			t.Errorf("GET %s = %d Location %q, want %d %q", tc.path, resp.StatusCode, resp.Header.Get("Location"), tc.want, tc.location)
 		}
+	}
+}
+
+// TestGzipOnFirstUse: a build compresses nothing; a file's gzip copy is
+// made when first asked for (by a response or Gzip), once for readers that
+// ask at once, and is the deterministic gzip of its body.
+func TestGzipOnFirstUse(t *testing.T) {
+	b := buildTxtarAt(t, testSite(), serverTree, time.Now().Add(-2*time.Hour))
+	for _, f := range b.files {
+		if f.gzipDone() != nil {
+			t.Errorf("%s: compressed by the build", f.Path)
+		}
+	}
+	f, _ := b.Lookup(RSSName)
+	var wg sync.WaitGroup
+	got := make([][]byte, 8)
+	for i := range got {
+		wg.Go(func() { got[i], _ = f.Gzip() })
+	}
+	wg.Wait()
+	for i := range got {
+		if &got[i][0] != &got[0][0] {
+			t.Fatalf("readers asking at once got copies from more than one compression")
+		}
+	}
+	body, tag := f.Gzip()
+	if !bytes.Equal(body, gzipBytes(f.Body)) || tag != etagOf(body) || tag == f.ETag {
+		t.Errorf("gzip copy of %s: %d bytes, ETag %s (body ETag %s); want the gzip of its body and its ETag", RSSName, len(body), tag, f.ETag)
+	}
+	s := NewServer(ServerConfig{})
+	s.Swap(b)
+	a, _ := b.Lookup(AtomName)
+	resp := serve(t, s, http.MethodGet, "/"+AtomName)
+	resp.Body.Close()
+	if a.gzipDone() == nil {
+		t.Errorf("%s served without its gzip copy made", AtomName)
 	}
 }

@@ -247,7 +247,8 @@ func (s *DirStore) rewriteRecord(full map[string]Entry) error {
 
 // Put writes f's gzip copy at rel.gz, then its body at rel.
 func (s *DirStore) Put(ctx context.Context, rel string, f *File) error {
-	if _, err := writeFileAtomic(s.dir, rel+".gz", f.Gzip, false); err != nil {
+	gz, _ := f.Gzip()
+	if _, err := writeFileAtomic(s.dir, rel+".gz", gz, false); err != nil {
 		return err
 	}
 	_, err := writeFileAtomic(s.dir, rel, f.Body, false)

@@ -494,7 +494,7 @@ func checkRecord(t testing.TB, dir string, complete bool) {
 		// sameText reads only the body and the ETag newFile gives it: no gzip
 		// copy is made (the .gz file is checked below), which would be the
 		// costliest part of this check, by far under the race detector.
-		f := &File{Path: rel, Body: data, ETag: etag(data)}
+		f := &File{Path: rel, Body: data, ETag: etagOf(data)}
 		if !sameText(e, f) {
 			t.Errorf("%s is recorded as %+v but holds other bytes", rel, e)
 		}
