@@ -49,6 +49,12 @@ type sitemapPart struct {
 	updated time.Time
 	body    []byte
 	lastmod time.Time // its newest lastmod
+	// ends[i] is where the entry of its i-th oldest article ends in body,
+	// and newest[i] which of the first i+1 has the newest lastmod (the
+	// first of equals; -1: none is after the zero time): the next render
+	// of the part copies the entries of the oldest articles it has in
+	// common with this one (a new article is appended to the last part).
+	ends, newest []int32
 }
 
 // News sitemap limits: Google News reads the articles published in the
@@ -58,6 +64,9 @@ const (
 	newsWindow  = 48 * time.Hour
 	maxNewsURLs = 1000
 )
+
+// sitemapHead begins every sitemap.
+const sitemapHead = xml.Header + `<urlset xmlns="` + sitemapNS + `">` + "\n"
 
 // sitemapChunkName returns the name of the n-th sitemap (from 1) of a
 // sitemap index.
@@ -75,29 +84,52 @@ func sitemapFiles(s *Site, newestFirst []*content.Article, updated time.Time, ca
 	// index page last when home.
 	render := func(name string, lo, hi int, home bool) *sitemapPart {
 		arts := newestFirst[lo:hi]
-		if p := cache[name]; p != nil && p.home == home && (!home || p.updated.Equal(updated)) && slices.Equal(p.arts, arts) {
-			return p
+		old := cache[name]
+		if old != nil && old.home == home && (!home || old.updated.Equal(updated)) && slices.Equal(old.arts, arts) {
+			return old
 		}
-		p := &sitemapPart{arts: arts, home: home, updated: updated}
+		m := len(arts)
+		oldest := func(i int) *content.Article { return arts[m-1-i] } // the i-th oldest
+		// The oldest articles in common with the old part: their entries are copied.
+		keep := 0
+		if old != nil {
+			for k := len(old.arts); keep < m && keep < k && oldest(keep) == old.arts[k-1-keep]; keep++ {
+			}
+		}
+		p := &sitemapPart{arts: arts, home: home, updated: updated, ends: make([]int32, m), newest: make([]int32, m)}
 		var b bytes.Buffer
-		b.Grow((len(arts) + 1) * (len(s.BaseURL) + 100))
-		b.WriteString(xml.Header + `<urlset xmlns="` + sitemapNS + `">` + "\n")
+		b.Grow((m + 1) * (len(s.BaseURL) + 100))
+		b.WriteString(sitemapHead)
 		entry := func(loc string, mod time.Time) {
 			b.WriteString("  <url><loc>")
 			xmlText(&b, loc)
 			b.WriteString("</loc><lastmod>")
 			b.WriteString(mod.Format(time.RFC3339))
 			b.WriteString("</lastmod></url>\n")
-			if mod.After(p.lastmod) {
-				p.lastmod = mod
+		}
+		best := -1
+		if keep > 0 {
+			b.Write(old.body[len(sitemapHead):old.ends[keep-1]])
+			copy(p.ends, old.ends[:keep])
+			copy(p.newest, old.newest[:keep])
+			if best = int(old.newest[keep-1]); best >= 0 {
+				_, p.lastmod = itemTimes(oldest(best))
 			}
 		}
-		for i := len(arts) - 1; i >= 0; i-- {
-			_, mod := itemTimes(arts[i])
-			entry(s.URL(ArticlePath(arts[i].EscapedSlug())), mod)
+		for i := keep; i < m; i++ {
+			a := oldest(i)
+			_, mod := itemTimes(a)
+			entry(s.URL(ArticlePath(a.EscapedSlug())), mod)
+			if mod.After(p.lastmod) {
+				best, p.lastmod = i, mod
+			}
+			p.ends[i], p.newest[i] = int32(b.Len()), int32(best)
 		}
 		if home {
 			entry(s.BaseURL, updated.UTC())
+			if updated.After(p.lastmod) {
+				p.lastmod = updated.UTC()
+			}
 		}
 		b.WriteString("</urlset>\n")
 		p.body = b.Bytes()

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -153,6 +154,56 @@ func TestSitemapIndex(t *testing.T) {
 		}
 		if !bytes.Equal(after[name], fresh[name]) {
 			t.Errorf("%s from the cache differs from one rendered anew", name)
+		}
+	}
+}
+
+// TestSitemapIncremental: a sitemap rendered again over the cache of the
+// last one (which copies the entries of the oldest articles the two have in
+// common) is the one rendered anew, through random changes: articles
+// published, edited (a new version, with a later or an earlier lastmod),
+// deleted, and the index's time moved; in one sitemap and across the parts
+// of an index.
+func TestSitemapIncremental(t *testing.T) {
+	site := testSite()
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, n := range []int{300, MaxSitemapURLs + 2*sitemapPartURLs/3} {
+		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		arts := syntheticArticles(n, start)
+		cache := make(map[string]*sitemapPart)
+		next := n
+		for step := range 40 {
+			list := slices.Clone(arts)
+			switch k := rng.IntN(4); {
+			case k == 0: // published: the newest
+				a := syntheticArticles(1, start.Add(time.Duration(next)*time.Hour))[0]
+				a.Slug = fmt.Sprintf("new-%d", next)
+				next++
+				list = append([]*content.Article{a}, list...)
+			case k == 1: // edited: a new version, its lastmod later or earlier
+				i := rng.IntN(len(list))
+				if rng.IntN(3) == 0 {
+					i = rng.IntN(min(5, len(list))) // most edits are of recent articles
+				}
+				a := *list[i]
+				a.Updated = a.Updated.Add(time.Duration(rng.IntN(200)-100) * time.Hour)
+				list[i] = &a
+			case k == 2 && len(list) > 1: // deleted
+				i := rng.IntN(len(list))
+				list = slices.Delete(list, i, i+1)
+			}
+			updated := list[0].Updated.Add(time.Duration(rng.IntN(3)) * time.Minute)
+			got := sitemapFiles(&site, list, updated, cache)
+			want := sitemapFiles(&site, list, updated, nil)
+			if len(got) != len(want) {
+				t.Fatalf("n=%d step %d: %d files from the cache, %d anew", n, step, len(got), len(want))
+			}
+			for name, body := range want {
+				if !bytes.Equal(got[name], body) {
+					t.Fatalf("n=%d step %d: %s from the cache differs from one rendered anew", n, step, name)
+				}
+			}
+			arts = list
 		}
 	}
 }
