@@ -132,7 +132,7 @@ func sitemapFiles(s *Site, newestFirst []*content.Article, updated time.Time, ca
 			}
 		}
 		b.WriteString("</urlset>\n")
-		p.body = b.Bytes()
+		p.body = fit(b.Bytes()) // what the file serves, too: one copy, without the buffer's spare room
 		return p
 	}
 	parts := make(map[string]*sitemapPart)
