@@ -68,7 +68,7 @@ for n in $SIZES; do
     # And after the archive pages the start left whole are cut beside
     # serving (both cores for tens of seconds at 100,000 articles); a start
     # with no page left whole logs nothing, so the wait is bounded.
-    wait_cut "$work/serve.log" "$(( n >= 10000 ? 120 : 2 ))"
+    wait_cut "$work/serve.log" "$(( n >= 10000 ? 120 + n / 400 : 2 ))" # about 30 s at 100,000; minutes at 1,000,000
     printf 'n=%-6s quiet=%-5s (ready in %dms%s; load %s)\n' "$n" "$q" "$ready_ms" "$out_note" "$(cut -d' ' -f1-3 /proc/loadavg)"
     lat_args=(-dir "$corpus" -url "${base}rss.xml" -n "$SAMPLES" -pause 20ms)
     [ -n "${DISK:-}" ] && lat_args+=(-out "$work/out")
