@@ -97,8 +97,16 @@ func sitemapFiles(s *Site, newestFirst []*content.Article, updated time.Time, ca
 			}
 		}
 		p := &sitemapPart{arts: arts, home: home, updated: updated, ends: make([]int32, m), newest: make([]int32, m)}
+		// Sized to what is written, so that the buffer neither grows while
+		// it is written nor is copied to fit when done: a change at 100,000
+		// articles copies the last part's 7,900 entries (1 MB).
+		per, size := len(s.BaseURL)+100, 0
+		if keep > 0 {
+			size = int(old.ends[keep-1]) - len(sitemapHead)
+			per = size/keep + 16 // the entries' mean, and some
+		}
 		var b bytes.Buffer
-		b.Grow((m + 1) * (len(s.BaseURL) + 100))
+		b.Grow(len(sitemapHead) + size + (m-keep+1)*per + 512)
 		b.WriteString(sitemapHead)
 		entry := func(loc string, mod time.Time) {
 			b.WriteString("  <url><loc>")
