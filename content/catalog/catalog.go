@@ -325,9 +325,14 @@ func (c *Catalog) Flush() []content.Warning {
 		return nil
 	}
 	if err := c.st.Wait(); err != nil {
-		return []content.Warning{{Msg: fmt.Sprintf("update state: %v; the ids and dates of new files may not persist", err)}}
+		return []content.Warning{stateWarning(err)}
 	}
 	return nil
+}
+
+// stateWarning is the warning of a state write that failed.
+func stateWarning(err error) content.Warning {
+	return content.Warning{Msg: fmt.Sprintf("update state: %v; the ids and dates of new files may not persist", err)}
 }
 
 // Rescan reads the whole folder again. It fails when ctx is done or the
@@ -439,7 +444,7 @@ func (c *Catalog) publish(d *Delta, ch content.Changes, paths []string, rescan b
 		slices.Sort(d.Changed)
 	}
 	if err != nil {
-		d.Warnings = append(d.Warnings, content.Warning{Msg: fmt.Sprintf("update state: %v; the ids and dates of new files may not persist", err)})
+		d.Warnings = append(d.Warnings, stateWarning(err))
 	}
 	sc := c.sel.Update(removed, stamped, now)
 	d.Entered, d.Left = sc.Entered, sc.Left
