@@ -41,8 +41,7 @@ type Builder struct {
 
 	primed bool               // the fields below hold the previous build
 	vis    []*content.Article // the previous build's articles, newest first
-	slugs  []*content.Article // the same, by slug
-	since  []int64            // for each of slugs, when its page last changed (Unix seconds)
+	bySlug slugList           // the same, by slug, with the time each page last changed
 	main   *group
 	groups map[string]*group // tag and section groups, by prefix
 	tags   []string          // the prefixes of the tag groups, sorted
@@ -235,10 +234,9 @@ func (bl *Builder) regroup(visible []*content.Article) {
 		g.dirty = true
 		return g
 	}
-	oldSlugs, oldSince := bl.slugs, bl.since
-	bl.slugs = slices.Clone(visible)
-	slices.SortFunc(bl.slugs, func(a, b *content.Article) int { return cmp.Compare(a.Slug, b.Slug) })
-	bl.since = bl.carrySince(oldSlugs, oldSince, bl.slugs)
+	slugs := slices.Clone(visible)
+	slices.SortFunc(slugs, func(a, b *content.Article) int { return cmp.Compare(a.Slug, b.Slug) })
+	bl.bySlug = newSlugList(slugs, bl.carrySince(bl.bySlug, slugs))
 	bl.main = carry(&group{arts: visible})
 	bl.groups = make(map[string]*group)
 	bl.tags = nil
@@ -334,8 +332,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		site:     site,
 		files:    make(map[string]*File, 3*(len(bl.groups)+1)+1),
 		articles: bl.vis,
-		slugs:    bl.slugs,
-		since:    bl.since,
+		bySlug:   bl.bySlug,
 		pages:    bl.pages,
 		src:      bl.src,
 	}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,9 +167,8 @@ type Bundle struct {
 	site     Site
 	files    map[string]*File // by path relative to the base URL
 	articles []*content.Article
-	slugs    []*content.Article // the same articles, by (unescaped) slug
-	since    []int64            // for each of slugs, when its page last changed (Unix seconds)
-	feeds    []*File            // every feed and index file, in write order
+	bySlug   slugList // the same articles, by (unescaped) slug, with their page times
+	feeds    []*File  // every feed and index file, in write order
 	pages    *pageCache
 	updated  time.Time
 	src      fs.FS      // the content folder: bodies not kept and media files; nil: neither
@@ -247,11 +245,11 @@ func (b *Bundle) Lookup(rel string) (f *File, ok bool) {
 	} else {
 		return nil, false
 	}
-	i, ok := b.slugIndex(slug)
+	p, ok := b.bySlug.find(slug)
 	if !ok {
 		return nil, false
 	}
-	return b.page(b.slugs[i], b.since[i]), true
+	return b.page(b.bySlug.at(p)), true
 }
 
 // Alias returns the path (relative to the base URL) that an old feed URL
@@ -328,24 +326,21 @@ func (b *Bundle) HasArticle(slug string) bool {
 
 // article finds the article whose slug (unescaped) is given.
 func (b *Bundle) article(slug string) (*content.Article, bool) {
-	i, ok := b.slugIndex(slug)
+	p, ok := b.bySlug.find(slug)
 	if !ok {
 		return nil, false
 	}
-	return b.slugs[i], true
-}
-
-// slugIndex finds the article whose slug (unescaped) is given in b.slugs.
-func (b *Bundle) slugIndex(slug string) (int, bool) {
-	return slices.BinarySearchFunc(b.slugs, slug, cmpSlug)
+	return b.bySlug.article(p), true
 }
 
 // Page returns the rendered page of an article, from the cache when it can.
 // Its ModTime is when the page last changed, for an article of the bundle.
 func (b *Bundle) Page(a *content.Article) *File {
 	var since int64
-	if i, ok := b.slugIndex(a.Slug); ok && keyFor(b.slugs[i]) == keyFor(a) {
-		since = b.since[i]
+	if p, ok := b.bySlug.find(a.Slug); ok {
+		if at, t := b.bySlug.at(p); keyFor(at) == keyFor(a) {
+			since = t
+		}
 	}
 	return b.page(a, since)
 }

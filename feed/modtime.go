@@ -2,7 +2,6 @@ package feed
 
 import (
 	"hash/fnv"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,10 +113,9 @@ func (bl *Builder) pruneMods(files map[string]*File) {
 }
 
 // carrySince returns the page times of the articles of slugs (sorted by
-// slug), carried over from the previous list (oldSlugs, oldSince) or from
-// what [Builder.Restore] took back, for a build that groups every article
-// anew.
-func (bl *Builder) carrySince(oldSlugs []*content.Article, oldSince []int64, slugs []*content.Article) []int64 {
+// slug), carried over from the previous list or from what
+// [Builder.Restore] took back, for a build that groups every article anew.
+func (bl *Builder) carrySince(prev slugList, slugs []*content.Article) []int64 {
 	since := make([]int64, len(slugs))
 	if rp := bl.restoredPages; rp != nil {
 		bl.restoredPages = nil
@@ -139,6 +137,7 @@ func (bl *Builder) carrySince(oldSlugs []*content.Article, oldSince []int64, slu
 		}
 		return since
 	}
+	oldSlugs, oldSince := prev.articles(), prev.times()
 	j := 0
 	for i, a := range slugs {
 		for j < len(oldSlugs) && oldSlugs[j].Slug < a.Slug {
@@ -159,32 +158,30 @@ func (bl *Builder) carrySince(oldSlugs []*content.Article, oldSince []int64, slu
 }
 
 // placeSlug inserts a into the list of articles by slug (in) or removes it,
-// with its page time. Both slices are made anew: a bundle already returned
-// may share them.
+// with its page time. The list is made anew (see slugList): a bundle
+// already returned may share it.
 func (bl *Builder) placeSlug(a *content.Article, in bool) {
-	i, found := slices.BinarySearchFunc(bl.slugs, a.Slug, cmpSlug)
+	p, found := bl.bySlug.find(a.Slug)
 	if in {
 		t := bl.fresh()
 		if l, ok := bl.left[a.Slug]; ok {
 			delete(bl.left, a.Slug)
 			t = bl.next(l.since, l.key == keyFor(a))
 		}
-		bl.slugs = insertAt(bl.slugs, i, a)
-		bl.since = insertAt(bl.since, i, t)
+		bl.bySlug = bl.bySlug.insert(p, a, t)
 		return
 	}
-	if !found || bl.slugs[i] != a {
-		i = slices.Index(bl.slugs, a) // not where its slug says: look everywhere
-		if i < 0 {
+	if !found || bl.bySlug.article(p) != a {
+		if p, found = bl.bySlug.index(a); !found { // not where its slug says: look everywhere
 			return
 		}
 	}
 	if bl.left == nil {
 		bl.left = make(map[string]leftPage)
 	}
-	bl.left[a.Slug] = leftPage{key: keyFor(a), since: bl.since[i]}
-	bl.slugs = deleteAt(bl.slugs, i)
-	bl.since = deleteAt(bl.since, i)
+	_, since := bl.bySlug.at(p)
+	bl.left[a.Slug] = leftPage{key: keyFor(a), since: since}
+	bl.bySlug = bl.bySlug.remove(p)
 }
 
 // forgetLeft drops the page records of the articles taken out in a build
@@ -194,18 +191,6 @@ func (bl *Builder) forgetLeft() {
 		bl.forget(l.since)
 		delete(bl.left, slug)
 	}
-}
-
-// insertAt returns a new slice: s with v inserted at i.
-func insertAt[T any](s []T, i int, v T) []T {
-	out := make([]T, 0, len(s)+1)
-	return append(append(append(out, s[:i]...), v), s[i:]...)
-}
-
-// deleteAt returns a new slice: s without its element i.
-func deleteAt[T any](s []T, i int) []T {
-	out := make([]T, 0, len(s)-1)
-	return append(append(out, s[:i]...), s[i+1:]...)
 }
 
 // pageVersion names an article version as its page sees it (the fields of

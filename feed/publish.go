@@ -278,7 +278,7 @@ func (w *publish) pages() error {
 	p, b := w.p, w.b
 	var arts []*content.Article
 	if w.delta.all {
-		arts = b.slugs
+		arts = b.bySlug.articles()
 	} else {
 		slugs := w.delta.sortedSlugs()
 		if len(p.redo) > 0 {

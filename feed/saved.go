@@ -118,16 +118,16 @@ func (bl *Builder) Save() *Saved {
 	if bl.restoredFrom != nil {
 		return bl.restoredFrom
 	}
-	if bl.slugs == nil && len(bl.mods) == 0 && bl.floor == 0 {
+	if bl.bySlug.Len() == 0 && len(bl.mods) == 0 && bl.floor == 0 {
 		return nil
 	}
 	sv := &Saved{Key: bl.savedKey(), Floor: bl.floor}
 	for _, p := range slices.Sorted(maps.Keys(bl.mods)) {
 		sv.Mods = append(sv.Mods, SavedMod{Path: p, ETag: bl.mods[p].etag, Mod: bl.mods[p].mod})
 	}
-	sv.Pages = make([]SavedPage, len(bl.slugs))
-	for i, a := range bl.slugs {
-		sv.Pages[i] = SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: bl.since[i], Sizes: bl.sizes.sizeOf(a)}
+	sv.Pages = make([]SavedPage, 0, bl.bySlug.Len())
+	for a, since := range bl.bySlug.all() {
+		sv.Pages = append(sv.Pages, SavedPage{Slug: a.Slug, Version: pageVersion(a), Since: since, Sizes: bl.sizes.sizeOf(a)})
 	}
 	if !bl.primed || bl.index == nil {
 		return sv
