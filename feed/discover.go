@@ -266,7 +266,7 @@ func opmlFile(s *Site, specs []*feedSpec) ([]byte, error) {
 			XMLURL: sp.self["rss"], HTMLURL: sp.home,
 		})
 	}
-	return marshalXML(doc)
+	return marshalXML(doc, "")
 }
 
 // opmlTextEscaper escapes plain text as HTML for an outline's text and

@@ -69,12 +69,19 @@ func renderJSON(s *Site, f *feedSpec) ([]byte, error) {
 			ModifiedDate:  atomDate(it.updated),
 		}
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	// Encoded compact, then indented, each in a buffer of renderBufs: the
+	// bytes of an Encoder's SetIndent (which indents in a buffer of its own,
+	// grown from nothing for each document).
+	compact, out := getRenderBuf(), getRenderBuf()
+	defer putRenderBuf(compact)
+	defer putRenderBuf(out)
+	enc := json.NewEncoder(compact)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(w); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	if err := json.Indent(out, compact.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(out.Bytes()), nil
 }

@@ -2,7 +2,6 @@ package feed
 
 import (
 	_ "embed"
-	"encoding/xml"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,15 +37,7 @@ func (s *Site) styleHref() string {
 // marshalFeed writes an XML feed as marshalXML does, with the processing
 // instruction that links the stylesheet after the XML declaration.
 func marshalFeed(s *Site, v any) ([]byte, error) {
-	doc, err := marshalXML(v)
-	if err != nil {
-		return nil, err
-	}
-	pi := `<?xml-stylesheet type="text/css" href="` + pseudoAttrEscaper.Replace(s.styleHref()) + "\"?>\n"
-	out := make([]byte, 0, len(doc)+len(pi))
-	out = append(out, xml.Header...)
-	out = append(out, pi...)
-	return append(out, doc[len(xml.Header):]...), nil
+	return marshalXML(v, `<?xml-stylesheet type="text/css" href="`+pseudoAttrEscaper.Replace(s.styleHref())+"\"?>\n")
 }
 
 // pseudoAttrEscaper escapes a value for a pseudo-attribute of a processing
