@@ -48,7 +48,10 @@ type daemon struct {
 	// settled, when set, is called once, after the archive pages the first
 	// build left whole were cut (or the cut was given up).
 	settled func()
-	w       *watch.Watcher
+	// busy and rest, when set, are called as each step begins and once it
+	// is over (see httpd.MemLimit).
+	busy, rest func()
+	w          *watch.Watcher
 
 	cat     *catalog.Catalog
 	builder *feed.Builder      // nil until the first build, and after a reload
@@ -170,6 +173,10 @@ func (d *daemon) schedule(t *time.Timer) {
 // changed, builds and publishes. A failure leaves the last good build serving.
 func (d *daemon) step(ctx context.Context, why string, update func(context.Context) (catalog.Delta, error)) {
 	start := time.Now()
+	if d.busy != nil {
+		d.busy()
+		defer d.rest()
+	}
 	delta, err := update(ctx)
 	switch {
 	case errors.Is(err, content.ErrFolderMissing):

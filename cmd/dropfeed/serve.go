@@ -173,6 +173,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The start's memory budget holds until the archive pages the first
 	// build left whole are cut, beside serving (see daemon.rebuild).
 	d.settled = ml.Serving
+	d.busy, d.rest = ml.Busy, ml.Rest // the working budget while changes come
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpd.Serve(gctx, servers) })
 	g.Go(func() error { return d.run(gctx) })
