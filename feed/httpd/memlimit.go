@@ -188,8 +188,9 @@ func (m *MemLimit) busyLocked(now time.Time) {
 }
 
 // checkIdle runs when the idle timer fires: serve is idle if no work came
-// since it was armed; then the idle budget applies, and a collection makes
-// the runtime return what the work's heap took above it (its scavenger,
+// since it was armed; then the idle budget applies, and when that lowered
+// the limit, a collection makes the runtime return what the work's heap
+// took above it (its scavenger,
 // paced, over seconds). The memory below it stays mapped: released, the
 // next change's garbage would fault it in again, page by page, at a cost
 // measured at 25 ms per rebuild at 100,000 articles.
@@ -201,8 +202,12 @@ func (m *MemLimit) checkIdle() {
 		return
 	}
 	m.busy = false
+	before := m.limit
 	m.adjustLocked()
-	collect := m.serving.Load() && !m.stopped.Load()
+	// Collected only when the limit came down: with a heap too large for
+	// the serving budget (1,000,000 articles), a collection would return
+	// nothing, and take seconds of both cores that a change may need.
+	collect := m.serving.Load() && !m.stopped.Load() && m.limit < before
 	m.mu.Unlock()
 	if collect {
 		runtime.GC()

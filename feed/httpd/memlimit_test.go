@@ -80,6 +80,14 @@ func TestMemLimit(t *testing.T) {
 		ballast = append(ballast, make([]byte, 1<<20))
 	}
 	waitLimit(t, func(l int64) bool { return l == math.MaxInt64 }, "lifted with a live heap over the budget")
+	// Work, then idle, with the limit lifted throughout: no collection at
+	// idle, which could return nothing.
+	m.Busy()
+	forced := forcedGCs()
+	time.Sleep(6 * wait)
+	if got := forcedGCs(); got != forced {
+		t.Errorf("%d collections forced at idle with the limit lifted, want none", got-forced)
+	}
 	runtime.KeepAlive(ballast)
 	ballast = nil
 	waitLimit(t, func(l int64) bool { return l == 64<<20 }, "applied again once the heap shrank")
