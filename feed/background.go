@@ -43,6 +43,10 @@ type BackgroundConfig struct {
 	// Report, when set, is called after each attempt, from the goroutine
 	// that made it (the one of Run, or that of Close).
 	Report func(Report)
+	// Working, when set, is called as each attempt begins, and the function
+	// it returns once the attempt is over (serve's memory budget counts the
+	// writing of a folder as work: see httpd.MemLimit).
+	Working func() (done func())
 }
 
 // Report says how one publish went.
@@ -166,6 +170,9 @@ func (bg *Background) take() (*Bundle, uint64, int) {
 // attempt publishes one bundle and records the outcome.
 func (bg *Background) attempt(ctx context.Context, b *Bundle, gen uint64, skipped int) error {
 	start := time.Now()
+	if bg.cfg.Working != nil {
+		defer bg.cfg.Working()()
+	}
 	err := bg.out.Publish(ctx, b)
 	bg.mu.Lock()
 	st := *bg.status.Load()

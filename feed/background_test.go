@@ -92,6 +92,30 @@ func TestBackgroundCoalesces(t *testing.T) {
 	})
 }
 
+// TestBackgroundWorking: Working is called as each attempt begins, and
+// what it returns once the attempt is over.
+func TestBackgroundWorking(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{take: time.Second}
+		var begun, ended int
+		bg := startBackground(t, out, BackgroundConfig{Working: func() func() {
+			begun++
+			return func() { ended++ }
+		}})
+		bg.Publish(t.Context(), &Bundle{})
+		time.Sleep(time.Second / 2)
+		synctest.Wait()
+		if begun != 1 || ended != 0 {
+			t.Errorf("during the attempt: %d begun, %d ended; want 1 and 0", begun, ended)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if begun != 1 || ended != 1 {
+			t.Errorf("after the attempt: %d begun, %d ended; want 1 and 1", begun, ended)
+		}
+	})
+}
+
 // TestBackgroundRetry: with Retry, a failed publish is tried again after
 // Retry, then twice as long; without it, only when a new bundle comes.
 func TestBackgroundRetry(t *testing.T) {

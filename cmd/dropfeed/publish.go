@@ -53,8 +53,9 @@ func publishOnce(ctx context.Context, p *s3pub.Publisher, b *feed.Bundle, log *s
 
 // newBucketOutput returns serve's publisher to the bucket, run beside the
 // rebuild loop, retrying with backoff after a failure; it logs and counts
-// each publish, and queues the WebSub pings after it.
-func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *httpd.Metrics, hub *websub.Pinger) *feed.Background {
+// each publish, and queues the WebSub pings after it; working is called
+// around each publish (see httpd.MemLimit.Working).
+func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *httpd.Metrics, hub *websub.Pinger, working func() func()) *feed.Background {
 	report := func(r feed.Report) {
 		st := p.Stats()
 		m.Published(st.Uploaded, st.Deleted, r.Err != nil)
@@ -65,5 +66,5 @@ func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *httpd.Metrics, hub
 		log.Info("published", "target", p.String(), "generation", r.Generation, "uploaded", st.Uploaded, "deleted", st.Deleted,
 			"objects", st.Recorded, "duration", r.Duration.Round(time.Millisecond))
 	}
-	return feed.NewBackground(websub.After(p, hub), feed.BackgroundConfig{Retry: publishRetry, Report: report})
+	return feed.NewBackground(websub.After(p, hub), feed.BackgroundConfig{Retry: publishRetry, Report: report, Working: working})
 }

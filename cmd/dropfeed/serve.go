@@ -162,11 +162,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	d.hub = websub.New(websub.Config{Log: log, Count: d.metrics.WebSubPinged})
 	if outDir != nil {
-		d.out = newStaticOutput(outDir, log)
+		d.out = newStaticOutput(outDir, log, ml.Working)
 		d.health.AddOutput("out", d.out.Status)
 	}
 	if bp != nil {
-		d.pub = newBucketOutput(bp, log, d.metrics, d.hub)
+		d.pub = newBucketOutput(bp, log, d.metrics, d.hub, ml.Working)
 		d.health.AddOutput("publish", d.pub.Status)
 	}
 	servers := d.servers(ln, admin, &lf, stderr)
@@ -214,8 +214,9 @@ func (d *daemon) servers(ln, admin net.Listener, lf *logFlags, stderr io.Writer)
 }
 
 // newStaticOutput returns the writer of the static folder held by store:
-// a Publisher run beside the rebuild loop, which logs each write.
-func newStaticOutput(store *feed.DirStore, log *slog.Logger) *feed.Background {
+// a Publisher run beside the rebuild loop, which logs each write, and
+// calls working around each (see httpd.MemLimit.Working).
+func newStaticOutput(store *feed.DirStore, log *slog.Logger, working func() func()) *feed.Background {
 	dir := store.Dir()
 	report := func(r feed.Report) {
 		if r.Err != nil {
@@ -224,5 +225,5 @@ func newStaticOutput(store *feed.DirStore, log *slog.Logger) *feed.Background {
 		}
 		log.Debug("static output written", "path", dir, "generation", r.Generation, "skipped", r.Skipped, "duration", r.Duration.Round(time.Microsecond))
 	}
-	return feed.NewBackground(feed.NewPublisher(store, feed.WriteOptions{}), feed.BackgroundConfig{Report: report})
+	return feed.NewBackground(feed.NewPublisher(store, feed.WriteOptions{}), feed.BackgroundConfig{Report: report, Working: working})
 }

@@ -79,6 +79,7 @@ type MemLimit struct {
 	mu        sync.Mutex
 	limit     int64       // the limit set last
 	busy      bool        // serve has had work within idleWait
+	working   int         // work going on (see Working)
 	busyUntil time.Time   // when it counts as idle, if nothing comes
 	idle      *time.Timer // fires at busyUntil (or later)
 	autoGCs   uint64      // collections the runtime started, at the last look
@@ -176,6 +177,28 @@ func (m *MemLimit) Rest() {
 	}()
 }
 
+// Working tells that serve begins work that may last (writing a static
+// folder: minutes at a first start over 100,000 articles): the working
+// budget applies until idleWait after the returned function is called.
+func (m *MemLimit) Working() (done func()) {
+	if m == nil {
+		return func() {}
+	}
+	m.mu.Lock()
+	m.working++
+	m.busyLocked(time.Now())
+	m.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			m.working--
+			m.busyUntil = time.Now().Add(m.idleWait)
+			m.mu.Unlock()
+		})
+	}
+}
+
 // busyLocked marks serve busy until idleWait after now.
 func (m *MemLimit) busyLocked(now time.Time) {
 	m.busyUntil = now.Add(m.idleWait)
@@ -196,8 +219,8 @@ func (m *MemLimit) busyLocked(now time.Time) {
 // measured at 25 ms per rebuild at 100,000 articles.
 func (m *MemLimit) checkIdle() {
 	m.mu.Lock()
-	if left := time.Until(m.busyUntil); left > 0 && !m.stopped.Load() {
-		m.idle.Reset(left)
+	if left := time.Until(m.busyUntil); (left > 0 || m.working > 0) && !m.stopped.Load() {
+		m.idle.Reset(max(left, m.idleWait))
 		m.mu.Unlock()
 		return
 	}

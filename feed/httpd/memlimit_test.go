@@ -58,6 +58,19 @@ func TestMemLimit(t *testing.T) {
 
 	waitLimit(t, func(l int64) bool { return l == rest }, "the serving budget once work stopped coming")
 
+	// Work that lasts: the working budget until it is done, then idle.
+	done := m.Working()
+	if got := limitNow(); got != work {
+		t.Errorf("limit once Working = %d, want %d", got, work)
+	}
+	time.Sleep(6 * wait)
+	if got := limitNow(); got != work {
+		t.Errorf("limit while working, %v after the last Busy = %d, want %d", 6*wait, got, work)
+	}
+	done()
+	done() // once only
+	waitIdle(t, func(l int64) bool { return l == rest }, "the serving budget once the work was done")
+
 	// Collections the runtime starts one after the other: busy.
 	for i := 0; i < 4096 && limitNow() != work; i++ {
 		sink = make([]byte, 256<<10)
