@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -97,21 +98,21 @@ func TestBackgroundCoalesces(t *testing.T) {
 func TestBackgroundWorking(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		out := &fakeOutput{take: time.Second}
-		var begun, ended int
+		var begun, ended atomic.Int32 // written by Run's goroutine, read here
 		bg := startBackground(t, out, BackgroundConfig{Working: func() func() {
-			begun++
-			return func() { ended++ }
+			begun.Add(1)
+			return func() { ended.Add(1) }
 		}})
 		bg.Publish(t.Context(), &Bundle{})
 		time.Sleep(time.Second / 2)
 		synctest.Wait()
-		if begun != 1 || ended != 0 {
-			t.Errorf("during the attempt: %d begun, %d ended; want 1 and 0", begun, ended)
+		if b, e := begun.Load(), ended.Load(); b != 1 || e != 0 {
+			t.Errorf("during the attempt: %d begun, %d ended; want 1 and 0", b, e)
 		}
 		time.Sleep(time.Second)
 		synctest.Wait()
-		if begun != 1 || ended != 1 {
-			t.Errorf("after the attempt: %d begun, %d ended; want 1 and 1", begun, ended)
+		if b, e := begun.Load(), ended.Load(); b != 1 || e != 1 {
+			t.Errorf("after the attempt: %d begun, %d ended; want 1 and 1", b, e)
 		}
 	})
 }
