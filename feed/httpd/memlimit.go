@@ -211,12 +211,12 @@ func (m *MemLimit) busyLocked(now time.Time) {
 }
 
 // checkIdle runs when the idle timer fires: serve is idle if no work came
-// since it was armed; then the idle budget applies, and when that lowered
-// the limit, a collection makes the runtime return what the work's heap
-// took above it (its scavenger,
-// paced, over seconds). The memory below it stays mapped: released, the
-// next change's garbage would fault it in again, page by page, at a cost
-// measured at 25 ms per rebuild at 100,000 articles.
+// since it was armed and none is going on; then the idle budget applies,
+// and when that lowered the limit, a collection makes the runtime return
+// what the work's heap took above it (its scavenger, paced, over seconds).
+// The memory below it stays mapped: released, the next change's garbage
+// would fault it in again, page by page, at a cost measured at 25 ms per
+// rebuild at 100,000 articles.
 func (m *MemLimit) checkIdle() {
 	m.mu.Lock()
 	if left := time.Until(m.busyUntil); (left > 0 || m.working > 0) && !m.stopped.Load() {
