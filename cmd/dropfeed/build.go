@@ -99,6 +99,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := out.Close(); err != nil {
 		return err
 	}
+	// The state's records were written beside the build: a write that
+	// failed is a warning, as it is for serve (the ids and dates published
+	// may not persist).
+	rep.Report(diag.FromWarnings(cat.Flush()))
 	ws := pub.Stats()
 	prog.Finish()
 	if lf.json() {

@@ -315,11 +315,12 @@ func (c *Catalog) Lint(delta Delta) []content.Warning {
 // bodies and media files. It is safe for concurrent use.
 func (c *Catalog) FS() fs.FS { return c.folder.FS() }
 
-// Flush waits for the state writes of the last update, which a daemon's
-// first update makes beside the caller's work (building the feeds of
-// 100,000 articles while their records are written), and returns a warning
-// when they failed: the ids and dates stamped are those served, but may not
-// persist. Every update flushes first.
+// Flush waits for the state writes of the last update, which the first
+// update of a batch or a daemon makes beside the caller's work (building the
+// feeds of 100,000 articles while their records are written), and returns a
+// warning when they failed: the ids and dates stamped are those published,
+// but may not persist. Every update flushes first; a batch flushes once its
+// output is written, to report the warning.
 func (c *Catalog) Flush() []content.Warning {
 	if c.st == nil {
 		return nil
@@ -459,10 +460,10 @@ func (c *Catalog) stamp(removed []string, arts []*content.Article, all bool, now
 	}
 	var out []*content.Article
 	var err error
-	if all && c.cfg.Mode == Daemon {
-		// A daemon's first update stamps every article: what that changed
-		// is written beside the build that follows (see Flush), and the
-		// write lets the file go.
+	if all && c.cfg.Mode != ReadOnly {
+		// The first update stamps every article: what that changed is
+		// written beside the build that follows (see Flush), and a
+		// daemon's write lets the file go. A batch holds it until Close.
 		return c.st.ApplyBehind(arts, now), nil
 	}
 	if all {

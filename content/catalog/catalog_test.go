@@ -380,32 +380,44 @@ func TestCatalogOnOpen(t *testing.T) {
 	}
 }
 
-// TestCatalogFlush: a daemon's first update writes its records beside what
-// follows; once Flush returns (with no warning) they are on disk, where a
-// reader of the state file finds every one, with the ids served.
+// TestCatalogFlush: the first update of a daemon or a batch writes its
+// records beside what follows; once Flush returns (with no warning) they are
+// on disk (a batch's once it lets the file go), where a reader of the state
+// file finds every one, with the ids published.
 func TestCatalogFlush(t *testing.T) {
 	files := map[string]string{}
 	for i := range 20 {
 		files[fmt.Sprintf("a%02d.txt", i)] = fmt.Sprintf("Title %d\n\nText %d.\n\nSource: Desk\n", i, i)
 	}
-	s := newSite(t, files)
-	c := s.open(catalog.Daemon)
-	s.rescan()
-	if ws := c.Flush(); len(ws) > 0 {
-		t.Fatalf("Flush after the first update: %v", ws)
-	}
-	r, _, err := state.Open(s.state, state.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	for _, a := range c.Articles() {
-		rec, ok := r.Get(a.Path)
-		if !ok || rec.ID != a.ID {
-			t.Errorf("%s: on disk %+v (found %t), served with id %s", a.Path, rec, ok, a.ID)
-		}
-	}
-	if r.Len() != len(files) {
-		t.Errorf("%d records on disk, want %d", r.Len(), len(files))
+	for name, mode := range map[string]catalog.Mode{"daemon": catalog.Daemon, "batch": catalog.Batch} {
+		t.Run(name, func(t *testing.T) {
+			s := newSite(t, files)
+			c := s.open(mode)
+			s.rescan()
+			if ws := c.Flush(); len(ws) > 0 {
+				t.Fatalf("Flush after the first update: %v", ws)
+			}
+			arts := c.Articles()
+			if mode == catalog.Batch {
+				// A batch holds the file until it is done.
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, _, err := state.Open(s.state, state.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			for _, a := range arts {
+				rec, ok := r.Get(a.Path)
+				if !ok || rec.ID != a.ID {
+					t.Errorf("%s: on disk %+v (found %t), published with id %s", a.Path, rec, ok, a.ID)
+				}
+			}
+			if r.Len() != len(files) {
+				t.Errorf("%d records on disk, want %d", r.Len(), len(files))
+			}
+		})
 	}
 }
