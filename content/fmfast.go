@@ -2,6 +2,7 @@ package content
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -18,14 +19,15 @@ import (
 // else (other escapes, anchors, tags, block scalars, nested mappings,
 // values that go on over several lines, tabs, characters YAML treats
 // specially) makes ok false, and the YAML decoder reads the text.
-func simpleFrontMatter(fm string) (root *yaml.Node, ok bool) {
+//
+// The nodes are made in nodes, and are good until it is reset.
+func simpleFrontMatter(fm string, nodes *nodeArena) (root *yaml.Node, ok bool) {
 	if !simpleChars(fm) {
 		return nil, false
 	}
-	var nodes nodeArena
 	root = nodes.new()
-	*root = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 0, Column: 1, Content: make([]*yaml.Node, 0, 16)}
-	lines := fmLines{s: fm, nodes: &nodes}
+	*root = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 0, Column: 1, Content: nodes.keys[:0]}
+	lines := fmLines{s: fm, nodes: nodes}
 	for {
 		l, n, more := lines.next()
 		if !more {
@@ -48,15 +50,16 @@ func simpleFrontMatter(fm string) (root *yaml.Node, ok bool) {
 		case rest == "":
 			v, ok = blockSequence(&lines, n, len(key)+2)
 		case rest[0] == '[':
-			v, ok = flowSequence(&nodes, rest, n, len(l)-len(rest)+1)
+			v, ok = flowSequence(nodes, rest, n, len(l)-len(rest)+1)
 		default:
-			v, ok = scalarNode(&nodes, rest, false, n, len(l)-len(rest)+1)
+			v, ok = scalarNode(nodes, rest, false, n, len(l)-len(rest)+1)
 		}
 		if !ok {
 			return nil, false
 		}
 		root.Content = append(root.Content, k, v)
 	}
+	nodes.keys = root.Content[:0] // grown: kept for the next file
 	if len(root.Content) == 0 {
 		return nil, false
 	}
@@ -70,15 +73,40 @@ type fmLines struct {
 	nodes *nodeArena
 }
 
-// nodeArena allocates the nodes of one front matter a few dozen at a time.
-type nodeArena struct{ buf []yaml.Node }
+// nodeArena allocates the nodes of front matter a few dozen at a time, and
+// makes them again for the next file once reset: the nodes of a parse are
+// garbage once its front matter is decoded (a third of what reading a
+// Markdown file allocated, at a first start).
+type nodeArena struct {
+	chunks [][]yaml.Node // every chunk made; chunks[:used] in use
+	used   int
+	buf    []yaml.Node  // the last chunk in use, to its last node made
+	keys   []*yaml.Node // the root mapping's content, for the next file
+}
+
+// arenas are the arenas of the parses under way.
+var arenas = sync.Pool{New: func() any { return new(nodeArena) }}
 
 func (a *nodeArena) new() *yaml.Node {
 	if len(a.buf) == cap(a.buf) {
-		a.buf = make([]yaml.Node, 0, 16)
+		if a.used == len(a.chunks) {
+			a.chunks = append(a.chunks, make([]yaml.Node, 16))
+		}
+		a.buf = a.chunks[a.used][:0]
+		a.used++
 	}
 	a.buf = a.buf[:len(a.buf)+1]
 	return &a.buf[len(a.buf)-1]
+}
+
+// reset lets the nodes made go (and what their strings point to), for the
+// arena to make them again.
+func (a *nodeArena) reset() {
+	for _, c := range a.chunks[:a.used] {
+		clear(c)
+	}
+	clear(a.keys[:cap(a.keys)])
+	a.used, a.buf = 0, nil
 }
 
 func (ls *fmLines) next() (line string, n int, ok bool) {

@@ -16,7 +16,11 @@ import (
 // It returns whether simpleFrontMatter took the text.
 func compareFrontMatter(t *testing.T, fm string) bool {
 	t.Helper()
-	root, simple := simpleFrontMatter(fm)
+	// From the pool the parses use: the arenas are made again many times
+	// over in a test run, as they are at a start.
+	nodes := arenas.Get().(*nodeArena)
+	defer func() { nodes.reset(); arenas.Put(nodes) }()
+	root, simple := simpleFrontMatter(fm, nodes)
 	if simple {
 		var doc yaml.Node
 		if err := yaml.Unmarshal([]byte(fm), &doc); err != nil {

@@ -81,7 +81,9 @@ func decodeFrontMatterWith(path, fm string, fmLine int, simple bool) (*meta, err
 	}
 	var root *yaml.Node
 	if simple {
-		root, simple = simpleFrontMatter(fm)
+		nodes := arenas.Get().(*nodeArena)
+		defer func() { nodes.reset(); arenas.Put(nodes) }() // m keeps none of them
+		root, simple = simpleFrontMatter(fm, nodes)
 	}
 	if !simple {
 		var doc yaml.Node
