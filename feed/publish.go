@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -482,9 +483,24 @@ func (w *publish) copyMedia(mj *mediaJob) error {
 // bundle's order (the main feeds last).
 func (w *publish) feeds() error {
 	p := w.p
+	// Each file's entry records the size of its gzip copy: the copies not
+	// made yet are made on every core, the largest (the sitemap, the main
+	// feeds) first. They are written one after the other, in order, so that
+	// a write that fails stops the rest.
+	feeds := w.b.Feeds()
+	var zip []*File
+	for _, f := range feeds {
+		if f.gzipDone() == nil {
+			zip = append(zip, f)
+		}
+	}
+	slices.SortStableFunc(zip, func(x, y *File) int { return cmp.Compare(len(y.Body), len(x.Body)) })
+	if err := w.parallel(len(zip), func(n int) error { zip[n].Gzip(); return nil }); err != nil {
+		return err
+	}
 	var todo []*File
 	var done []Change
-	for _, f := range w.b.Feeds() {
+	for _, f := range feeds {
 		e, ok := p.entries[f.Path]
 		want := textEntry(f, "")
 		if ok && sameText(e, f) && (!w.verify || p.store.Intact(f.Path, want)) {
