@@ -159,7 +159,8 @@ func (x *Index) Rescan(ctx context.Context) (Changes, error) {
 }
 
 // Listing is the whole tree of an index's file system as [Index.List]
-// found it: every candidate article file with its stat.
+// found it: every candidate article file, with its stat unless the listing
+// was made fresh.
 type Listing struct {
 	found    []listed
 	walkErrs []error
@@ -171,8 +172,14 @@ type Listing struct {
 // reads only the file system and the ignore patterns the index was made
 // with, so it may run on another goroutine while the index is seeded
 // ([Index.Seed]) — the two halves of a warm start, each on a core.
-func (x *Index) List(ctx context.Context) *Listing {
-	found, walkErrs, err := listUnder(ctx, x.fsys, ".", x.opts.Ignore)
+//
+// fresh says that the index will know no file when the listing is applied
+// (a first start, with no parse cache to seed it): with nothing to compare
+// a stat with, the regular files are then not stat'ed here but when they
+// are read, in parallel. A fresh listing applied to an index that does
+// know files is still correct, only slower: those are stat'ed then.
+func (x *Index) List(ctx context.Context, fresh bool) *Listing {
+	found, walkErrs, err := listUnder(ctx, x.fsys, ".", x.opts.Ignore, fresh)
 	return &Listing{found: found, walkErrs: walkErrs, err: err}
 }
 
@@ -323,7 +330,9 @@ func (x *Index) scanDir(ctx context.Context, dir string) (Changes, error) {
 	if err := ctx.Err(); err != nil {
 		return Changes{}, err
 	}
-	found, walkErrs, err := listUnder(ctx, x.fsys, dir, x.opts.Ignore)
+	// An index that knows no file has no stat to compare: the files are
+	// stat'ed when read, on every core, rather than here on one.
+	found, walkErrs, err := listUnder(ctx, x.fsys, dir, x.opts.Ignore, len(x.files) == 0)
 	return x.reconcile(ctx, dir, found, walkErrs, err)
 }
 
@@ -380,7 +389,8 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 	type job struct {
 		p        string
 		key      statKey
-		info     fs.FileInfo // nil when the stat failed
+		info     fs.FileInfo // nil when the stat failed (or is yet to be made)
+		stat     bool        // stat the file before reading it (listed without a stat)
 		force    bool        // deferred for too long: read it as it is
 		art      *Article
 		err      error
@@ -399,6 +409,18 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 		var err error
 		if infos != nil {
 			fi = infos[i].info
+			if fi == nil && infos[i].regular {
+				if _, known := x.files[p]; !known {
+					// Nothing to compare with: stat'ed by the worker
+					// that reads it.
+					j := &job{p: p, stat: true}
+					if first, ok := x.deferred[p]; ok && now.Sub(first) >= x.ready.maxDefer() {
+						j.force = true
+					}
+					jobs = append(jobs, j)
+					continue
+				}
+			}
 		}
 		if fi == nil {
 			fi, err = fs.Stat(x.fsys, p)
@@ -460,10 +482,16 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 						break
 					}
 					j := jobs[i]
-					if x.ready != nil && j.info != nil {
-						j.art, j.notReady, j.err = x.parseReady(j.p, j.info, j.force, &buf)
-					} else {
+					switch {
+					case x.ready != nil && (j.info != nil || j.stat):
+						j.art, j.info, j.notReady, j.err = x.parseReady(j.p, j.info, j.force, &buf)
+					case j.stat:
+						j.art, j.info, j.err = parseFileInfo(x.fsys, j.p, x.opts, &buf)
+					default:
 						j.art, j.err = parseFile(x.fsys, j.p, x.opts, &buf)
+					}
+					if j.stat && j.info != nil {
+						j.key = keyOf(j.info) // the stat it was read with
 					}
 					if j.err != nil && errors.Is(j.err, fs.ErrNotExist) {
 						j.gone = true
@@ -548,14 +576,15 @@ func (x *Index) refresh(ctx context.Context, paths []string, infos []listed) (Ch
 }
 
 // parseReady reads p with the readiness checks and parses it when it looks
-// finished; otherwise notReady says why not.
-func (x *Index) parseReady(p string, info fs.FileInfo, force bool, buf *[]byte) (a *Article, notReady string, err error) {
+// finished; otherwise notReady says why not. info is the stat p was listed
+// with, or nil (see [readReady]); the stat it was read with is returned.
+func (x *Index) parseReady(p string, info fs.FileInfo, force bool, buf *[]byte) (a *Article, read fs.FileInfo, notReady string, err error) {
 	res, err := readReady(x.fsys, p, info, x.opts, force, buf)
 	if err != nil || res.notReady != "" {
-		return nil, res.notReady, err
+		return nil, res.info, res.notReady, err
 	}
-	a, err = parse(p, res.data, info.ModTime(), x.opts, true) // the body is read again when rendered
-	return a, "", err
+	a, err = parse(p, res.data, res.info.ModTime(), x.opts, true) // the body is read again when rendered
+	return a, res.info, "", err
 }
 
 // sameArticle reports whether two parses of one file publish the same thing.
@@ -638,16 +667,34 @@ func (c *Changes) sort() {
 }
 
 // listed is one candidate file found by listUnder, with its stat.
+// typesFS lists folders with the type of each entry and no stat, where the
+// file system can (see [rootFS.readDirTypes]): for a fresh listing.
+type typesFS struct{ fs.FS }
+
+func (t typesFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if rfs := asRoot(t.FS); rfs != nil {
+		return rfs.readDirTypes(name)
+	}
+	return fs.ReadDir(t.FS, name)
+}
+
 type listed struct {
-	path string
-	info fs.FileInfo
+	path    string
+	info    fs.FileInfo // nil for a regular file listed without its stat
+	regular bool        // a regular file (info nil: not stat'ed yet)
 }
 
 // listUnder lists the candidate article files under dir, in lexical order.
-func listUnder(ctx context.Context, fsys fs.FS, dir string, ignore []string) ([]listed, []error, error) {
+// With fresh, regular files are listed without their stat (see
+// [Index.List]).
+func listUnder(ctx context.Context, fsys fs.FS, dir string, ignore []string, fresh bool) ([]listed, []error, error) {
 	var out []listed
 	var errs []error
-	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+	walk := fsys
+	if fresh {
+		walk = typesFS{fsys}
+	}
+	err := fs.WalkDir(walk, dir, func(p string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
@@ -672,6 +719,9 @@ func listUnder(ctx context.Context, fsys fs.FS, dir string, ignore []string) ([]
 		}
 		var info fs.FileInfo
 		switch t := d.Type(); {
+		case t.IsRegular() && fresh:
+			out = append(out, listed{path: p, regular: true})
+			return nil
 		case t.IsRegular():
 			info, err = d.Info()
 			if err != nil {
@@ -694,7 +744,7 @@ func listUnder(ctx context.Context, fsys fs.FS, dir string, ignore []string) ([]
 		default:
 			return nil // FIFOs, sockets, devices: never opened
 		}
-		out = append(out, listed{path: p, info: info})
+		out = append(out, listed{path: p, info: info, regular: true})
 		return nil
 	})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"time"
 )
 
 // Ignored reports whether a slash path relative to the content root is never
@@ -93,40 +92,49 @@ func ParseFile(fsys fs.FS, p string, opts Options) (*Article, error) {
 // article keeps nothing of the file's bytes, so one buffer serves every
 // file a worker reads, and *buf is left holding it for the next.
 func parseFile(fsys fs.FS, p string, opts Options, buf *[]byte) (*Article, error) {
-	data, modTime, err := readArticle(fsys, p, opts.maxSize(), buf)
+	a, _, err := parseFileInfo(fsys, p, opts, buf)
+	return a, err
+}
+
+// parseFileInfo is parseFile that also returns the stat the file was read
+// with (nil when it could not be read).
+func parseFileInfo(fsys fs.FS, p string, opts Options, buf *[]byte) (*Article, fs.FileInfo, error) {
+	data, info, err := readArticle(fsys, p, opts.maxSize(), buf)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return parse(p, data, modTime, opts, true)
+	a, err := parse(p, data, info.ModTime(), opts, true)
+	return a, info, err
 }
 
 // readArticle reads the regular file p whole, refusing one larger than
-// limit, into *buf when buf is not nil (see parseFile). Errors are
-// [*ParseError]s; a file that is gone is [fs.ErrNotExist].
-func readArticle(fsys fs.FS, p string, limit int64, buf *[]byte) ([]byte, time.Time, error) {
+// limit, into *buf when buf is not nil (see parseFile), and returns the stat
+// it was read with. Errors are [*ParseError]s; a file that is gone is
+// [fs.ErrNotExist].
+func readArticle(fsys fs.FS, p string, limit int64, buf *[]byte) ([]byte, fs.FileInfo, error) {
 	if rfs := asRoot(fsys); rfs != nil && ValidName(p) {
-		if data, modTime, err, ok := rfs.readFast(p, limit, buf); ok {
-			return data, modTime, err
+		if data, info, err, ok := rfs.readFast(p, limit, buf); ok {
+			return data, info, err
 		}
 	}
 	info, err := fs.Stat(fsys, p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, time.Time{}, errAt(p, 0, fs.ErrNotExist)
+			return nil, nil, errAt(p, 0, fs.ErrNotExist)
 		}
-		return nil, time.Time{}, errAt(p, 0, classifyOpenErr(err))
+		return nil, nil, errAt(p, 0, classifyOpenErr(err))
 	}
 	if !info.Mode().IsRegular() {
-		return nil, time.Time{}, errAt(p, 0, ErrNotRegular)
+		return nil, nil, errAt(p, 0, ErrNotRegular)
 	}
 	if info.Size() > limit {
-		return nil, time.Time{}, errAt(p, 0, tooLarge(info.Size(), limit))
+		return nil, nil, errAt(p, 0, tooLarge(info.Size(), limit))
 	}
 	data, err := readLimited(fsys, p, info.Size(), limit)
 	if err != nil {
-		return nil, time.Time{}, errAt(p, 0, err)
+		return nil, nil, errAt(p, 0, err)
 	}
-	return data, info.ModTime(), nil
+	return data, info, nil
 }
 
 func readLimited(fsys fs.FS, p string, size, limit int64) ([]byte, error) {

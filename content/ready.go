@@ -82,9 +82,12 @@ type readResult struct {
 // the same problems.
 //
 // The bytes are read into *buf when buf is not nil (see parseFile).
+//
+// before may be nil for a file listed without its stat: the stat of the file
+// opened, taken before it is read, is then the one it is read with.
 func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force bool, buf *[]byte) (readResult, error) {
 	res := readResult{info: before}
-	if before.Size() > opts.maxSize() {
+	if before != nil && before.Size() > opts.maxSize() {
 		return res, errAt(p, 0, tooLarge(before.Size(), opts.maxSize()))
 	}
 	if rfs := asRoot(fsys); rfs != nil && ValidName(p) {
@@ -110,6 +113,18 @@ func readReady(fsys fs.FS, p string, before fs.FileInfo, opts Options, force boo
 		return res, errAt(p, 0, classifyOpenErr(err))
 	}
 	defer f.Close()
+	if before == nil {
+		fi, err := f.Stat()
+		switch {
+		case err != nil:
+			return res, errAt(p, 0, fmt.Errorf("stat: %w", err))
+		case !fi.Mode().IsRegular():
+			return res, errAt(p, 0, ErrNotRegular)
+		case fi.Size() > opts.maxSize():
+			return res, errAt(p, 0, tooLarge(fi.Size(), opts.maxSize()))
+		}
+		before, res.info = fi, fi
+	}
 	if !force {
 		if open, known := writerOpen(f); known && open {
 			res.notReady = notReadyWriter

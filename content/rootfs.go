@@ -103,14 +103,17 @@ func (rfs *rootFS) ReadLink(name string) (string, error) {
 	return rfs.root.Readlink(name)
 }
 
-// ReadDir returns the entries sorted by name, as [fs.ReadDirFS] requires.
-func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
+// readDirTypes lists the folder name sorted by name, each entry with its
+// type as the folder gives it and no stat of its own (the Info of an entry
+// stats it then): for a walk that leaves the stat of each file to its read.
+func (rfs *rootFS) readDirTypes(name string) ([]fs.DirEntry, error) {
 	if err := rfs.check("readdir", name); err != nil {
 		return nil, err
 	}
-	if entries, ok := rfs.readDirFast(name); ok {
+	if entries, ok := rfs.readDirTypesFast(name); ok {
 		return entries, nil
 	}
+	// A folder opened through the root stats every entry as it lists it.
 	f, err := rfs.root.Open(name)
 	if err != nil {
 		return nil, err
@@ -119,4 +122,15 @@ func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	entries, err := f.ReadDir(-1)
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, err
+}
+
+// ReadDir returns the entries sorted by name, as [fs.ReadDirFS] requires.
+func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if err := rfs.check("readdir", name); err != nil {
+		return nil, err
+	}
+	if entries, ok := rfs.readDirFast(name); ok {
+		return entries, nil
+	}
+	return rfs.readDirTypes(name)
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -97,32 +99,41 @@ func (rfs *rootFS) openFast(name string, flag int) (f *os.File, ok bool) {
 // openat2, fstat, read until EOF, close. It opens with O_NONBLOCK, so a FIFO
 // swapped in after the listing cannot block it (it is refused by the fstat),
 // nor can another process's write lease (the root's open then waits, as
-// before). ok is false when the caller must read through the root; otherwise
-// err is nil or a [*ParseError].
-func (rfs *rootFS) readFast(name string, limit int64, buf *[]byte) (data []byte, modTime time.Time, err error, ok bool) {
+// before). info is the fstat of the file read. ok is false when the caller
+// must read through the root; otherwise err is nil or a [*ParseError].
+func (rfs *rootFS) readFast(name string, limit int64, buf *[]byte) (data []byte, info fs.FileInfo, err error, ok bool) {
 	fd, ok := rfs.openBeneath(name, unix.O_NONBLOCK|unix.O_NOCTTY)
 	if !ok {
-		return nil, time.Time{}, nil, false
+		return nil, nil, nil, false
 	}
 	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := fstat(fd, &st); err != nil {
-		return nil, time.Time{}, nil, false
+	st, ok := fstatInfo(fd, name)
+	switch {
+	case !ok:
+		return nil, nil, nil, false
+	case !st.Mode().IsRegular():
+		return nil, nil, errAt(name, 0, ErrNotRegular), true
+	case st.Size() > limit:
+		return nil, nil, errAt(name, 0, tooLarge(st.Size(), limit)), true
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, time.Time{}, errAt(name, 0, ErrNotRegular), true
-	}
-	if st.Size > limit {
-		return nil, time.Time{}, errAt(name, 0, tooLarge(st.Size, limit)), true
-	}
-	data, tooBig, err := readFD(fd, st.Size, limit, buf)
+	data, tooBig, err := readFD(fd, st.Size(), limit, buf)
 	switch {
 	case tooBig:
-		return nil, time.Time{}, errAt(name, 0, moreThan(limit)), true
+		return nil, nil, errAt(name, 0, moreThan(limit)), true
 	case err != nil:
-		return nil, time.Time{}, nil, false // the root reads it again and says why it fails
+		return nil, nil, nil, false // the root reads it again and says why it fails
 	}
-	return data, time.Unix(st.Mtim.Unix()), nil, true
+	return data, st, nil, true
+}
+
+// fstatInfo is the fstat of fd, the file name, as the [fs.FileInfo] a stat
+// through the root gives.
+func fstatInfo(fd int, name string) (*dirEntry, bool) {
+	var u unix.Stat_t
+	if err := fstat(fd, &u); err != nil {
+		return nil, false
+	}
+	return &dirEntry{name: path.Base(name), st: sysStat(&u)}, true
 }
 
 func fstat(fd int, st *unix.Stat_t) error {
@@ -185,6 +196,19 @@ func (rfs *rootFS) readReadyFast(name string, before fs.FileInfo, limit int64, f
 		return res, nil, false
 	}
 	defer unix.Close(fd)
+	if before == nil {
+		// Listed without a stat: the file's own, before it is read.
+		st, ok := fstatInfo(fd, name)
+		switch {
+		case !ok:
+			return res, nil, false
+		case !st.Mode().IsRegular():
+			return res, errAt(name, 0, ErrNotRegular), true
+		case st.Size() > limit:
+			return res, errAt(name, 0, tooLarge(st.Size(), limit)), true
+		}
+		before, res.info = st, st
+	}
 	if !force {
 		if open, known := leaseProbe(fd); known && open {
 			res.notReady = notReadyWriter
@@ -218,11 +242,10 @@ func (rfs *rootFS) readReadyFast(name string, before fs.FileInfo, limit int64, f
 // is what os.Root gives. ok is false when the caller must go through the
 // root.
 func (rfs *rootFS) readDirFast(name string) (entries []fs.DirEntry, ok bool) {
-	fd, ok := rfs.openBeneath(name, unix.O_DIRECTORY)
+	dir, fd, ok := rfs.openDirBeneath(name)
 	if !ok {
 		return nil, false
 	}
-	dir := os.NewFile(uintptr(fd), rfs.root.Name()+"/"+name)
 	defer dir.Close()
 	names, err := dir.Readdirnames(-1)
 	if err != nil {
@@ -258,6 +281,35 @@ func (rfs *rootFS) readDirFast(name string) (entries []fs.DirEntry, ok bool) {
 	return entries, true
 }
 
+// openDirBeneath opens the folder name beneath the content folder, and
+// returns it with its descriptor. ok is false when the caller must go
+// through the root.
+func (rfs *rootFS) openDirBeneath(name string) (dir *os.File, fd int, ok bool) {
+	fd, ok = rfs.openBeneath(name, unix.O_DIRECTORY)
+	if !ok {
+		return nil, -1, false
+	}
+	return os.NewFile(uintptr(fd), rfs.root.Name()+"/"+name), fd, true
+}
+
+// readDirTypesFast is readDirTypes on a folder opened beneath the content
+// folder: its entries have the type the folder gives (an entry stats itself
+// only where the file system gives no type, and then relative to the folder
+// opened). ok is false when the caller must go through the root.
+func (rfs *rootFS) readDirTypesFast(name string) (entries []fs.DirEntry, ok bool) {
+	dir, _, ok := rfs.openDirBeneath(name)
+	if !ok {
+		return nil, false
+	}
+	defer dir.Close()
+	entries, err := dir.ReadDir(-1)
+	if err != nil {
+		return nil, false
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, true
+}
+
 // fstatat lstats name in the folder dirfd into st, in package syscall's
 // form, which os.FileInfo.Sys gives.
 func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
@@ -272,12 +324,18 @@ func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
 		}
 		break
 	}
-	*st = syscall.Stat_t{Dev: u.Dev, Ino: u.Ino, Nlink: u.Nlink, Mode: u.Mode, Uid: u.Uid, Gid: u.Gid,
+	*st = sysStat(&u)
+	return nil
+}
+
+// sysStat converts a stat to package syscall's form, which os.FileInfo.Sys
+// gives.
+func sysStat(u *unix.Stat_t) syscall.Stat_t {
+	return syscall.Stat_t{Dev: u.Dev, Ino: u.Ino, Nlink: u.Nlink, Mode: u.Mode, Uid: u.Uid, Gid: u.Gid,
 		Rdev: u.Rdev, Size: u.Size, Blksize: u.Blksize, Blocks: u.Blocks,
 		Atim: syscall.Timespec{Sec: u.Atim.Sec, Nsec: u.Atim.Nsec},
 		Mtim: syscall.Timespec{Sec: u.Mtim.Sec, Nsec: u.Mtim.Nsec},
 		Ctim: syscall.Timespec{Sec: u.Ctim.Sec, Nsec: u.Ctim.Nsec}}
-	return nil
 }
 
 // dirEntry is a folder entry with its lstat, as [os.Root] lists them: Info

@@ -181,3 +181,96 @@ func TestRootFSReadDir(t *testing.T) {
 		}
 	}
 }
+
+// TestFreshListing: a listing made fresh (no stat of each file; the stat is
+// the one the file is read with) gives the index what a listing with stats
+// gives, with readiness checks (serve) and without (build): the same
+// articles, errors and changes, links followed inside the folder and refused
+// out of it, a FIFO left alone; and stats good enough that a rescan reads
+// again only the files that fail. A walk that stat'ed nothing and kept no
+// stat would read every file again; one that opened the FIFO would hang.
+func TestFreshListing(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	files := map[string]string{
+		"a/one.md":       "---\ntitle: One\ndate: 2026-01-02\ntags: [x, y]\n---\n\nText one.\n",
+		"a/two.txt":      "Two\nDate: 2026-01-03\n\nText two.\n\nSource: Desk\n",
+		"b/sub/three.md": "---\ntitle: [unclosed\n---\n\nBad front matter.\n",
+		"b/four.md":      "---\ntitle: Four\ndate: 2026-01-04\n---\n\nText four.\n",
+		"notes.md~":      "an editor's backup: ignored\n",
+	}
+	for p, text := range files {
+		full := filepath.Join(site, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secret.md"), []byte("# Secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{"link.md": "a/one.md", "out.md": "../secret.md"} {
+		if err := os.Symlink(target, filepath.Join(site, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(site, "pipe.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	type result struct {
+		arts, errs, added string
+	}
+	scan := func(ready, fresh bool) (*content.Index, result) {
+		x := content.NewIndex(content.RootFS(root), testOptions())
+		if ready {
+			x.SetReadiness(&content.Readiness{})
+		}
+		ch, err := x.RescanListed(t.Context(), x.List(t.Context(), fresh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r result
+		for _, a := range x.Articles() {
+			r.arts += fmt.Sprintf("%s %s %x %s %s\n", a.Path, a.ID, a.Hash, a.Published.Format(time.RFC3339), a.Title)
+		}
+		for _, e := range ch.Errors {
+			r.errs += e.Error() + "\n"
+		}
+		r.added = strings.Join(ch.Added, " ")
+		return x, r
+	}
+	for _, ready := range []bool{false, true} {
+		t.Run(fmt.Sprint("readiness=", ready), func(t *testing.T) {
+			x, fresh := scan(ready, true)
+			_, listed := scan(ready, false)
+			if fresh != listed {
+				t.Errorf("fresh listing:\n%+v\nlisting with stats:\n%+v", fresh, listed)
+			}
+			if !strings.Contains(fresh.arts, "link.md ") || strings.Contains(fresh.arts, "out.md ") || strings.Contains(fresh.arts, "pipe.md") {
+				t.Errorf("fresh listing: articles\n%s\nwant link.md, and neither out.md nor pipe.md", fresh.arts)
+			}
+			if len(strings.Split(strings.TrimSpace(fresh.arts), "\n")) != 4 || !strings.Contains(fresh.errs, "three.md") {
+				t.Errorf("fresh listing: articles\n%s\nerrors\n%s\nwant 4 articles and three.md failing", fresh.arts, fresh.errs)
+			}
+			reads := 0
+			x.OnRead(func(done, n int) {
+				if done == 0 {
+					reads = n
+				}
+			})
+			if _, err := x.Rescan(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if reads != x.ErrorCount() {
+				t.Errorf("a rescan after a fresh listing read %d files, want %d (the files that fail)", reads, x.ErrorCount())
+			}
+		})
+	}
+}

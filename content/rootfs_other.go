@@ -5,7 +5,6 @@ package content
 import (
 	"io/fs"
 	"os"
-	"time"
 )
 
 // fastRoot is empty: on this platform every file is opened through the root.
@@ -17,8 +16,10 @@ func (rfs *rootFS) openFast(string, int) (*os.File, bool) { return nil, false }
 
 func (rfs *rootFS) readDirFast(string) ([]fs.DirEntry, bool) { return nil, false }
 
-func (rfs *rootFS) readFast(string, int64, *[]byte) ([]byte, time.Time, error, bool) {
-	return nil, time.Time{}, nil, false
+func (rfs *rootFS) readDirTypesFast(string) ([]fs.DirEntry, bool) { return nil, false }
+
+func (rfs *rootFS) readFast(string, int64, *[]byte) ([]byte, fs.FileInfo, error, bool) {
+	return nil, nil, nil, false
 }
 
 func (rfs *rootFS) readReadyFast(string, fs.FileInfo, int64, bool, *[]byte) (readResult, error, bool) {

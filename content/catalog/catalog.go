@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -163,9 +164,13 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 			// List the folder (and stat every file) on other goroutines
 			// while the state file is read and the index seeded from it:
 			// the two halves of a start, each on a core.
+			// With no state file yet there is no parse cache to seed the
+			// index with: the listing leaves the stats to the parse.
+			_, serr := os.Stat(cfg.State)
+			fresh := errors.Is(serr, fs.ErrNotExist)
 			lctx, cancel := context.WithCancel(ctx)
 			c.listing, c.endListing = make(chan *content.Listing, 1), cancel
-			go func() { c.listing <- c.idx.List(lctx) }()
+			go func() { c.listing <- c.idx.List(lctx, fresh) }()
 		}
 		if err := c.openState(); err != nil {
 			c.dropListing()
