@@ -1,6 +1,8 @@
 package content_test
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -195,5 +197,42 @@ func TestNextDue(t *testing.T) {
 				t.Errorf("NextDue(%q) = %v, %v, want %v, %v", articlePaths(tc.in), got, ok, tc.want, tc.wantOK)
 			}
 		})
+	}
+}
+
+// TestSortNewestMany: a list long enough to be sorted by keys comes out in
+// CompareNewest's order: times that differ by a second, by a nanosecond or
+// not at all (then by id), before 1970 and in other zones, each article
+// kept once.
+func TestSortNewestMany(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	zone := time.FixedZone("UTC+5", 5*3600)
+	var arts []*content.Article
+	for i := range 3000 {
+		a := art(fmt.Sprintf("a%04d.md", i), fmt.Sprintf("urn:x:%d", rng.IntN(2000)), 0)
+		a.Published = time.Unix(int64(rng.IntN(40)-20)*1_000_000_000, int64(rng.IntN(3))*int64(rng.IntN(999_999_999))).In(zone)
+		if i%2 == 0 {
+			a.Published = a.Published.UTC()
+		}
+		arts = append(arts, a)
+	}
+	got := slices.Clone(arts)
+	content.SortNewest(got)
+	if !slices.IsSortedFunc(got, content.CompareNewest) {
+		t.Fatal("SortNewest: not in CompareNewest's order")
+	}
+	want := slices.Clone(arts)
+	slices.SortFunc(want, content.CompareNewest)
+	for i := range got {
+		if content.CompareNewest(got[i], want[i]) != 0 {
+			t.Fatalf("SortNewest: at %d %s (%v), want %s (%v)", i, got[i].Path, got[i].Published, want[i].Path, want[i].Published)
+		}
+	}
+	seen := map[*content.Article]bool{}
+	for _, a := range got {
+		seen[a] = true
+	}
+	if len(seen) != len(arts) {
+		t.Errorf("SortNewest: %d distinct articles out of %d", len(seen), len(arts))
 	}
 }

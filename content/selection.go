@@ -3,6 +3,7 @@ package content
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -153,12 +154,15 @@ func (s *Selection) load(set []*Article, now time.Time) SelectionChange {
 		entries[i].a = a
 		s.byPath[a.Path] = &entries[i] // a path set twice: the last one
 	}
+	// A set sorted by path (a start's) has a path set twice side by side.
+	sorted := slices.IsSortedFunc(set, func(a, b *Article) int { return strings.Compare(a.Path, b.Path) })
 	due := make([]*selEntry, 0, len(set))
 	for i := range entries {
 		e := &entries[i]
 		a := e.a
 		switch {
-		case s.byPath[a.Path] != e: // set again later in set
+		case sorted && i+1 < len(entries) && entries[i+1].a.Path == a.Path,
+			!sorted && s.byPath[a.Path] != e: // set again later in set
 		case a.Draft:
 			e.kind = selDraft
 		case a.Published.After(now):
@@ -166,7 +170,8 @@ func (s *Selection) load(set []*Article, now time.Time) SelectionChange {
 			s.future = append(s.future, a)
 		default:
 			e.kind = selDue
-			s.count(a)
+			s.ids[a.ID]++ // as count does, with no question asked
+			s.slugs[a.Slug]++
 			due = append(due, e)
 		}
 	}
@@ -183,25 +188,26 @@ func (s *Selection) load(set []*Article, now time.Time) SelectionChange {
 	visible := make([]*Article, 0, len(due))
 	for _, e := range due {
 		a := e.a
-		if s.ids[a.ID] > 1 {
+		sharedID, sharedSlug := s.ids[a.ID] > 1, s.slugs[a.Slug] > 1
+		if sharedID {
 			if f, dup := first[a.ID]; dup {
 				warns = append(warns, dupIDWarning(a, f))
 				continue
 			}
 		}
-		if s.slugs[a.Slug] > 1 {
+		if sharedSlug {
 			if f, dup := firstSlug[a.Slug]; dup {
 				warns = append(warns, dupURLWarning(a, f))
 				continue
 			}
 		}
-		if s.ids[a.ID] > 1 {
+		if sharedID {
 			if first == nil {
 				first = make(map[string]*Article)
 			}
 			first[a.ID] = a
 		}
-		if s.slugs[a.Slug] > 1 {
+		if sharedSlug {
 			if firstSlug == nil {
 				firstSlug = make(map[string]*Article)
 			}
