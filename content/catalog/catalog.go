@@ -150,7 +150,8 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.FirstSeen == nil && cfg.State != "" {
-		cfg.FirstSeen = state.GitFirstSeen(ctx, cfg.Dir)
+		// git reads the history while the folder is listed and read.
+		cfg.FirstSeen = state.GitFirstSeenBehind(ctx, cfg.Dir)
 	}
 	c := &Catalog{cfg: cfg, folder: content.NewFolder(cfg.Dir)}
 	c.ignore.Store(&cfg.Options.Ignore)

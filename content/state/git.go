@@ -58,3 +58,24 @@ func GitFirstSeen(ctx context.Context, dir string) func(path string) (time.Time,
 		return t, ok
 	}
 }
+
+// GitFirstSeenBehind is [GitFirstSeen] run on another goroutine, beside
+// what the caller does next (a start lists and reads the folder while git
+// reads the history): the function it returns waits for git on its first
+// call, and then answers as GitFirstSeen's would (nothing found when that
+// is nil).
+func GitFirstSeenBehind(ctx context.Context, dir string) func(path string) (time.Time, bool) {
+	done := make(chan struct{})
+	var first func(path string) (time.Time, bool)
+	go func() {
+		defer close(done)
+		first = GitFirstSeen(ctx, dir)
+	}()
+	return func(p string) (time.Time, bool) {
+		<-done
+		if first == nil {
+			return time.Time{}, false
+		}
+		return first(p)
+	}
+}

@@ -240,6 +240,18 @@ func TestGitFirstSeen(t *testing.T) {
 	if GitFirstSeen(t.Context(), t.TempDir()) != nil {
 		t.Fatal("GitFirstSeen outside a work tree is not nil")
 	}
+	// Run beside the caller, the answers are the same; outside a work
+	// tree, nothing is found.
+	behind := GitFirstSeenBehind(t.Context(), content)
+	if got, ok := behind("a.txt"); !ok || !got.Equal(want) {
+		t.Fatalf("GitFirstSeenBehind: a.txt = %v, %v; want %v", got, ok, want)
+	}
+	if _, ok := behind("nope.txt"); ok {
+		t.Fatal("GitFirstSeenBehind found a date for an untracked file")
+	}
+	if _, ok := GitFirstSeenBehind(t.Context(), t.TempDir())("a.txt"); ok {
+		t.Fatal("GitFirstSeenBehind outside a work tree found a date")
+	}
 }
 
 // TestManyRecordsPersist: several records written in one transaction come
