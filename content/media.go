@@ -41,9 +41,11 @@ func mediaRefs(p, text string) []string {
 	var out []string
 	dir := path.Dir(p)
 	for i := 0; i < len(text); i++ {
-		if text[i] != '.' {
-			continue
+		d := strings.IndexByte(text[i:], '.')
+		if d < 0 {
+			break
 		}
+		i += d
 		// The extension: letters and digits after the dot.
 		j := i + 1
 		for j < len(text) && isExtChar(text[j]) {
