@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -68,10 +69,59 @@ func decodeText(path string, data []byte, own bool) (string, []Warning, error) {
 			warns = append(warns, Warning{Path: path, Line: line, Code: WarnControlChars, Msg: fmt.Sprintf("removed %d control character(s)", n)})
 		}
 	}
-	if !inert && !norm.NFC.IsNormalString(s) {
+	if !inert && !isNFC(s) {
 		s = norm.NFC.String(s)
 	}
 	return s, warns, nil
+}
+
+// isNFC is norm.NFC.IsNormalString(s) for valid UTF-8, asked only of the
+// stretches of s around runes that are not NFC-inert. An ASCII or inert
+// rune starts a normalization segment of its own (it has a boundary before
+// it: nothing on its left composes with it or reorders past it), so s is NFC
+// when each stretch from the rune before a run of runes that are not inert
+// up to the next ASCII or inert rune is: a text with one combining mark is
+// checked around that mark, not whole.
+func isNFC(s string) bool {
+	for i := 0; i < len(s); {
+		i = nonASCII(s, i)
+		if i == len(s) {
+			break
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if nfcInert(r) {
+			i += n
+			continue
+		}
+		_, back := utf8.DecodeLastRuneInString(s[:i]) // ASCII or inert, or none
+		j := i + n
+		for j < len(s) && s[j] >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if nfcInert(r) {
+				break
+			}
+			j += n
+		}
+		if !norm.NFC.IsNormalString(s[i-back : j]) {
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
+// nonASCII returns the index of the first byte of s at or after i that is
+// not ASCII (or len(s)), looking at eight bytes at a time.
+func nonASCII(s string, i int) int {
+	const highs = 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		if binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s) && s[i] < utf8.RuneSelf; i++ {
+	}
+	return i
 }
 
 // scanText reports, in one pass, whether s is valid UTF-8; if so, whether
