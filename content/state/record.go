@@ -147,6 +147,11 @@ func appendRecord(b []byte, r *rec) []byte {
 	return b
 }
 
+// maxRecordLen bounds the length of r's value as appendRecord makes it.
+func maxRecordLen(r *rec) int {
+	return 2 + binary.MaxVarintLen64 + len(r.id) + len(r.hash) + 3*2*binary.MaxVarintLen64
+}
+
 func appendStamp(b []byte, s stamp) []byte {
 	b = binary.AppendVarint(b, s.sec)
 	return binary.AppendUvarint(b, uint64(s.nsec))

@@ -17,7 +17,8 @@ import (
 )
 
 // TestRecordRoundTrip: every record, gone or not, pinned or not, with times
-// before the epoch and with nanoseconds, decodes to itself.
+// before the epoch and with nanoseconds, decodes to itself, and is no
+// longer than maxRecordLen says (save sizes its buffer by it).
 func TestRecordRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	times := []time.Time{t0, time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 999, time.UTC),
@@ -30,6 +31,9 @@ func TestRecordRoundTrip(t *testing.T) {
 		}
 		if rng.IntN(2) == 0 {
 			r.goneT = stampOf(times[rng.IntN(len(times))])
+		}
+		if n, most := len(appendRecord(nil, &r)), maxRecordLen(&r); n > most {
+			t.Fatalf("%d: record of %d bytes, more than maxRecordLen's %d", i, n, most)
 		}
 		var got rec
 		old, err := decodeRecord(appendRecord(nil, &r), &got, func(b []byte) string { return string(b) })

@@ -808,7 +808,17 @@ func (s *Store) save(dirty map[string]*rec, removed []string) error {
 				}
 			}
 			var recs, cache *bolt.Bucket
-			var buf []byte // keys and records, each cut to its own length
+			// Keys and records, each cut to its own length: made in one
+			// buffer of the size they need at most, not grown (and copied)
+			// as they are appended.
+			need := 0
+			for _, o := range chunk {
+				need += len(o.path)
+				if !o.cache && o.r != nil {
+					need += maxRecordLen(o.r)
+				}
+			}
+			buf := make([]byte, 0, need)
 			cut := func(from int) []byte { return buf[from:len(buf):len(buf)] }
 			for _, o := range chunk {
 				b := &recs
