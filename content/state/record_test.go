@@ -232,6 +232,14 @@ func benchArticles(b *testing.B, n int) []*content.Article {
 // the files present use the articles' own strings for their paths and ids,
 // and keeps every record as it was.
 func TestShareStrings(t *testing.T) {
+	for _, behind := range []bool{false, true} {
+		t.Run(fmt.Sprint("behind=", behind), func(t *testing.T) { testShareStrings(t, behind) })
+	}
+}
+
+// testShareStrings is TestShareStrings with Apply, or with ApplyBehind
+// (which shares them once its records are written, beside the caller).
+func testShareStrings(t *testing.T, behind bool) {
 	db := filepath.Join(t.TempDir(), "state.db")
 	s := open(t, db)
 	var arts []*content.Article
@@ -253,7 +261,14 @@ func TestShareStrings(t *testing.T) {
 		b.Path, b.ID = strings.Clone(a.Path), strings.Clone(a.ID) // strings of their own, as a new parse has
 		again[i] = &b
 	}
-	apply(t, s, t0.Add(2*time.Hour), again...)
+	if behind {
+		s.ApplyBehind(again, t0.Add(2*time.Hour))
+		if err := s.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		apply(t, s, t0.Add(2*time.Hour), again...)
+	}
 	if s.blocks {
 		t.Error("the first Apply left the records' strings in blocks")
 	}
