@@ -416,6 +416,7 @@ func (c *Catalog) publish(d *Delta, ch content.Changes, paths []string, rescan b
 		d.First = true
 		stamped, err = c.stamp(nil, c.idx.Articles(), true, now)
 		c.media = newMedia()
+		c.media.lookAll(fsys, stamped)
 		for i, a := range stamped {
 			c.media.track(a.Path, nil, a)
 			stamped[i] = c.media.withStamp(fsys, a)

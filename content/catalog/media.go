@@ -4,8 +4,11 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dropfeed/dropfeed/content"
 )
@@ -40,12 +43,49 @@ func newMedia() *media {
 // look stats a media file and records how it is; changed reports whether
 // that differs from what was recorded before.
 func (m *media) look(fsys fs.FS, p string) (st mediaState, changed bool) {
-	if fi, err := fs.Stat(fsys, p); err == nil && fi.Mode().IsRegular() {
-		st = mediaState{exists: true, size: fi.Size(), mtime: fi.ModTime().UnixNano(), mode: fi.Mode()}
-	}
+	st = statMedia(fsys, p)
 	old, known := m.state[p]
 	m.state[p] = st
 	return st, !known || old != st
+}
+
+// statMedia stats a media file.
+func statMedia(fsys fs.FS, p string) (st mediaState) {
+	if fi, err := fs.Stat(fsys, p); err == nil && fi.Mode().IsRegular() {
+		st = mediaState{exists: true, size: fi.Size(), mtime: fi.ModTime().UnixNano(), mode: fi.Mode()}
+	}
+	return st
+}
+
+// lookAll looks at the media files that the articles reference and that
+// were not looked at yet, on every core: a start stats each of them, and a
+// stat through the root walks the path (a fifth of a second at 100,000
+// articles, one after the other).
+func (m *media) lookAll(fsys fs.FS, arts []*content.Article) {
+	var paths []string
+	seen := make(map[string]bool)
+	for _, a := range arts {
+		for _, p := range a.Media {
+			if _, ok := m.state[p]; !ok && !seen[p] {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	states := make([]mediaState, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)/64+1) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(paths); i = int(next.Add(1)) - 1 {
+				states[i] = statMedia(fsys, paths[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, p := range paths {
+		m.state[p] = states[i]
+	}
 }
 
 // stamp returns the media stamp of an article: a hash of the state of the
