@@ -359,9 +359,9 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	// need no items.
 	var todo []*group
 	laidOut := make(map[*group]bool)
-	for _, g := range all {
+	prepare := func(g *group) (render bool) {
 		if !g.dirty && g.spec != nil && !g.partial {
-			continue
+			return false
 		}
 		g.spec, g.dirty = bl.specOf(g), false
 		g.spec.arts = pick(&site, g.arts)
@@ -375,13 +375,25 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		sig := g.spec.signature() + "\x00" + g.spec.hist.key()
 		if sig != g.sig || g.files == nil || laidOut[g] {
 			g.sig, g.files = sig, nil
-			todo = append(todo, g)
+			return true
 		}
+		return false
 	}
-	// The sitemaps are rendered meanwhile: they need only the articles.
+	// The main set first: the sitemaps need only the articles and the
+	// main feed's newest time, and are rendered meanwhile, beside the other
+	// sets' layouts and the feeds (a start lays out every set).
+	renderMain := prepare(bl.main)
 	b.updated = newestArticle(bl.main.spec.arts)
 	sitemaps := bl.startSitemaps(b)
 	defer sitemaps()
+	for _, g := range all[:len(all)-1] {
+		if prepare(g) {
+			todo = append(todo, g)
+		}
+	}
+	if renderMain {
+		todo = append(todo, bl.main) // last, as in all
+	}
 	for _, g := range todo {
 		g.spec.makeItems(itemOf)
 	}
