@@ -62,18 +62,24 @@ func SortNewest(arts []*Article) {
 		slices.SortFunc(arts, CompareNewest)
 		return
 	}
-	// Many articles (a start): sorted by their times copied beside them,
-	// which compares without reading each article (the order of
-	// CompareNewest, whose time comparison is that of the Unix seconds and
-	// nanoseconds).
+	sortNewestBy(arts, func(a *Article) *Article { return a })
+}
+
+// sortNewestBy sorts xs by their articles as SortNewest sorts articles: by
+// their times copied beside them, which compares without reading each
+// article (the order of CompareNewest, whose time comparison is that of
+// the Unix seconds and nanoseconds).
+func sortNewestBy[T any](xs []T, art func(T) *Article) {
 	type key struct {
 		sec  int64
 		nsec int64
+		x    T
 		a    *Article
 	}
-	keys := make([]key, len(arts))
-	for i, a := range arts {
-		keys[i] = key{a.Published.Unix(), int64(a.Published.Nanosecond()), a}
+	keys := make([]key, len(xs))
+	for i, x := range xs {
+		a := art(x)
+		keys[i] = key{a.Published.Unix(), int64(a.Published.Nanosecond()), x, a}
 	}
 	slices.SortFunc(keys, func(x, y key) int {
 		if c := cmp.Compare(y.sec, x.sec); c != 0 {
@@ -85,6 +91,6 @@ func SortNewest(arts []*Article) {
 		return cmp.Compare(x.a.ID, y.a.ID)
 	})
 	for i := range keys {
-		arts[i] = keys[i].a
+		xs[i] = keys[i].x
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -180,12 +181,17 @@ func (s *Selection) load(set []*Article, now time.Time) SelectionChange {
 	if !slices.IsSortedFunc(due, byPath) {
 		slices.SortFunc(due, byPath)
 	}
+	// Sorted newest first beside the search for duplicates below, which
+	// goes by path: the sort then keeps the entries that search left
+	// visible (a start's 100,000 articles take 30 ms to sort).
+	newest := slices.Clone(due)
+	var byNewest sync.WaitGroup
+	byNewest.Go(func() { sortNewestBy(newest, func(e *selEntry) *Article { return e.a }) })
 	// One article per id and per URL path, the first by path, as
 	// pickUnique keeps them: only the ids and slugs counted more than once
 	// need telling which came first.
 	var first, firstSlug map[string]*Article
 	var warns []Warning
-	visible := make([]*Article, 0, len(due))
 	for _, e := range due {
 		a := e.a
 		sharedID, sharedSlug := s.ids[a.ID] > 1, s.slugs[a.Slug] > 1
@@ -214,9 +220,14 @@ func (s *Selection) load(set []*Article, now time.Time) SelectionChange {
 			firstSlug[a.Slug] = a
 		}
 		e.visible = true
-		visible = append(visible, a)
 	}
-	SortNewest(visible)
+	byNewest.Wait()
+	visible := make([]*Article, 0, len(due))
+	for _, e := range newest {
+		if e.visible {
+			visible = append(visible, e.a)
+		}
+	}
 	s.visible, s.warns = visible, warns
 	ch := SelectionChange{Entered: slices.Clone(visible), Warnings: slices.Clone(warns)}
 	if ch.Warnings == nil {
