@@ -234,14 +234,22 @@ func (bl *Builder) regroup(visible []*content.Article) {
 		g.dirty = true
 		return g
 	}
+	// The tags are grouped beside the list by slug: both go through every
+	// article (a start's regroup at 100,000 articles takes 0.2 s).
+	var tags []*tagGroup
+	var grouped sync.WaitGroup
+	if !bl.site.NoTagFeeds {
+		grouped.Go(func() { tags = groupTags(visible) })
+	}
 	slugs := slices.Clone(visible)
 	slices.SortFunc(slugs, func(a, b *content.Article) int { return cmp.Compare(a.Slug, b.Slug) })
 	bl.bySlug = newSlugList(slugs, bl.carrySince(bl.bySlug, slugs))
+	grouped.Wait()
 	bl.main = carry(&group{arts: visible})
 	bl.groups = make(map[string]*group)
 	bl.tags = nil
 	if !bl.site.NoTagFeeds {
-		for _, t := range groupTags(visible) {
+		for _, t := range tags {
 			g := carry(&group{prefix: tagPrefix(t.slug), key: t.slug, arts: t.articles})
 			bl.groups[g.prefix] = g
 			bl.tags = append(bl.tags, g.prefix)
