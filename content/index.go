@@ -666,7 +666,6 @@ func (c *Changes) sort() {
 	}
 }
 
-// listed is one candidate file found by listUnder, with its stat.
 // typesFS lists folders with the type of each entry and no stat, where the
 // file system can (see [rootFS.readDirTypes]): for a fresh listing.
 type typesFS struct{ fs.FS }
@@ -678,6 +677,7 @@ func (t typesFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return fs.ReadDir(t.FS, name)
 }
 
+// listed is one candidate file found by listUnder, with its stat.
 type listed struct {
 	path    string
 	info    fs.FileInfo // nil for a regular file listed without its stat

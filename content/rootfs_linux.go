@@ -107,14 +107,9 @@ func (rfs *rootFS) readFast(name string, limit int64, buf *[]byte) (data []byte,
 		return nil, nil, nil, false
 	}
 	defer unix.Close(fd)
-	st, ok := fstatInfo(fd, name)
-	switch {
-	case !ok:
-		return nil, nil, nil, false
-	case !st.Mode().IsRegular():
-		return nil, nil, errAt(name, 0, ErrNotRegular), true
-	case st.Size() > limit:
-		return nil, nil, errAt(name, 0, tooLarge(st.Size(), limit)), true
+	st, err, ok := regularInfo(fd, name, limit)
+	if !ok || err != nil {
+		return nil, nil, err, ok
 	}
 	data, tooBig, err := readFD(fd, st.Size(), limit, buf)
 	switch {
@@ -126,14 +121,22 @@ func (rfs *rootFS) readFast(name string, limit int64, buf *[]byte) (data []byte,
 	return data, st, nil, true
 }
 
-// fstatInfo is the fstat of fd, the file name, as the [fs.FileInfo] a stat
-// through the root gives.
-func fstatInfo(fd int, name string) (*dirEntry, bool) {
+// regularInfo is the fstat of fd, the file name opened for reading, as the
+// [fs.FileInfo] a stat through the root gives; err when it is not a regular
+// file or larger than limit. ok is false when the fstat failed.
+func regularInfo(fd int, name string, limit int64) (st *dirEntry, err error, ok bool) {
 	var u unix.Stat_t
 	if err := fstat(fd, &u); err != nil {
-		return nil, false
+		return nil, nil, false
 	}
-	return &dirEntry{name: path.Base(name), st: sysStat(&u)}, true
+	st = &dirEntry{name: path.Base(name), st: sysStat(&u)}
+	switch {
+	case !st.Mode().IsRegular():
+		return nil, errAt(name, 0, ErrNotRegular), true
+	case st.Size() > limit:
+		return nil, errAt(name, 0, tooLarge(st.Size(), limit)), true
+	}
+	return st, nil, true
 }
 
 func fstat(fd int, st *unix.Stat_t) error {
@@ -198,14 +201,9 @@ func (rfs *rootFS) readReadyFast(name string, before fs.FileInfo, limit int64, f
 	defer unix.Close(fd)
 	if before == nil {
 		// Listed without a stat: the file's own, before it is read.
-		st, ok := fstatInfo(fd, name)
-		switch {
-		case !ok:
-			return res, nil, false
-		case !st.Mode().IsRegular():
-			return res, errAt(name, 0, ErrNotRegular), true
-		case st.Size() > limit:
-			return res, errAt(name, 0, tooLarge(st.Size(), limit)), true
+		st, err, ok := regularInfo(fd, name, limit)
+		if !ok || err != nil {
+			return res, err, ok
 		}
 		before, res.info = st, st
 	}
