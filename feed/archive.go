@@ -157,6 +157,13 @@ func (d span) name() string {
 	return n
 }
 
+// sameName reports whether d and e have the same name, without making the
+// names: a part of 0 or 1 adds nothing to the page number, a larger one
+// adds "-" and itself.
+func (d span) sameName(e span) bool {
+	return d.page == e.page && max(d.part, 1) == max(e.part, 1)
+}
+
 // layout places n articles (counted from the oldest) into archive documents
 // and the current documents, as the invariant above says.
 type layout struct {
@@ -1041,6 +1048,9 @@ func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 		if x.page == y.page && y.lazy() && (x.lazy() && x.sum == y.sum || !x.lazy() && wasWhole[x.page] == y.sum) {
 			return true // the same articles, cut alike
 		}
+		if !x.lazy() && !y.lazy() {
+			return x.sameName(y.span) // a cut document's name is its own (see lastName)
+		}
 		a, ok1 := before(set, docs, i)
 		b, ok2 := before(old, olds, j)
 		return ok1 && ok2 && a == b
@@ -1050,6 +1060,14 @@ func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 			return docs[i+1].name() // a lazy span names its first document
 		}
 		return ""
+	}
+	// sameAfter is after(docs, i) == after(olds, j), without making the
+	// names: a layout of 100,000 documents compares them at each change.
+	sameAfter := func(docs []archDoc, i int, olds []archDoc, j int) bool {
+		if i+1 >= len(docs) || j+1 >= len(olds) {
+			return i+1 >= len(docs) && j+1 >= len(olds)
+		}
+		return docs[i+1].sameName(olds[j+1].span)
 	}
 
 	// The new lazy spans: dated whole, or cut.
@@ -1081,7 +1099,7 @@ func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 		// Handed on from the old layout's lazy span of the same page.
 		j, _ := slices.BinarySearchFunc(prev, d.page, func(p archDoc, page int) int { return cmp.Compare(p.page, page) })
 		if j < len(prev) && prev[j].lazy() && prev[j].page == d.page && prev[j].sum == d.sum && headSame &&
-			sameBefore(docs, len(docs), prev, j) && after(set.docs, i) == after(prev, j) {
+			sameBefore(docs, len(docs), prev, j) && sameAfter(set.docs, i, prev, j) {
 			d.mods = prev[j].mods
 			handed[d.page] = true
 			old.mu.Lock()
@@ -1149,7 +1167,7 @@ func (bl *Builder) dateDocs(old, set *archiveSet, m measurer) {
 		if j < len(olds) && sameName(olds[j].span, d.span) {
 			p := olds[j]
 			if p.sum == d.sum && headSame && p.keys != [3]versionSum{} &&
-				sameBefore(set.docs, i, olds, j) && after(set.docs, i) == after(olds, j) {
+				sameBefore(set.docs, i, olds, j) && sameAfter(set.docs, i, olds, j) {
 				d.keys, d.mods = p.keys, p.mods
 			} else {
 				for k := range formats {

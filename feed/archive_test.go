@@ -956,3 +956,21 @@ func TestArchiveRestoreLazy(t *testing.T) {
 	}
 	t.Logf("the edit changed documents of %d feed sets; %d documents kept their bytes and moved on", len(editedPage), moved)
 }
+
+// TestSpanSameName: two spans have the same name exactly when sameName
+// says so, for lazy spans (part 0), first parts and later parts.
+func TestSpanSameName(t *testing.T) {
+	var spans []span
+	for _, page := range []int{1, 2, 9, 10, 11, 12, 21, 99, 100, 101, 112, 1000, 1012} {
+		for _, part := range []int{0, 1, 2, 3, 10, 11, 12} {
+			spans = append(spans, span{page: page, part: part})
+		}
+	}
+	for _, d := range spans {
+		for _, e := range spans {
+			if got, want := d.sameName(e), d.name() == e.name(); got != want {
+				t.Errorf("%+v.sameName(%+v) = %v; names %q and %q", d, e, got, d.name(), e.name())
+			}
+		}
+	}
+}
