@@ -291,10 +291,10 @@ func TestLoadWithChurn(t *testing.T) {
 
 	// Resources return to their baseline: file descriptors and goroutines
 	// exactly, the live heap within 1.2 times. Waits are bounded in count:
-	// a leak fails after 60 rounds of two GC cycles each (seconds), while
-	// on a loaded machine (other packages' tests beside this one, writing
-	// to the same disk) the last state write's goroutines can take that
-	// long to finish.
+	// a leak fails after 60 rounds of two GC cycles each (tens of seconds).
+	// 20 rounds once ended with three goroutines more than before, on a
+	// machine running other packages' tests beside this one; which ones
+	// they were is what dumpGoroutines shows when it happens again.
 	var after daemonStats
 	for range 60 {
 		after = settled(t, d, client)
