@@ -26,15 +26,22 @@ go build -o "$work/gencorpus" ./cmd/gencorpus
 go build -o "$work/nethttp" ./bench/nethttp
 "$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# base_url LOG PATH prints the base URL a server logged ("listening on URL")
+# once PATH under it answers; it waits at most 30 s.
+base_url() {
+  local base
+  for _ in $(seq 1 300); do
+    base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$1" | head -1)
+    [ -n "$base" ] && curl -fs "$base$2" >/dev/null 2>&1 && { echo "$base"; return; }
+    sleep 0.1
+  done
+  echo "no server answered at the URL $1 logged" >&2; exit 1
+}
 
 # dropfeed serve
 "$work/dropfeed" serve -addr 127.0.0.1:0 -content "$work/corpus" -max-items "$MAX_ITEMS" -state "$work/state.db" 2>"$work/serve.log" &
 pids+=($!)
-for _ in $(seq 1 300); do
-  dbase=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$work/serve.log" | head -1)
-  [ -n "$dbase" ] && curl -fs "${dbase}healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+dbase=$(base_url "$work/serve.log" healthz)
 # the same bytes as static files, under nginx
 "$work/dropfeed" build -content "$work/corpus" -out "$work/public" -base-url "$dbase" -max-items "$MAX_ITEMS" -state "$work/state2.db" -pages=false 2>/dev/null
 port=$(free_port)
@@ -66,11 +73,7 @@ curl -fsi -o "$work/plain.http" "${dbase}rss.xml"
 curl -fsi -o "$work/gzip.http" -H 'Accept-Encoding: gzip' "${dbase}rss.xml"
 "$work/nethttp" -plain "$work/plain.http" -gzip "$work/gzip.http" >"$work/nethttp.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do
-  hbase=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$work/nethttp.log" | head -1)
-  [ -n "$hbase" ] && curl -fs "${hbase}rss.xml" >/dev/null 2>&1 && break
-  sleep 0.05
-done
+hbase=$(base_url "$work/nethttp.log" rss.xml)
 for hdr in "" "Accept-Encoding: gzip"; do
   cmp <(curl -fsi ${hdr:+-H "$hdr"} "${dbase}rss.xml" | grep -v '^Date:') <(curl -fsi ${hdr:+-H "$hdr"} "${hbase}rss.xml" | grep -v '^Date:') ||
     { echo "dropfeed and bench/nethttp send different responses (${hdr:-plain})" >&2; exit 1; }
