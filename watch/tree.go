@@ -2,13 +2,18 @@ package watch
 
 import (
 	"errors"
+	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/fsnotify/fsnotify"
 )
+
+// readBatch is how many directory entries addTree reads at a time.
+const readBatch = 1024
 
 // addTree watches top and every directory under it that is not ignored, each
 // one before it is listed, so that nothing created in a new directory is missed
@@ -17,66 +22,106 @@ import (
 // reports whether the inotify watch limit was reached, after which the caller
 // must switch to polling.
 func (l *loop) addTree(top string, report bool) (limit bool) {
-	// WalkDir only returns errors that the callback returns; the callback
-	// handles every error itself.
-	_ = filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
-		rel, _ := l.rel(p) // "" for the root itself
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // gone already; its Remove event follows
-			}
-			if d != nil && d.IsDir() {
-				// Watched but not listed: a later Chmod retries it.
-				if _, ok := l.watched[p]; ok {
-					l.watched[p] = false
-				}
-			}
-			l.log.Warn("read directory", "path", p, "err", err)
-			return nil
+	// top itself is never hidden or ignored, and is not followed either:
+	// a symlink is marked like a file.
+	fi, err := os.Lstat(top)
+	if err != nil {
+		// A top gone already is not logged: its Remove event follows.
+		if !errors.Is(err, fs.ErrNotExist) {
+			l.log.Warn("read directory", "path", top, "err", err)
 		}
-		if p != top {
-			if strings.HasPrefix(d.Name(), ".") {
-				return skip(d)
-			}
-			if l.ignored(rel, d.IsDir()) {
-				return skip(d)
-			}
-		}
-		if !d.IsDir() {
-			if report {
-				l.mark(rel)
-			}
-			return nil
-		}
-		if report && p == top {
-			l.mark(rel)
-		}
-		if err := l.src.add(p); err != nil {
-			switch {
-			case errors.Is(err, syscall.ENOSPC):
-				limit = true
-				l.logLimit(p, err)
-				return fs.SkipAll
-			case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-				return fs.SkipDir
-			default:
-				// The consumer cannot trust events for this subtree.
-				l.log.Warn("watch directory; rescanning", "path", p, "err", err)
-				l.markRescan()
-				return fs.SkipDir
-			}
-		}
-		l.watched[p] = true
-		return nil
-	})
-	return limit
+		return false
+	}
+	if report {
+		rel, _ := l.rel(top) // "" for the root itself
+		l.mark(rel)
+	}
+	if !fi.IsDir() {
+		return false
+	}
+	return l.addDir(top, report)
 }
 
-func skip(d fs.DirEntry) error {
-	if d.IsDir() {
-		return fs.SkipDir
+// addDir watches the directory p, then lists it and does the same for each
+// subdirectory listed. It reports whether the watch limit was reached, which
+// ends the whole walk.
+func (l *loop) addDir(p string, report bool) (limit bool) {
+	if err := l.src.add(p); err != nil {
+		switch {
+		case errors.Is(err, syscall.ENOSPC):
+			l.logLimit(p, err)
+			return true
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+			return false
+		default:
+			// The consumer cannot trust events for this subtree.
+			l.log.Warn("watch directory; rescanning", "path", p, "err", err)
+			l.markRescan()
+			return false
+		}
 	}
-	return nil
+	l.watched[p] = true
+	dirs, err := l.list(p, report)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Watched but not listed: a later Chmod retries it.
+		l.watched[p] = false
+		l.log.Warn("read directory", "path", p, "err", err)
+	}
+	for _, d := range dirs {
+		if l.addDir(d, report) {
+			return true
+		}
+	}
+	return false
+}
+
+// list reads the directory p and returns the paths of its subdirectories
+// that are neither hidden nor ignored; with report set it marks its other
+// entries that are neither. It reads in batches and unsorted, since order
+// does not matter here and a folder may hold 100,000 files, which
+// os.ReadDir and filepath.WalkDir would sort. The directory is closed
+// before the caller descends, so a deep tree does not hold a descriptor
+// per level. With an error, it still returns the subdirectories read
+// before it.
+func (l *loop) list(p string, report bool) ([]string, error) {
+	f, err := openDir(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var dirs []string
+	for {
+		ents, err := f.ReadDir(readBatch)
+		for _, d := range ents {
+			// The type comes from the directory entry: a symlink to a
+			// directory is not a directory, so it is never followed.
+			isDir := d.IsDir()
+			if !isDir && !report {
+				// At startup, with 100,000 files, a file must cost
+				// nothing: not even a path, let alone an Ignore call.
+				continue
+			}
+			if strings.HasPrefix(d.Name(), ".") {
+				continue
+			}
+			c := filepath.Join(p, d.Name())
+			rel, _ := l.rel(c)
+			switch {
+			case l.ignored(rel, isDir):
+				// Skipped, and an ignored directory is not descended.
+			case isDir:
+				dirs = append(dirs, c)
+			default:
+				l.mark(rel)
+			}
+		}
+		if err == io.EOF {
+			return dirs, nil
+		}
+		if err != nil {
+			return dirs, err
+		}
+	}
 }
 
 // logLimit logs, once per Run, that the inotify watch limit was reached.

@@ -2,6 +2,9 @@ package watch
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -574,4 +577,375 @@ func TestPeriodicRescanRenewsWatches(t *testing.T) {
 			t.Errorf("watches after the rescan = %v, want %v", got, want)
 		}
 	})
+}
+
+// treeLoop is a loop in event mode on a root, as startEvents leaves it, on
+// which a test calls addTree directly.
+type treeLoop struct {
+	*loop
+	logs    *syncBuffer
+	asked   []string // what Config.Ignore was asked, "dir/" for a directory
+	attempt []string // every path given to the source's add, in order
+}
+
+// newTreeLoop returns a treeLoop on root whose Config.Ignore is ignore (if
+// not nil) and whose source is a fakeSource that fails an add with addErr
+// (if not nil) and runs after (if not nil) on each path it added.
+func newTreeLoop(tb testing.TB, root string, ignore func(string, bool) bool,
+	addErr func(string) error, after func(string)) *treeLoop {
+	tb.Helper()
+	tl := &treeLoop{logs: &syncBuffer{}}
+	cfg := Config{Root: root, Logger: slog.New(slog.NewTextHandler(tl.logs, nil))}
+	if ignore != nil {
+		cfg.Ignore = func(rel string, isDir bool) bool {
+			if isDir {
+				tl.asked = append(tl.asked, rel+"/")
+			} else {
+				tl.asked = append(tl.asked, rel)
+			}
+			return ignore(rel, isDir)
+		}
+	}
+	w, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	src := newFakeSource()
+	src.addErr = func(p string) error {
+		tl.attempt = append(tl.attempt, p)
+		if addErr != nil {
+			return addErr(p)
+		}
+		return nil
+	}
+	tl.loop = &loop{
+		w:       w,
+		log:     w.log,
+		b:       batcher{quiet: w.cfg.Quiet, maxLatency: w.cfg.MaxLatency},
+		watched: make(map[string]bool),
+		mode:    ModeEvents,
+		src:     afterSource{src, after},
+	}
+	tl.real, tl.prefix = root, root+string(filepath.Separator)
+	tb.Cleanup(tl.stop)
+	return tl
+}
+
+// afterSource is a fakeSource that runs after on each path it added, to
+// change the tree between a directory's watch and its listing.
+type afterSource struct {
+	*fakeSource
+	after func(path string)
+}
+
+func (s afterSource) add(p string) error {
+	if err := s.fakeSource.add(p); err != nil {
+		return err
+	}
+	if s.after != nil {
+		s.after(p)
+	}
+	return nil
+}
+
+// state returns the watched directories relative to the root ("." for the
+// root, "!" appended to one that could not be listed), the marked paths
+// and the Ignore questions, each sorted, and whether a rescan was marked.
+func (tl *treeLoop) state(tb testing.TB) (watched, marked, asked []string, rescan bool) {
+	tb.Helper()
+	for p, listed := range tl.watched {
+		rel, ok := tl.rel(p)
+		if !ok {
+			rel = "."
+		}
+		if !listed {
+			rel += "!"
+		}
+		watched = append(watched, rel)
+	}
+	for p := range tl.b.pending.paths {
+		marked = append(marked, p)
+	}
+	asked = slices.Clone(tl.asked)
+	slices.Sort(watched)
+	slices.Sort(marked)
+	slices.Sort(asked)
+	return watched, marked, asked, tl.b.pending.rescan
+}
+
+// TestAddTree walks a tree with every kind of entry addTree tells apart,
+// from the root at startup (report unset) and from a top inside it as for a
+// new directory (report set).
+func TestAddTree(t *testing.T) {
+	tests := []struct {
+		name    string
+		top     string // relative to the root; "" for the root
+		report  bool
+		watched []string
+		marked  []string
+		asked   []string // Ignore is asked only what is not hidden
+		log     string   // a substring of the log, or "" for an empty log
+	}{
+		{
+			name:    "startup",
+			watched: []string{".", "sub", "sub/deep", "sub/deep/h"},
+			// Files are not even offered to Ignore.
+			asked: []string{"sub/", "sub/deep/", "sub/deep/h/", "sub/drafts/"},
+		},
+		{
+			name:    "new directory",
+			top:     "sub",
+			report:  true,
+			watched: []string{"sub", "sub/deep", "sub/deep/h"},
+			marked:  []string{"sub", "sub/b.md", "sub/deep/e.md", "sub/flink", "sub/link"},
+			asked: []string{"sub/b.md", "sub/deep/", "sub/deep/e.md", "sub/deep/g.tmp", "sub/deep/h/",
+				"sub/drafts/", "sub/flink", "sub/link"},
+		},
+		{
+			name:    "hidden top",
+			top:     "sub/.cache",
+			report:  true,
+			watched: []string{"sub/.cache", "sub/.cache/deeper"},
+			marked:  []string{"sub/.cache", "sub/.cache/c.md"},
+			asked:   []string{"sub/.cache/c.md", "sub/.cache/deeper/"},
+		},
+		{
+			name:    "ignored top",
+			top:     "sub/drafts",
+			report:  true,
+			watched: []string{"sub/drafts", "sub/drafts/more"},
+			marked:  []string{"sub/drafts", "sub/drafts/d.md"},
+			asked:   []string{"sub/drafts/d.md", "sub/drafts/more/"},
+		},
+		{name: "file top", top: "x.tmp", report: true, marked: []string{"x.tmp"}},
+		{name: "file top, startup", top: "a.md"},
+		{name: "symlink top", top: "sub/link", report: true, marked: []string{"sub/link"}},
+		{name: "missing top", top: "nothing", report: true},
+		{name: "top under a file", top: "a.md/x", report: true, log: "read directory"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tempRoot(t)
+			mkfiles(t, root, "a.md", ".hidden.md", "a.md~", "x.tmp", "drafts.md",
+				"sub/b.md", "sub/.cache/c.md", "sub/.cache/deeper/", "sub/drafts/d.md", "sub/drafts/more/",
+				"sub/deep/e.md", "sub/deep/.f.md", "sub/deep/g.tmp", "sub/deep/h/")
+			for link, target := range map[string]string{"sub/link": "deep", "sub/flink": "b.md"} {
+				if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ignore := func(rel string, isDir bool) bool {
+				return (isDir && path.Base(rel) == "drafts") || (!isDir && path.Ext(rel) == ".tmp")
+			}
+			tl := newTreeLoop(t, root, ignore, nil, nil)
+			top := root
+			if tc.top != "" {
+				top = filepath.Join(root, filepath.FromSlash(tc.top))
+			}
+			if tl.addTree(top, tc.report) {
+				t.Errorf("addTree(%q, %v) = true, want false", tc.top, tc.report)
+			}
+			watched, marked, asked, rescan := tl.state(t)
+			if !slices.Equal(watched, tc.watched) {
+				t.Errorf("watched = %q, want %q", watched, tc.watched)
+			}
+			if !slices.Equal(marked, tc.marked) || rescan {
+				t.Errorf("marked = %q (rescan %v), want %q", marked, rescan, tc.marked)
+			}
+			if !slices.Equal(asked, tc.asked) {
+				t.Errorf("Ignore asked about %q, want %q", asked, tc.asked)
+			}
+			if logs := tl.logs.String(); tc.log == "" && logs != "" || !strings.Contains(logs, tc.log) {
+				t.Errorf("log = %q, want %q", logs, tc.log)
+			}
+		})
+	}
+}
+
+// TestAddTreeBigDirectory checks that a directory is read to its end,
+// past the first batch of entries.
+func TestAddTreeBigDirectory(t *testing.T) {
+	root := tempRoot(t)
+	var names []string
+	want := []string{"."}
+	for i := range readBatch + 10 {
+		names = append(names, fmt.Sprintf("d%04d/", i))
+		want = append(want, fmt.Sprintf("d%04d", i))
+	}
+	mkfiles(t, root, names...)
+	tl := newTreeLoop(t, root, nil, nil, nil)
+	tl.addTree(root, false)
+	if watched, _, _, _ := tl.state(t); !slices.Equal(watched, want) {
+		t.Errorf("%d directories watched, want %d", len(watched), len(want))
+	}
+}
+
+// TestAddTreeErrors covers the ways adding or listing a directory can fail,
+// but for the watch limit. The tree is root with a/, a/sub/, b/, b/sub/ and
+// c/; the failure hits b.
+func TestAddTreeErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		addErr  error          // returned by the add of b
+		after   func(b string) // run once b was added
+		watched []string       // for a failed add, also the other directories added
+		rescan  bool           // a rescan was marked
+		log     string         // a substring of the log, or "" for an empty log
+	}{
+		{
+			name:    "watch failed",
+			addErr:  syscall.EACCES,
+			watched: []string{".", "a", "a/sub", "c"},
+			rescan:  true,
+			log:     "watch directory; rescanning",
+		},
+		{name: "gone before its watch", addErr: fs.ErrNotExist, watched: []string{".", "a", "a/sub", "c"}},
+		{name: "not a directory any more", addErr: syscall.ENOTDIR, watched: []string{".", "a", "a/sub", "c"}},
+		{
+			name: "gone before its listing",
+			after: func(b string) {
+				if err := os.RemoveAll(b); err != nil {
+					panic(err)
+				}
+			},
+			watched: []string{".", "a", "a/sub", "b", "c"}, // its Remove event prunes it
+		},
+		{
+			name: "not listable",
+			after: func(b string) {
+				if err := os.RemoveAll(b); err != nil {
+					panic(err)
+				}
+				if err := os.WriteFile(b, nil, 0o644); err != nil {
+					panic(err)
+				}
+			},
+			watched: []string{".", "a", "a/sub", "b!", "c"}, // a later Chmod retries it
+			log:     "read directory",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tempRoot(t)
+			mkfiles(t, root, "a/sub/", "b/sub/", "c/", "b.md")
+			b := filepath.Join(root, "b")
+			var addErr func(string) error
+			if tc.addErr != nil {
+				addErr = func(p string) error {
+					if p == b {
+						return tc.addErr
+					}
+					return nil
+				}
+			}
+			var after func(string)
+			if tc.after != nil {
+				after = func(p string) {
+					if p == b {
+						tc.after(p)
+					}
+				}
+			}
+			tl := newTreeLoop(t, root, nil, addErr, after)
+			if tl.addTree(root, false) {
+				t.Errorf("addTree = true, want false")
+			}
+			watched, _, _, rescan := tl.state(t)
+			if !slices.Equal(watched, tc.watched) {
+				t.Errorf("watched = %q, want %q", watched, tc.watched)
+			}
+			if rescan != tc.rescan {
+				t.Errorf("rescan = %v, want %v", rescan, tc.rescan)
+			}
+			if logs := tl.logs.String(); tc.log == "" && logs != "" || !strings.Contains(logs, tc.log) {
+				t.Errorf("log = %q, want %q", logs, tc.log)
+			}
+		})
+	}
+}
+
+// TestAddTreeWatchLimit checks that the watch limit ends the whole walk,
+// not just the subtree: the first directory below the root hits it, and
+// none of its siblings is tried.
+func TestAddTreeWatchLimit(t *testing.T) {
+	root := tempRoot(t)
+	mkfiles(t, root, "a/sub/", "b/sub/", "c/")
+	tl := newTreeLoop(t, root, nil, func(p string) error {
+		if p != root {
+			return syscall.ENOSPC
+		}
+		return nil
+	}, nil)
+	if !tl.addTree(root, false) {
+		t.Errorf("addTree = false, want true")
+	}
+	if len(tl.attempt) != 2 {
+		t.Errorf("adds = %q, want the root's and one more", tl.attempt)
+	}
+	if logs := tl.logs.String(); strings.Count(logs, "fs.inotify.max_user_watches") != 1 {
+		t.Errorf("log = %q, want the limit logged once", logs)
+	}
+}
+
+// TestMoveInDirectory moves a tree into the root: the new directory and
+// every file in it that is neither hidden nor ignored are reported, and its
+// directories that are neither are watched.
+func TestMoveInDirectory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		root := tempRoot(t)
+		outside := filepath.Join(filepath.Dir(root), "outside")
+		mkfiles(t, outside, "a.md", ".a.md", "x.tmp", "a.md~", "sub/b.md", "sub/.git/HEAD",
+			"sub/drafts/d.md", "sub/deep/e.md", "sub/deep/_f.md", "_assets/p.png")
+		ignore := func(rel string, isDir bool) bool {
+			return strings.HasPrefix(path.Base(rel), "_") || (isDir && path.Base(rel) == "drafts") ||
+				(!isDir && path.Ext(rel) == ".tmp")
+		}
+		r := startRig(t, root, Config{Rescan: -1, Ignore: ignore}, rigOptions{})
+		if err := os.Rename(outside, r.abs("new")); err != nil {
+			t.Fatal(err)
+		}
+		r.send(fsnotify.Create, "new")
+		time.Sleep(time.Second)
+		if got, want := formatBatch(r.expect()), "new new/a.md new/sub/b.md new/sub/deep/e.md"; got != want {
+			t.Errorf("batch = %q, want %q", got, want)
+		}
+		want := []string{".", "content", "content/new", "content/new/sub", "content/new/sub/deep"}
+		if got := r.watchedRel(); !slices.Equal(got, want) {
+			t.Errorf("watches = %v, want %v", got, want)
+		}
+	})
+}
+
+// BenchmarkAddTree measures the startup walk of a root holding 20,000
+// files in four directories.
+func BenchmarkAddTree(b *testing.B) {
+	root, err := filepath.EvalSymlinks(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for d := range 4 {
+		dir := filepath.Join(root, fmt.Sprintf("d%d", d))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		for f := range 5000 {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("article-%04d.md", f)), nil, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	// Like dropfeed's: names starting with "_" and node_modules.
+	ignore := func(rel string, isDir bool) bool {
+		base := path.Base(rel)
+		return strings.HasPrefix(base, "_") || (isDir && base == "node_modules")
+	}
+	tl := newTreeLoop(b, root, nil, nil, nil)
+	tl.w.cfg.Ignore = ignore // not the recording one newTreeLoop makes
+	for b.Loop() {
+		tl.src = newFakeSource()
+		clear(tl.watched)
+		if tl.addTree(root, false) || len(tl.watched) != 5 {
+			b.Fatalf("watched %d directories, want 5", len(tl.watched))
+		}
+	}
 }
