@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -286,15 +287,35 @@ func ReadSaved(path string) *Saved {
 	return sv
 }
 
-// readSaved decodes the file WriteSaved wrote.
+// readSaved decodes the file WriteSaved wrote, or the gob stream of an
+// earlier version.
 func readSaved(path string) (*Saved, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	// A header, then each feed set as a message of its own: gob reads one
-	// large message by growing its buffer step by step, copying it each time.
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	magic := make([]byte, len(savedMagic))
+	if n, _ := io.ReadFull(f, magic); n == len(magic) && string(magic) == savedMagic {
+		sv, err := decodeSaved(f, st.Size()-int64(n))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		return sv, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return readSavedGob(f, path)
+}
+
+// readSavedGob decodes the gob stream versions before the current format
+// wrote: a header, then each feed set as a message of its own.
+func readSavedGob(f io.Reader, path string) (*Saved, error) {
 	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
 	var sv Saved
 	var n int
@@ -331,21 +352,7 @@ func WriteSaved(path string, sv *Saved) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	sets := sv.Sets
-	head := *sv
-	head.Sets = nil
-	err = enc.Encode(&head)
-	if err == nil {
-		err = enc.Encode(len(sets))
-	}
-	for i := 0; err == nil && i < len(sets); i++ {
-		err = enc.Encode(&sets[i])
-	}
-	if err == nil {
-		err = w.Flush()
-	}
+	err = encodeSaved(tmp, sv)
 	if err == nil {
 		err = tmp.Sync()
 	}

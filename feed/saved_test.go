@@ -1,15 +1,14 @@
 package feed
 
 import (
-	"bytes"
-	"encoding/gob"
+	"path/filepath"
 	"testing"
 
 	"github.com/dropfeed/dropfeed/content"
 )
 
 // TestSaveRestore: a Builder that restores what another saved (through
-// gob, as serve keeps it) renders nothing for the same articles and
+// the file serve keeps it in) renders nothing for the same articles and
 // returns the same files; after a change it renders only the feed sets the
 // change touches, and its bundle equals a fresh build.
 func TestSaveRestore(t *testing.T) {
@@ -24,20 +23,20 @@ func TestSaveRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(bl.Save()); err != nil {
+	path := filepath.Join(t.TempDir(), "state.db.feeds")
+	if err := WriteSaved(path, bl.Save()); err != nil {
 		t.Fatal(err)
 	}
 	restore := func(s Site) (*Builder, bool) {
-		var sv Saved
-		if err := gob.NewDecoder(bytes.NewReader(buf.Bytes())).Decode(&sv); err != nil {
+		sv, err := readSaved(path)
+		if err != nil {
 			t.Fatal(err)
 		}
 		nb, err := NewBuilder(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return nb, nb.Restore(&sv)
+		return nb, nb.Restore(sv)
 	}
 
 	nb, ok := restore(site)
