@@ -67,8 +67,8 @@ type Builder struct {
 	mods          map[string]docMod // the feed and index files, by path
 	floor         int64             // no document without a record was dated later (Unix seconds)
 	left          map[string]leftPage
-	restoredPages map[string]SavedPage // until the first build takes them
-	restoredFrom  *Saved               // what Restore took, until a build
+	restoredPages []SavedPage // in slug order, until the first build takes them
+	restoredFrom  *Saved      // what Restore took, until a build
 	contentKey    string
 	renderKey     string     // what pages depend on beyond the site and the article
 	pageKey       string     // the key of this Builder's pages, made on first use

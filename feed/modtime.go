@@ -119,21 +119,31 @@ func (bl *Builder) carrySince(prev slugList, slugs []*content.Article) []int64 {
 	since := make([]int64, len(slugs))
 	if rp := bl.restoredPages; rp != nil {
 		bl.restoredPages = nil
+		// Both in slug order: a walk beside the articles. The pages no
+		// article has now raise the floor once every article is dated.
+		var gone []int64
+		j := 0
 		for i, a := range slugs {
-			p, ok := rp[a.Slug]
-			if !ok {
+			for ; j < len(rp) && rp[j].Slug < a.Slug; j++ {
+				gone = append(gone, rp[j].Since)
+			}
+			if j == len(rp) || rp[j].Slug != a.Slug {
 				since[i] = bl.fresh()
 				continue
 			}
-			delete(rp, a.Slug)
+			p := &rp[j]
+			j++
 			same := p.Version == pageVersion(a)
 			since[i] = bl.next(p.Since, same)
 			if same && p.Sizes != [3]int32{} {
 				bl.sizes.put(a, p.Sizes)
 			}
 		}
-		for _, p := range rp {
-			bl.forget(p.Since)
+		for ; j < len(rp); j++ {
+			gone = append(gone, rp[j].Since)
+		}
+		for _, t := range gone {
+			bl.forget(t)
 		}
 		return since
 	}

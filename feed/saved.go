@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/dropfeed/dropfeed/content"
 )
@@ -199,10 +200,7 @@ func (bl *Builder) Restore(sv *Saved) bool {
 		}
 		return false
 	}
-	bl.restoredPages = make(map[string]SavedPage, len(sv.Pages))
-	for _, p := range sv.Pages {
-		bl.restoredPages[p.Slug] = p
-	}
+	bl.restoredPages = pagesBySlug(sv.Pages)
 	if len(sv.Index.Body) == 0 {
 		return false
 	}
@@ -219,6 +217,35 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	}
 	bl.index, bl.idxKey = restoreFile(sv.Index), sv.IndexKey
 	return true
+}
+
+// pagesBySlug returns the saved pages in slug order, one per slug (the last
+// saved, as a map by slug would keep it), never nil: the first build walks
+// them beside its articles in slug order (see carrySince), instead of
+// looking each up in a map of 100,000 made for the purpose. Save writes them
+// in that order, so pages itself is returned but for a file made otherwise.
+func pagesBySlug(pages []SavedPage) []SavedPage {
+	strict := true
+	for i := 1; i < len(pages) && strict; i++ {
+		strict = pages[i-1].Slug < pages[i].Slug
+	}
+	if strict {
+		if pages == nil {
+			return []SavedPage{}
+		}
+		return pages
+	}
+	out := slices.Clone(pages)
+	slices.SortStableFunc(out, func(a, b SavedPage) int { return strings.Compare(a.Slug, b.Slug) })
+	w := 0
+	for i := range out {
+		if i+1 < len(out) && out[i+1].Slug == out[i].Slug {
+			continue // a later one of the same slug
+		}
+		out[w] = out[i]
+		w++
+	}
+	return out[:w]
 }
 
 // saveArchive returns the saved form of a layout (nil for none).
