@@ -36,6 +36,18 @@ func (r *rig) watchedRel() []string {
 	return l
 }
 
+// expectTree checks the next batch (formatted) and then the watches
+// (see watchedRel).
+func (r *rig) expectTree(batch string, watches ...string) {
+	r.t.Helper()
+	if got := formatBatch(r.expect()); got != batch {
+		r.t.Errorf("batch = %q, want %q", got, batch)
+	}
+	if got := r.watchedRel(); !slices.Equal(got, watches) {
+		r.t.Errorf("watches = %v, want %v", got, watches)
+	}
+}
+
 func TestFilter(t *testing.T) {
 	ignore := func(rel string, isDir bool) bool {
 		return (isDir && path.Base(rel) == "drafts") || (!isDir && path.Ext(rel) == ".tmp")
@@ -109,13 +121,7 @@ func TestNewDirectory(t *testing.T) {
 		mkfiles(t, root, "new/a.md", "new/sub/b.md", "new/sub/deep/", "new/.git/HEAD", "new/c.md~")
 		r.send(fsnotify.Create, "new")
 		time.Sleep(time.Second)
-		if got, want := formatBatch(r.expect()), "new new/a.md new/sub/b.md"; got != want {
-			t.Errorf("batch = %q, want %q", got, want)
-		}
-		want := []string{".", "content", "content/new", "content/new/sub", "content/new/sub/deep"}
-		if got := r.watchedRel(); !slices.Equal(got, want) {
-			t.Errorf("watches = %v, want %v", got, want)
-		}
+		r.expectTree("new new/a.md new/sub/b.md", ".", "content", "content/new", "content/new/sub", "content/new/sub/deep")
 	})
 }
 
@@ -134,13 +140,7 @@ func TestRenameDirectory(t *testing.T) {
 		r.send(fsnotify.Create, "new")
 		r.send(fsnotify.Rename, "old") // the MOVE_SELF twin
 		time.Sleep(time.Second)
-		if got, want := formatBatch(r.expect()), "new new/o1.md new/sub/o2.md old"; got != want {
-			t.Errorf("batch = %q, want %q", got, want)
-		}
-		want := []string{".", "content", "content/new", "content/new/sub"}
-		if got := r.watchedRel(); !slices.Equal(got, want) {
-			t.Errorf("watches = %v, want %v", got, want)
-		}
+		r.expectTree("new new/o1.md new/sub/o2.md old", ".", "content", "content/new", "content/new/sub")
 		ops := r.src.opLog()[opsBefore:]
 		firstAdd := slices.IndexFunc(ops, func(op string) bool { return strings.HasPrefix(op, "add ") })
 		removes := 0
@@ -906,13 +906,7 @@ func TestMoveInDirectory(t *testing.T) {
 		}
 		r.send(fsnotify.Create, "new")
 		time.Sleep(time.Second)
-		if got, want := formatBatch(r.expect()), "new new/a.md new/sub/b.md new/sub/deep/e.md"; got != want {
-			t.Errorf("batch = %q, want %q", got, want)
-		}
-		want := []string{".", "content", "content/new", "content/new/sub", "content/new/sub/deep"}
-		if got := r.watchedRel(); !slices.Equal(got, want) {
-			t.Errorf("watches = %v, want %v", got, want)
-		}
+		r.expectTree("new new/a.md new/sub/b.md new/sub/deep/e.md", ".", "content", "content/new", "content/new/sub", "content/new/sub/deep")
 	})
 }
 
