@@ -146,19 +146,25 @@ func firstDiff(a, b reflect.Value, path string) string {
 	return ""
 }
 
+// savedFile returns the bytes of the file WriteSaved writes for sv.
+func savedFile(t testing.TB, sv *Saved) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.db.feeds")
+	if err := WriteSaved(path, sv); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestSavedCodecCorrupt: a file cut short anywhere, or with any byte
 // changed, reads as an error (the checksum, or the decoder's bounds), never
 // as a record, and never panics.
 func TestSavedCodecCorrupt(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "good")
-	if err := WriteSaved(path, exampleSaved(t)); err != nil {
-		t.Fatal(err)
-	}
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := savedFile(t, exampleSaved(t))
 	// Each damaged copy is decoded in memory, as readSaved decodes what
 	// follows the magic line; one goes through the file too.
 	try := func(what string, b []byte) {
@@ -176,7 +182,7 @@ func TestSavedCodecCorrupt(t *testing.T) {
 		flipped[i] ^= 0x20
 	}
 	try("a byte more", append(bytes.Clone(good), 0))
-	bad := filepath.Join(dir, "bad")
+	bad := filepath.Join(t.TempDir(), "bad")
 	if err := os.WriteFile(bad, good[:len(good)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -191,15 +197,7 @@ func TestSavedCodecCorrupt(t *testing.T) {
 func FuzzDecodeSaved(f *testing.F) {
 	for _, sv := range []*Saved{{}, {Taken: true}, {Key: "k", Floor: 7, Pages: []SavedPage{{Slug: "a", Version: "v", Since: 3}},
 		Sets: []SavedSet{{Prefix: "tags/x/", Files: []SavedFile{{Path: "rss.xml", Body: []byte("<rss/>")}}, Archive: &SavedArchive{Docs: []SavedDoc{{Hi: 2}}}}}}} {
-		path := filepath.Join(f.TempDir(), "seed")
-		if err := WriteSaved(path, sv); err != nil {
-			f.Fatal(err)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b[len(savedMagic):])
+		f.Add(savedFile(f, sv)[len(savedMagic):])
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sv, err := decodeSaved(bytes.NewReader(b), int64(len(b)))
@@ -209,15 +207,7 @@ func FuzzDecodeSaved(f *testing.F) {
 			}
 			return
 		}
-		path := filepath.Join(t.TempDir(), "again")
-		if err := WriteSaved(path, sv); err != nil {
-			t.Fatal(err)
-		}
-		again, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(again[len(savedMagic):], b) {
+		if !bytes.Equal(savedFile(t, sv)[len(savedMagic):], b) {
 			t.Fatalf("decoded a record that encodes to other bytes")
 		}
 	})
