@@ -74,10 +74,13 @@ type Config struct {
 	// Now returns the current time; nil means [time.Now].
 	Now func() time.Time
 	// OnOpen, when not nil, is called by Open once it holds the state file
-	// (a daemon: once it is the one that keeps it), before it reads the
+	// (a writer: as soon as it holds the lock that makes it the one process
+	// that writes it, before the records are read), before it reads the
 	// parse cache: work that must wait for that, such as reading what the
 	// last run of the daemon left beside the state file, can start there
-	// and run beside the seeding. Without a state file it is not called.
+	// and run beside the rest of the start. Open may still fail after it
+	// (the state file cannot be opened). Without a state file it is not
+	// called.
 	OnOpen func()
 }
 
@@ -103,6 +106,10 @@ type Catalog struct {
 	// Open began while it read the state file: the first update takes it.
 	listing    chan *content.Listing
 	endListing context.CancelFunc
+	// seeding, when not nil, is closed once the seeding of the index from
+	// the parse cache that Open began on another goroutine is over: every
+	// method that reads the index or the state waits for it (see seeded).
+	seeding chan struct{}
 }
 
 // Delta says what one update changed.
@@ -144,7 +151,11 @@ func (d *Delta) Empty() bool {
 // file) on other goroutines while it reads the state, and the first update
 // takes that listing: a file changed after Open listed it and before the
 // first update is seen by the update after (a watcher started after Open
-// reports it). ctx bounds that listing too.
+// reports it). ctx bounds that listing too. Open returns once it holds the
+// state file: the seeding of the index from the state's parse cache goes on
+// on another goroutine, and the first update (or any method that reads the
+// articles) waits for it, so that a daemon can serve what its last run left
+// meanwhile.
 func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -173,17 +184,35 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 			c.listing, c.endListing = make(chan *content.Listing, 1), cancel
 			go func() { c.listing <- c.idx.List(lctx, fresh) }()
 		}
-		if err := c.openState(); err != nil {
+		opened := false
+		onOpen := func() {
+			if cfg.OnOpen != nil && !opened {
+				opened = true
+				cfg.OnOpen()
+			}
+		}
+		if err := c.openState(onOpen); err != nil {
 			c.dropListing()
 			c.folder.Close()
 			return nil, err
 		}
-		if cfg.OnOpen != nil {
-			cfg.OnOpen()
-		}
+		onOpen() // a reader: once it holds the file
+		done := make(chan struct{})
+		c.seeding = done
+		go func() {
+			defer close(done)
+			c.seed()
+		}()
 	}
-	c.seed()
 	return c, nil
+}
+
+// seeded waits for the seeding Open began, if it is not over yet.
+func (c *Catalog) seeded() {
+	if c.seeding != nil {
+		<-c.seeding
+		c.seeding = nil
+	}
 }
 
 // dropListing stops the listing Open began, if it is still running, and
@@ -208,8 +237,8 @@ func (c *Catalog) takeListing() *content.Listing {
 }
 
 // openState opens the state store as the mode says.
-func (c *Catalog) openState() error {
-	opts := state.Options{FirstSeen: c.cfg.FirstSeen, ReadOnly: c.cfg.Mode == ReadOnly, Daemon: c.cfg.Mode == Daemon}
+func (c *Catalog) openState(onLocked func()) error {
+	opts := state.Options{FirstSeen: c.cfg.FirstSeen, ReadOnly: c.cfg.Mode == ReadOnly, Daemon: c.cfg.Mode == Daemon, OnLocked: onLocked}
 	st, warn, err := state.Open(c.cfg.State, opts)
 	if c.cfg.Mode == Batch && errors.Is(err, state.ErrDaemonRunning) {
 		// A running serve writes the state: read what it publishes.
@@ -241,6 +270,7 @@ func (c *Catalog) Snapshot() bool { return c.snapshot }
 // has one made with the same options) and a new selection: the next update
 // reads every file whose stat tuple the cache does not know.
 func (c *Catalog) reset() {
+	c.seeded()
 	// The state writes of the last update read the cache entries of the
 	// index replaced here.
 	c.notes = append(c.notes, c.Flush()...)
@@ -283,6 +313,7 @@ func (c *Catalog) seed() {
 // Reconfigure takes new parse options (a reloaded configuration): the next
 // update parses every file again with them.
 func (c *Catalog) Reconfigure(opts content.Options) {
+	c.seeded() // it reads the options
 	c.cfg.Options = opts
 	c.ignore.Store(&opts.Ignore)
 	c.reset()
@@ -328,6 +359,7 @@ func (c *Catalog) FS() fs.FS { return c.folder.FS() }
 // but may not persist. Every update flushes first; a batch flushes once its
 // output is written, to report the warning.
 func (c *Catalog) Flush() []content.Warning {
+	c.seeded()
 	if c.st == nil {
 		return nil
 	}
@@ -547,6 +579,7 @@ func (c *Catalog) Article(p string) (*content.Article, bool) {
 // Articles returns every article as published (stamped), visible or not,
 // sorted by path.
 func (c *Catalog) Articles() []*content.Article {
+	c.seeded()
 	all := c.idx.Articles()
 	for i, a := range all {
 		if s, ok := c.Article(a.Path); ok {
@@ -567,21 +600,34 @@ func (c *Catalog) NextDue() (time.Time, bool) {
 
 // Deferred returns the files waiting to look finished: pass them to
 // [Catalog.Update] again a little later.
-func (c *Catalog) Deferred() []string { return c.idx.Deferred() }
+func (c *Catalog) Deferred() []string {
+	c.seeded()
+	return c.idx.Deferred()
+}
 
 // Errors returns the current error of every file that fails to parse,
 // sorted by path.
-func (c *Catalog) Errors() []error { return c.idx.Errors() }
+func (c *Catalog) Errors() []error {
+	c.seeded()
+	return c.idx.Errors()
+}
 
 // ErrorCount returns len(Errors()) without building the list.
-func (c *Catalog) ErrorCount() int { return c.idx.ErrorCount() }
+func (c *Catalog) ErrorCount() int {
+	c.seeded()
+	return c.idx.ErrorCount()
+}
 
 // Files returns the number of article files the catalog knows, good or not.
-func (c *Catalog) Files() int { return c.idx.Len() }
+func (c *Catalog) Files() int {
+	c.seeded()
+	return c.idx.Len()
+}
 
 // Close closes the folder and the state file (a daemon's last writes are
 // tried once more).
 func (c *Catalog) Close() error {
+	c.seeded()
 	c.dropListing()
 	var err error
 	if c.st != nil {

@@ -346,6 +346,41 @@ func TestCatalogStartListing(t *testing.T) {
 	}
 }
 
+// TestCatalogSeedBehind: Open returns while the index is seeded from the
+// state's parse cache; what reads the articles waits for that seeding: the
+// files are counted from the cache before any update, and a warm start's
+// first update parses nothing again.
+func TestCatalogSeedBehind(t *testing.T) {
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("d%d/a%03d.md", i%4, i)] = md(fmt.Sprintf("A %d", i), "2026-01-01T00:00:00Z")
+	}
+	s := newSite(t, files)
+	s.open(catalog.Daemon)
+	s.rescan()
+	if err := s.cat.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	cfg := s.config(catalog.Daemon)
+	cfg.OnRead = func(done, total int) { reads = done }
+	c, err := catalog.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n := c.Files(); n != len(files) {
+		t.Errorf("Files() right after a warm Open: %d, want the %d the parse cache holds", n, len(files))
+	}
+	d, err := c.Rescan(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Entered) != len(files) || reads != 0 {
+		t.Errorf("warm start: %d entered, %d files read; want %d entered and none read", len(d.Entered), reads, len(files))
+	}
+}
+
 // TestCatalogOnOpen: OnOpen is called once Open holds the state file, so a
 // second daemon's Open fails before calling it, and a catalog without a state
 // file never calls it.

@@ -92,6 +92,10 @@ type Options struct {
 	// has no record of (for example its first commit date); ok false falls
 	// back to the file's modification time.
 	FirstSeen func(path string) (t time.Time, ok bool)
+	// OnLocked, when not nil, is called once a writer holds the daemon lock
+	// beside the file (it is then the one process that writes it), before
+	// the file is opened and its records read; Open may still fail after.
+	OnLocked func()
 }
 
 // Record is what the store remembers of one article file. (The store keeps
@@ -181,6 +185,9 @@ func Open(path string, opts Options) (s *Store, warn string, err error) {
 				s.daemon.release()
 			}
 		}()
+		if opts.OnLocked != nil {
+			opts.OnLocked()
+		}
 	}
 	db, err := bolt.Open(path, 0o644, boltOptions(opts.Timeout, opts.ReadOnly))
 	if errors.Is(err, berrors.ErrTimeout) {
