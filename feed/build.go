@@ -344,10 +344,7 @@ func (bl *Builder) assemble() (*Bundle, error) {
 		pages:    bl.pages,
 		src:      bl.src,
 	}
-	b.base, b.baseEsc = "/", "/"
-	if u, err := url.Parse(site.BaseURL); err == nil && u.Path != "" {
-		b.base, b.baseEsc = u.Path, u.EscapedPath()
-	}
+	b.base, b.baseEsc = basePaths(site.BaseURL)
 	itemOf := func(a *content.Article) *item {
 		k := keyFor(a)
 		it, ok := bl.items[k]
@@ -493,6 +490,15 @@ func (bl *Builder) assemble() (*Bundle, error) {
 	n := len(b.feeds)
 	b.feeds = append(b.feeds[:n-3], append(tail, b.feeds[n-3:]...)...)
 	return b, nil
+}
+
+// basePaths returns the path of a base URL, as requests name it and
+// escaped, "/" for none.
+func basePaths(baseURL string) (path, escaped string) {
+	if u, err := url.Parse(baseURL); err == nil && u.Path != "" {
+		return u.Path, u.EscapedPath()
+	}
+	return "/", "/"
 }
 
 // ordered returns the groups in the order their files are listed: the tags

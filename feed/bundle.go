@@ -179,6 +179,10 @@ type Bundle struct {
 	// archives are the archive documents' layouts of the feed sets that
 	// have any, by prefix: rendered on demand (archive.go).
 	archives map[string]*archiveSet
+	// restored marks a bundle of the feeds an earlier run saved
+	// ([Builder.Restored]): it holds no articles, so what it lacks is not
+	// known to be missing.
+	restored bool
 }
 
 // feedID is the Atom feed id: the base URL, which the site keeps forever.

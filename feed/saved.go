@@ -219,6 +219,43 @@ func (bl *Builder) Restore(sv *Saved) bool {
 	return true
 }
 
+// Restored returns a bundle of what [Builder.Restore] took back, as the run
+// that saved it served it: the current feeds of every feed set it saved and
+// the index page, with their ETags and Last-Modified times. It is for
+// serving while the first build runs (see [Server.Preload]), with the
+// feeds' stylesheet; it has no articles, archive documents or discovery
+// documents, and a [Server] answers 503 for those. It returns nil when Restore took no rendered feeds back (a
+// record of another program or other settings, or of a run that crashed),
+// or once the Builder built. It changes nothing in the Builder: the first
+// build dates and renders as it would have.
+func (bl *Builder) Restored() *Bundle {
+	sv := bl.restoredFrom
+	if sv == nil || bl.primed || bl.restored == nil || bl.index == nil {
+		return nil
+	}
+	b := &Bundle{site: bl.site, files: make(map[string]*File, 3*len(bl.restored)+1), restored: true}
+	b.base, b.baseEsc = basePaths(bl.site.BaseURL)
+	// New files of the saved ones (their bytes shared): the first build
+	// stamps the Builder's own with the times it decides.
+	add := func(f *File) {
+		if m, ok := bl.mods[f.Path]; ok && m.etag == f.ETag {
+			f.ModTime = unixTime(m.mod)
+		}
+		b.files[f.Path] = f
+		b.feeds = append(b.feeds, f)
+	}
+	for _, set := range sv.Sets {
+		if _, ok := bl.restored[set.Prefix]; ok {
+			for _, sf := range set.Files {
+				add(restoreFile(sf))
+			}
+		}
+	}
+	add(styleFile())
+	add(restoreFile(sv.Index))
+	return b
+}
+
 // pagesBySlug returns the saved pages in slug order, one per slug (the last
 // saved, as a map by slug would keep it), never nil: the first build walks
 // them beside its articles in slug order (see carrySince), instead of

@@ -76,7 +76,24 @@ func (s *Server) Swap(b *Bundle) uint64 {
 	return gen
 }
 
-// Bundle returns the bundle being served, or nil before the first Swap.
+// Preload serves b, a bundle of the feeds an earlier run saved
+// ([Builder.Restored]), until the first [Server.Swap], and reports whether it
+// did: not once a Swap came first. The generation stays 0 (the
+// X-Dropfeed-Generation header says 0: no build of this process yet), and a
+// path b does not have is answered 503 with Retry-After, not 404: the build
+// under way may have it.
+func (s *Server) Preload(b *Bundle) bool {
+	s.swapMu.Lock()
+	defer s.swapMu.Unlock()
+	if s.cur.Load() != nil {
+		return false
+	}
+	s.cur.Store(&served{b: b, genHdr: hdrZero})
+	return true
+}
+
+// Bundle returns the bundle being served (one given to [Server.Preload]
+// included), or nil before the first Swap or Preload.
 func (s *Server) Bundle() *Bundle {
 	if cur := s.cur.Load(); cur != nil {
 		return cur.b
@@ -137,6 +154,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if target, ok := b.Alias(rel); ok {
 			redirect(w, r, b.baseEsc+escapeSlugPath(target))
+			return
+		}
+		if b.restored {
+			h.Set("Retry-After", "1")
+			http.Error(w, "503 not ready: serving the feeds of the last run until the first build", http.StatusServiceUnavailable)
 			return
 		}
 		http.NotFound(w, r)
