@@ -75,6 +75,7 @@ func (d *daemon) run(ctx context.Context) error {
 	} else {
 		d.saved = feed.ReadSaved(d.savedPath())
 	}
+	d.preload()
 	defer func() {
 		d.bg.Wait()
 		sv := d.saved // nothing built: what the last run saved, as it was
@@ -236,7 +237,6 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		d.metrics.RebuildFailed()
 		return
 	}
-	prev := d.srv.Bundle()
 	gen := d.srv.Swap(b)
 	if d.cutting.CompareAndSwap(false, true) {
 		// A first layout leaves archive pages whole, to be ready sooner:
@@ -268,12 +268,34 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 	nerr := d.cat.ErrorCount()
 	d.health.Built(gen, len(visible), nerr)
 	d.metrics.Rebuilt(len(visible), nerr, time.Since(start))
-	if prev == nil && d.ready != nil {
+	if d.ready != nil {
 		d.ready(len(visible), nerr)
 		d.ready = nil
 	}
 	d.log.Info("rebuild", "why", why, "generation", gen, "added", len(delta.Added), "changed", len(delta.Changed),
 		"removed", len(delta.Removed), "errors", nerr, "count", len(visible), "duration", time.Since(start).Round(time.Microsecond))
+}
+
+// preload makes the first builder with what the last run saved, and serves
+// the feeds it takes back until the first build is done: a restart serves
+// the last run's feeds (with their ETags and Last-Modified times) as soon as
+// they are read, instead of nothing while every file is stat'ed and the
+// feeds are built again (2 s at 100,000 articles). A file changed while
+// serve was down is in the feeds once that build is done, as it would have
+// been in a start that served nothing meanwhile; /healthz says 503 until
+// then.
+func (d *daemon) preload() {
+	if d.saved == nil || d.builder != nil {
+		return
+	}
+	bl, err := newBuilder(d.site, d.cat, d.cfg.contentOptions(d.site.BaseURL), d.saved)
+	if err != nil {
+		return // the first build says why
+	}
+	d.builder, d.saved = bl, nil
+	if b := bl.Restored(); b != nil && d.srv.Preload(b) {
+		d.log.Info("serving the feeds of the last run until the first build", "files", len(b.Feeds()))
+	}
 }
 
 // newBuilder returns a builder of site over the catalog's articles: bodies

@@ -129,10 +129,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The articles: a content folder that is not one, or that may not be
 	// listed, and a state file another serve keeps are fatal here, before
 	// serve says it listens; a missing folder is waited for.
-	// What the last run rendered is read beside the seeding of the index
-	// (half a second at 100,000 articles), once this process is the one
-	// that keeps the state file, so that a serve refused here leaves the
-	// running one's file alone.
+	// What the last run rendered is read beside the reading of the state
+	// and the seeding of the index (half a second at 100,000 articles),
+	// once this process is the one that keeps the state file, so that a
+	// serve refused here leaves the running one's file alone; the daemon
+	// serves its feeds until the first build (daemon.preload).
 	var savedc chan *feed.Saved
 	cc := cfg.catalogConfig(ctx, catalog.Daemon, base)
 	cc.OnOpen = func() {
@@ -142,7 +143,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
 		if savedc != nil {
-			<-savedc
+			// Read, and marked taken, before the state file failed to
+			// open: put back for the next start.
+			if sv := <-savedc; sv != nil && !sv.Taken {
+				_ = feed.WriteSaved(cfg.State+savedSuffix, sv)
+			}
 		}
 		return err
 	}
