@@ -24,11 +24,20 @@ bench_cleanup() {
 # not ready within SECONDS. The waiting is bench/ready (bench_work builds
 # it): one process polling every 5 ms, where a shell loop forking curl took
 # CPU from the serve it timed.
+#
+# wait_ready LOG SECONDS PATH T0 OUT also times the first 200 of PATH (a
+# restart serves its last run's feeds before its first build): it sets
+# $first_s, the seconds from T0 (Unix nanoseconds) to that answer, and
+# keeps that answer's body in OUT.
 wait_ready() {
-  local log=$1
-  if ! url=$("$work/ready" -log "$log" -pid "$pid" -timeout "$2s"); then
+  local log=$1 out
+  local args=(-log "$log" -pid "$pid" -timeout "$2s")
+  if [ $# -ge 5 ]; then args+=(-first "$3" -since "$4" -first-out "$5"); fi
+  if ! out=$("$work/ready" "${args[@]}"); then
     echo "serve was not ready:" >&2; tail -5 "$log" >&2; exit 1
   fi
+  url=$(sed -n 1p <<<"$out")
+  first_s=$(sed -n 2p <<<"$out")
 }
 
 # wait_cut LOG SECONDS waits until serve logs that it cut the archive pages

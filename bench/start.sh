@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start-up time of "dropfeed serve" over N generated articles (default
 # 100,000): the time from exec to the first /healthz 200, which serve answers
-# only once the complete feeds of the folder are being served.
+# only once the complete feeds of the folder are being served, and the time
+# to the first /rss.xml 200 (a warm start serves its last run's saved feeds
+# before its first build; they are checked against build's too).
 #
 #   cold start: no state file;
 #   warm start: the state file of the previous run over the same, unchanged
@@ -78,15 +80,17 @@ median() { sort -g | awk '{a[NR]=$1} END{if (NR == 0) print "nan"; else print (N
 now_ns() { date +%s%N; }
 
 # start BIN CORPUS STATE LOG: starts serve in the background, waits until
-# /healthz answers 200, sets pid, url and ready_s (seconds from exec).
+# /healthz answers 200, sets pid, url and ready_s (seconds from exec), and
+# first_s: the seconds to the first 200 of /rss.xml, whose body it keeps in
+# EARLY (a restart serves the feeds its last run saved until its first build).
 start() {
-  local bin=$1 corpus=$2 st=$3 log=$4 t0
+  local bin=$1 corpus=$2 st=$3 log=$4 early=$5 t0
   : >"$log"
   t0=$(now_ns)
   # From $work, so that no dropfeed.yaml in the working directory is read.
   (cd "$work" && exec "$bin" serve -addr 127.0.0.1:0 -base-url "$BASE_URL" -content "$corpus" -state "$st" 2>"$log") &
   pid=$!
-  wait_ready "$log" "$TIMEOUT"
+  wait_ready "$log" "$TIMEOUT" rss.xml "$t0" "$early"
   ready_s=$(awk -v d=$(( $(now_ns) - t0 )) 'BEGIN{printf "%.3f", d/1e9}')
   # Minor and major page faults, and CPU seconds (user + system), so far.
   faults=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d %d %.2f", $10, $12, ($14 + $15) / hz}' "/proc/$pid/stat")
@@ -104,7 +108,7 @@ one() {
   local label=$1 cache=$2 bin=$3 corpus=$4 dir=$5 f
   if [ "$label" = cold ]; then rm -f "$dir/state.db"; fi
   if [ "$cache" = dropped ]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi
-  start "$bin" "$corpus" "$dir/state.db" "$dir/serve.log"
+  start "$bin" "$corpus" "$dir/state.db" "$dir/serve.log" "$dir/early.rss.xml"
   local ok=1
   if [ "$VERIFY" != 0 ]; then
     rm -rf "$dir/served"; mkdir -p "$dir/served"
@@ -114,6 +118,7 @@ one() {
   fi
   stop
   echo "$ready_s" >>"$dir/$label-$cache.t"
+  echo "$first_s" >>"$dir/$label-$cache.f"
   echo "$faults" >>"$dir/$label-$cache.pf"
   if [ "$VERIFY" != 0 ]; then
     rm -rf "$dir/out" "$dir/check.db"
@@ -126,9 +131,13 @@ one() {
         echo "  MISMATCH: served /$f differs from the one build writes ($label start, page cache $cache)" >&2; ok=0
       fi
     done
+    # Nothing changed since the last run: what it saved is current too.
+    if ! cmp -s "$dir/early.rss.xml" "$dir/out/rss.xml"; then
+      echo "  MISMATCH: the first /rss.xml served differs from the one build writes ($label start, page cache $cache)" >&2; ok=0
+    fi
   fi
   echo "$ok" >>"$dir/$label-$cache.ok"
-  printf '  run %d/%d  %-4s start, page cache %-7s  ready in %7.3f s (%s minor, %s major faults, %s s CPU)%s\n' "$run" "$RUNS" "$label" "$cache" "$ready_s" \
+  printf '  run %d/%d  %-4s start, page cache %-7s  ready in %7.3f s, /rss.xml from %7.3f s (%s minor, %s major faults, %s s CPU)%s\n' "$run" "$RUNS" "$label" "$cache" "$ready_s" "$first_s" \
     $faults \
     "$( [ "$VERIFY" = 0 ] && echo "" || { [ "$ok" = 1 ] && echo ", feeds equal build's" || echo ", FEEDS DIFFER"; } )"
 }
@@ -167,7 +176,7 @@ else
 fi
 
 echo
-printf '%-5s %-12s %-6s %-10s %4s %9s %8s %8s %8s %9s %6s %5s %9s %6s  %s\n' start "state file" files "page cache" runs "median s" "min s" "max s" "floor s" "x floor" goal ratio "minflt" "CPU s" "feeds = build"
+printf '%-5s %-12s %-6s %-10s %4s %9s %8s %8s %8s %9s %6s %5s %9s %6s %7s %7s  %s\n' start "state file" files "page cache" runs "median s" "min s" "max s" "floor s" "x floor" goal ratio "minflt" "CPU s" "feed s" "x floor" "feeds = build"
 bad=0
 for r in "${rows[@]}"; do
   read -r label cache dir <<<"$r"
@@ -183,10 +192,13 @@ for r in "${rows[@]}"; do
   okn=$(grep -c '^1$' "$dir/$label-$cache.ok" || true)
   verdict="$okn/$n equal"
   if [ "$VERIFY" = 0 ]; then verdict="not checked"; elif [ "$okn" -ne "$n" ]; then bad=1 verdict="$verdict: WRONG"; fi
-  printf '%-5s %-12s %-6s %-10s %4d %9.3f %8.3f %8.3f %8.3f %9.2f %6s %5.2f %9d %6.2f  %s\n' "$label" "$state" "$files" "$pc" "$n" "$med" \
+  fmed=$(median <"$dir/$label-$cache.f")
+  printf '%-5s %-12s %-6s %-10s %4d %9.3f %8.3f %8.3f %8.3f %9.2f %6s %5.2f %9d %6.2f %7.3f %7.2f  %s\n' "$label" "$state" "$files" "$pc" "$n" "$med" \
     "$(sort -g "$t" | head -1)" "$(sort -g "$t" | tail -1)" "$fl" "$(awk -v m="$med" -v f="$fl" 'BEGIN{print m/f}')" "${goal}x" \
     "$(awk -v m="$med" -v f="$fl" -v g="$goal" 'BEGIN{print m/(f*g)}')" \
-    "$(awk '{print $1}' "$dir/$label-$cache.pf" | median)" "$(awk '{print $3}' "$dir/$label-$cache.pf" | median)" "$verdict"
+    "$(awk '{print $1}' "$dir/$label-$cache.pf" | median)" "$(awk '{print $3}' "$dir/$label-$cache.pf" | median)" \
+    "$fmed" "$(awk -v m="$fmed" -v f="$fl" 'BEGIN{print m/f}')" "$verdict"
 done
 echo "x floor = median / the read floor's median (bench/floor, same folder, same run); ratio = x floor / goal (met when <= 1): warm start <= 0.5x the floor, cold start <= 1.5x"
+echo "feed s = median time to the first 200 of /rss.xml: a warm start serves the feeds its last run saved until its first build (then ready); a cold start has none, so it is its ready time"
 exit "$bad"

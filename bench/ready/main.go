@@ -5,7 +5,14 @@
 // from the serve it was timing). It prints the URL and exits 0, or exits 1
 // when the process is gone or the time is up.
 //
+// With -first PATH it also polls URL/PATH until it answers 200 (a restart
+// serves the feeds its last run saved before its first build), keeps that
+// first body in the -first-out file, and prints on a second line the
+// seconds from -since (Unix nanoseconds, the serve's exec) to that answer,
+// or to /healthz's 200 when that came first.
+//
 //	ready -log serve.log -pid 1234 -timeout 600s
+//	ready -log serve.log -pid 1234 -first rss.xml -first-out early.xml -since 1700000000000000000
 //
 // Every request goes to the URL the log names, which must be on loopback.
 package main
@@ -15,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -36,6 +44,9 @@ func run() error {
 	pid := flag.Int("pid", 0, "the serve's process id")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	every := flag.Duration("every", 5*time.Millisecond, "poll period")
+	first := flag.String("first", "", "also time the first 200 of this `path` under the URL")
+	firstOut := flag.String("first-out", "", "write that first body to this `file`")
+	since := flag.Int64("since", 0, "the serve's exec time, in Unix nanoseconds")
 	flag.Parse()
 	if *logPath == "" || *pid <= 0 {
 		flag.Usage()
@@ -44,6 +55,7 @@ func run() error {
 	deadline := time.Now().Add(*timeout)
 	alive := func() bool { return syscall.Kill(*pid, 0) == nil }
 	base := ""
+	var firstAt time.Time // the first 200 of -first
 	client := &http.Client{Timeout: 5 * time.Second}
 	for {
 		if base == "" {
@@ -58,11 +70,30 @@ func run() error {
 				}
 			}
 		}
+		if base != "" && *first != "" && firstAt.IsZero() {
+			if body, ok := get(client, base+*first); ok {
+				firstAt = time.Now()
+				if err := writeFirst(*firstOut, body); err != nil {
+					return err
+				}
+			}
+		}
 		if base != "" {
 			if resp, err := client.Get(base + "healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					fmt.Println(base)
+					if *first != "" {
+						if firstAt.IsZero() {
+							firstAt = time.Now()
+							if body, ok := get(client, base+*first); ok {
+								if err := writeFirst(*firstOut, body); err != nil {
+									return err
+								}
+							}
+						}
+						fmt.Printf("%.3f\n", float64(firstAt.UnixNano()-*since)/1e9)
+					}
 					return nil
 				}
 			}
@@ -75,6 +106,25 @@ func run() error {
 		}
 		time.Sleep(*every)
 	}
+}
+
+// get returns the body of a 200 answer to a GET of u.
+func get(client *http.Client, u string) ([]byte, bool) {
+	resp, err := client.Get(u)
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return body, err == nil && resp.StatusCode == http.StatusOK
+}
+
+// writeFirst writes the first body to path, if one is named.
+func writeFirst(path string, body []byte) error {
+	if path == "" {
+		return nil
+	}
+	return os.WriteFile(path, body, 0o644)
 }
 
 // listening returns the URL of the "listening on URL" line of the log, or "".
