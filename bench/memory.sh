@@ -115,7 +115,7 @@ load() {
 
 for run in $(seq 1 "$RUNS"); do
   for label in cold warm; do
-    if [ "$label" = cold ]; then rm -f "$work/state.db"; fi
+    if [ "$label" = cold ]; then rm -f "$work/state.db" "$work/state.db.feeds"; fi # serve keeps both
     start "$work/state.db" "$work/serve.log"
     settle
     sample "$label-ready"

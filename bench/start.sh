@@ -106,7 +106,7 @@ stop() {
 # and "1" or "0" (feeds equal to build's) to DIR/LABEL-CACHE.ok.
 one() {
   local label=$1 cache=$2 bin=$3 corpus=$4 dir=$5 f
-  if [ "$label" = cold ]; then rm -f "$dir/state.db"; fi
+  if [ "$label" = cold ]; then rm -f "$dir/state.db" "$dir/state.db.feeds"; fi # serve keeps both
   if [ "$cache" = dropped ]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi
   start "$bin" "$corpus" "$dir/state.db" "$dir/serve.log" "$dir/early.rss.xml"
   local ok=1
