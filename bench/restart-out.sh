@@ -47,8 +47,9 @@ floor=$("$work/floor" "$work/corpus" | sed -n 's/.* in \([0-9.]*\)s.*/\1/p')
 echo "read floor: ${floor} s"
 
 # serve_once: starts serve -out over the corpus with the state and folder in
-# $work, and sets ready_s (exec to /healthz 200) and out_s (exec to the
-# folder current).
+# $work, and sets ready_s (exec to /healthz 200), first_s (exec to the first
+# /rss.xml 200: a restart serves its last run's feeds before its first build)
+# and out_s (exec to the folder current).
 serve_once() {
   local log=$work/serve.log t0
   : >"$log"
@@ -56,7 +57,7 @@ serve_once() {
   (cd "$work" && exec "$work/dropfeed" serve -addr 127.0.0.1:0 -base-url "$BASE_URL" -content "$work/corpus" \
     -state "$work/state.db" -out "$work/out" -v 2>"$log") &
   pid=$!
-  wait_ready "$log" "$TIMEOUT"
+  wait_ready "$log" "$TIMEOUT" rss.xml "$t0" "$work/early.xml"
   ready_s=$(secs $(( $(now_ns) - t0 )))
   wait_out "$TIMEOUT"
   out_s=$(secs $(( $(now_ns) - t0 )))
@@ -83,18 +84,25 @@ for run in $(seq 1 "$RUNS"); do
   written=$(find "$work/out" -type f -newer "$work/marker" ! -name .dropfeed-manifest | wc -l)
   same=yes; cmp -s "$work/manifest.before" "$work/out/.dropfeed-manifest" || same=no
   echo "$ready_s" >>"$work/restart.ready"; echo "$out_s" >>"$work/restart.out"; echo "$written" >>"$work/restart.written"
-  printf '  run %d/%d  restart:     ready in %7.3f s, folder checked in %7.3f s; files written: %d, manifest unchanged: %s\n' \
-    "$run" "$RUNS" "$ready_s" "$out_s" "$written" "$same"
+  echo "$first_s" >>"$work/restart.first"
+  if ! cmp -s "$work/early.xml" "$work/out/rss.xml"; then
+    echo "  MISMATCH: the first /rss.xml the restart served differs from the folder's" >&2; echo x >>"$work/early.bad"
+  fi
+  printf '  run %d/%d  restart:     ready in %7.3f s, /rss.xml from %7.3f s, folder checked in %7.3f s; files written: %d, manifest unchanged: %s\n' \
+    "$run" "$RUNS" "$ready_s" "$first_s" "$out_s" "$written" "$same"
   [ "$same" = yes ] || echo "manifest.changed" >>"$work/restart.bad"
 done
 
 echo
 fr=$(median <"$work/first.ready"); fo=$(median <"$work/first.out")
-rr=$(median <"$work/restart.ready"); ro=$(median <"$work/restart.out")
+rr=$(median <"$work/restart.ready"); ro=$(median <"$work/restart.out"); rf=$(median <"$work/restart.first")
 wmax=$(sort -g "$work/restart.written" | tail -1)
 printf 'first start, no state, empty folder: ready %.3f s, folder written %.3f s (medians of %d)\n' "$fr" "$fo" "$RUNS"
 printf 'restart, nothing changed:           ready %.3f s (%.2fx the floor), folder checked %.3f s (%.2fx), files written: %s at most\n' \
   "$rr" "$(awk -v a="$rr" -v f="$floor" 'BEGIN{print a/f}')" "$ro" "$(awk -v a="$ro" -v f="$floor" 'BEGIN{print a/f}')" "$wmax"
+printf 'restart, the last run'"'"'s feeds:       /rss.xml from %.3f s (%.2fx the floor), the same bytes as the folder'"'"'s\n' \
+  "$rf" "$(awk -v a="$rf" -v f="$floor" 'BEGIN{print a/f}')"
 printf 'goal: restart ready <= 0.5x the read floor (%s), writing nothing: ready %s, writing %s\n' "$floor" \
   "$(awk -v a="$rr" -v f="$floor" 'BEGIN{print (a <= 0.5*f) ? "met" : "not met"}')" \
   "$( [ "$wmax" = 0 ] && [ ! -s "$work/restart.bad" ] && echo "nothing: met" || echo "something: not met")"
+if [ -s "$work/early.bad" ]; then exit 1; fi
