@@ -294,6 +294,7 @@ func (d *daemon) preload() {
 	}
 	d.builder, d.saved = bl, nil
 	if b := bl.Restored(); b != nil && d.srv.Preload(b) {
+		d.health.Preloaded()
 		d.log.Info("serving the feeds of the last run until the first build", "files", len(b.Feeds()))
 	}
 }

@@ -82,6 +82,11 @@ func TestServePreload(t *testing.T) {
 	if g := rec.Header().Get("X-Dropfeed-Generation"); g != "0" {
 		t.Errorf("restart, before its first build: generation %q, want 0", g)
 	}
+	health := httptest.NewRecorder()
+	d.health.ServeHTTP(health, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if health.Code != http.StatusServiceUnavailable || !strings.Contains(health.Body.String(), `"preloaded":true`) {
+		t.Errorf("restart, before its first build: /healthz %d %s, want 503 and preloaded", health.Code, health.Body)
+	}
 	if rec := get(d, "/articles/"+slug+"/"); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("restart, before its first build: GET an article page %d, want 503", rec.Code)
 	}

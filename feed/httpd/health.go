@@ -29,6 +29,9 @@ type HealthState struct {
 	Articles   int    `json:"articles"`
 	Errors     int    `json:"errors"`
 	LastBuild  string `json:"last_build,omitempty"`
+	// Preloaded says, before the first build, that the feeds the last run
+	// saved are served meanwhile (see [feed.Server.Preload]).
+	Preloaded bool `json:"preloaded,omitempty"`
 	// Outputs says how far each output beside the server has got; one is
 	// current when its generation equals the served one.
 	Outputs map[string]OutputHealth `json:"outputs,omitempty"`
@@ -45,6 +48,13 @@ type OutputHealth struct {
 // Built records a build now served: its generation, articles and errors.
 func (h *Health) Built(gen uint64, articles, errs int) {
 	h.state.Store(&HealthState{Ready: true, Generation: gen, Articles: articles, Errors: errs, LastBuild: time.Now().UTC().Format(time.RFC3339)})
+}
+
+// Preloaded records, before the first build, that the feeds the last run
+// saved are served meanwhile; /healthz still answers 503 (not ready) with
+// "preloaded": true. A build recorded already wins.
+func (h *Health) Preloaded() {
+	h.state.CompareAndSwap(nil, &HealthState{Preloaded: true})
 }
 
 // AddOutput reports the status of an output under name.

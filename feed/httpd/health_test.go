@@ -32,8 +32,12 @@ func TestHealth(t *testing.T) {
 		}
 		return rec.Code, st
 	}
-	if code, st := get(); code != http.StatusServiceUnavailable || st.Ready {
-		t.Errorf("before a build: %d %+v, want 503 and not ready", code, st)
+	if code, st := get(); code != http.StatusServiceUnavailable || st.Ready || st.Preloaded {
+		t.Errorf("before a build: %d %+v, want 503, not ready, nothing preloaded", code, st)
+	}
+	h.Preloaded()
+	if code, st := get(); code != http.StatusServiceUnavailable || st.Ready || !st.Preloaded {
+		t.Errorf("the last run's feeds preloaded: %d %+v, want 503, not ready, preloaded", code, st)
 	}
 	out := feed.OutputStatus{Generation: 1, Latest: 2, Written: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Err: fmt.Errorf("write public/rss.xml: %w", &fs.PathError{Op: "write", Path: "/srv/public/rss.xml", Err: syscall.ENOSPC})}
@@ -43,6 +47,13 @@ func TestHealth(t *testing.T) {
 	want := OutputHealth{Generation: 1, Current: false, LastWrite: "2026-01-02T03:04:05Z", Error: syscall.ENOSPC.Error()}
 	if code != http.StatusOK || !st.Ready || st.Generation != 2 || st.Articles != 10 || st.Errors != 1 || st.Outputs["out"] != want {
 		t.Errorf("after a build, with a failing output: %d %+v, want 200, ready, generation 2, 10 articles, 1 error, out %+v", code, st, want)
+	}
+	if st.Preloaded {
+		t.Errorf("after a build: still preloaded %+v", st)
+	}
+	h.Preloaded()
+	if code, st := get(); code != http.StatusOK || !st.Ready || st.Preloaded {
+		t.Errorf("Preloaded after a build: %d %+v, want the build's state", code, st)
 	}
 	out = feed.OutputStatus{Generation: 2, Latest: 2, Written: out.Written}
 	if _, st := get(); !st.Outputs["out"].Current || st.Outputs["out"].Error != "" {
