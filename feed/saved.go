@@ -330,13 +330,24 @@ func restoreFile(sf SavedFile) *File {
 // record, cannot be read, or cannot be marked: times nobody can vouch for.
 // What the file holds is otherwise only a cache.
 func ReadSaved(path string) *Saved {
-	// A run killed while it saved left its temporary file.
+	removeStaleSaved(path)
+	sv, err := readSaved(path)
+	return takeSaved(path, sv, err)
+}
+
+// removeStaleSaved removes the temporary file a run killed while it saved
+// left.
+func removeStaleSaved(path string) {
 	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), savedTempPattern(path))); len(stale) > 0 {
 		for _, p := range stale {
 			os.Remove(p)
 		}
 	}
-	sv, err := readSaved(path)
+}
+
+// takeSaved leaves a record marked Taken at path in place of the one read
+// (sv, or err), and returns what ReadSaved returns.
+func takeSaved(path string, sv *Saved, err error) *Saved {
 	if errors.Is(err, fs.ErrNotExist) {
 		sv, err = nil, nil
 	}
@@ -349,6 +360,80 @@ func ReadSaved(path string) *Saved {
 		return &Saved{Taken: true}
 	}
 	return sv
+}
+
+// ReadSavedHead is [ReadSaved] in two steps, for serving the saved feeds
+// before the list of article pages is decoded (the longest part of the
+// file: a million entries at a million articles): head is the record
+// without its pages (nil when ReadSaved would return nil or a record marked
+// Taken), checked against the file's checksum first; rest decodes the
+// pages into it and returns what ReadSaved would, leaving the record marked
+// Taken in the file's place as ReadSaved does. rest must be called once,
+// after the caller is done reading head without it (rest fills its Pages).
+func ReadSavedHead(path string) (head *Saved, rest func() *Saved) {
+	done := func(sv *Saved) func() *Saved {
+		return func() *Saved {
+			return takeSaved(path, sv, nil)
+		}
+	}
+	removeStaleSaved(path)
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, done(nil)
+		}
+		return nil, done(&Saved{Taken: true})
+	}
+	sv, sr, err := readSavedHead(f, path)
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, done(&Saved{Taken: true})
+	case sr == nil: // an earlier version's gob stream, read whole
+		f.Close()
+		if sv.Taken {
+			return nil, done(sv)
+		}
+		return sv, done(sv)
+	case sv.Taken:
+		f.Close()
+		return nil, done(sv)
+	}
+	return sv, func() *Saved {
+		defer f.Close()
+		sv, err := sr.rest()
+		return takeSaved(path, sv, err)
+	}
+}
+
+// readSavedHead reads the head of the record in f and checks the whole
+// file's checksum; sr decodes the rest, nil for a gob stream (sv is then
+// the whole record).
+func readSavedHead(f *os.File, path string) (sv *Saved, sr *savedRest, err error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	magic := make([]byte, len(savedMagic))
+	if n, _ := io.ReadFull(f, magic); n != len(magic) || string(magic) != savedMagic {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+		sv, err := readSavedGob(f, path)
+		return sv, nil, err
+	}
+	size := st.Size() - int64(len(magic))
+	if !checkSaved(bufio.NewReaderSize(f, 1<<20), size) {
+		return nil, nil, fmt.Errorf("read %s: %w: checksum mismatch", path, errSavedCorrupt)
+	}
+	if _, err := f.Seek(int64(len(magic)), io.SeekStart); err != nil {
+		return nil, nil, err
+	}
+	sr, err = decodeSavedHead(f, size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return sr.sv, sr, nil
 }
 
 // readSaved decodes the file WriteSaved wrote, or the gob stream of an

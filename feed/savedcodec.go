@@ -191,6 +191,27 @@ func (e *savedEncoder) file(f *SavedFile) {
 // than a record they do not checksum to, and allocates no more than size
 // bytes or so for the record's lists and strings.
 func decodeSaved(r io.Reader, size int64) (*Saved, error) {
+	sr, err := decodeSavedHead(r, size)
+	if err != nil {
+		return nil, err
+	}
+	return sr.rest()
+}
+
+// savedRest is a record decoded up to its list of pages, the last and
+// longest part of the file (a million pages at a million articles).
+type savedRest struct {
+	sv   *Saved
+	d    *savedDecoder
+	cr   *crcReader
+	want uint32 // the checksum the file gives
+}
+
+// decodeSavedHead decodes a record as decodeSaved does, up to its pages:
+// rest decodes them into the same record. A caller that uses the head
+// before rest has checked the checksum must check it first (see
+// [ReadSavedHead]).
+func decodeSavedHead(r io.Reader, size int64) (*savedRest, error) {
 	var head [4]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil {
 		return nil, errSavedCorrupt
@@ -236,6 +257,15 @@ func decodeSaved(r io.Reader, size int64) (*Saved, error) {
 			s.Archive = a
 		}
 	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return &savedRest{sv: sv, d: d, cr: cr, want: binary.LittleEndian.Uint32(head[:])}, nil
+}
+
+// rest decodes the pages into the record and checks the checksum.
+func (sr *savedRest) rest() (*Saved, error) {
+	d, sv := sr.d, sr.sv
 	sv.Pages = savedList[SavedPage](d.count(6))
 	for i := range sv.Pages {
 		p := &sv.Pages[i]
@@ -254,10 +284,23 @@ func decodeSaved(r io.Reader, size int64) (*Saved, error) {
 	if _, err := d.r.ReadByte(); err != io.EOF || d.left != 0 {
 		return nil, fmt.Errorf("%w: bytes after the record", errSavedCorrupt)
 	}
-	if cr.sum != binary.LittleEndian.Uint32(head[:]) {
+	if sr.cr.sum != sr.want {
 		return nil, fmt.Errorf("%w: checksum mismatch", errSavedCorrupt)
 	}
 	return sv, nil
+}
+
+// checkSaved reads r (positioned after the magic line, holding size bytes
+// from there) to its end and reports whether the checksum matches.
+func checkSaved(r io.Reader, size int64) bool {
+	var head [4]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return false
+	}
+	cr := &crcReader{r: r}
+	// io.Discard hidden, so that its ReadFrom does not read in 8 KB calls.
+	n, err := io.CopyBuffer(struct{ io.Writer }{io.Discard}, cr, make([]byte, 1<<20))
+	return err == nil && n == size-int64(len(head)) && cr.sum == binary.LittleEndian.Uint32(head[:])
 }
 
 // savedList makes a list of n elements; nil for none, as gob decoded an empty

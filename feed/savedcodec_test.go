@@ -254,3 +254,59 @@ func TestReadSavedGob(t *testing.T) {
 		t.Fatalf("saved again in %.30q, err %v, want the current format", b, err)
 	}
 }
+
+// TestReadSavedHead: ReadSavedHead's head is the record ReadSaved reads
+// without its pages, or nil where ReadSaved gives nil or a record marked
+// Taken (no file, a taken record, a corrupt file: a damaged page, past the
+// head, included); its rest gives what ReadSaved gives and leaves the file
+// marked Taken as ReadSaved does.
+func TestReadSavedHead(t *testing.T) {
+	good := savedFile(t, exampleSaved(t))
+	damaged := bytes.Clone(good)
+	damaged[len(damaged)-3] ^= 0x20 // in the last page
+	for _, c := range []struct {
+		name     string
+		file     []byte // nil: no file
+		wantHead bool
+	}{
+		{"a build's record", good, true},
+		{"no file", nil, false},
+		{"a taken record", savedFile(t, &Saved{Taken: true}), false},
+		{"a page damaged", damaged, false},
+		{"cut short", good[:len(good)-1], false},
+	} {
+		dir := t.TempDir()
+		one, two := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+		for _, p := range []string{one, two} {
+			if c.file != nil {
+				if err := os.WriteFile(p, c.file, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want := ReadSaved(one)
+		head, rest := ReadSavedHead(two)
+		if (head != nil) != c.wantHead {
+			t.Fatalf("%s: head %v, want one: %v", c.name, head != nil, c.wantHead)
+		}
+		if head != nil {
+			if head.Pages != nil {
+				t.Errorf("%s: the head has %d pages already", c.name, len(head.Pages))
+			}
+			h, w := *head, *want
+			w.Pages = nil
+			if d := firstDiff(reflect.ValueOf(h), reflect.ValueOf(w), "Saved"); d != "" {
+				t.Errorf("%s: head differs from ReadSaved's record without its pages: %s", c.name, d)
+			}
+		}
+		got := rest()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: rest() = %+v, want ReadSaved's %+v", c.name, got != nil, want != nil)
+		}
+		left1, err1 := os.ReadFile(one)
+		left2, err2 := os.ReadFile(two)
+		if !bytes.Equal(left1, left2) || (err1 == nil) != (err2 == nil) {
+			t.Errorf("%s: ReadSavedHead left %d bytes (%v), ReadSaved %d (%v)", c.name, len(left2), err2, len(left1), err1)
+		}
+	}
+}
