@@ -276,6 +276,20 @@ func (d *daemon) rebuild(ctx context.Context, delta catalog.Delta, why string, s
 		"removed", len(delta.Removed), "errors", nerr, "count", len(visible), "duration", time.Since(start).Round(time.Microsecond))
 }
 
+// preview serves, until the first build, the feeds of sv, the head of the
+// record the last run saved (see feed.ReadSavedHead), when a builder of
+// this site would take them back: as soon as they are read, before the
+// catalog holds the articles. It is safe beside the start, before the loop
+// runs (see preload).
+func (d *daemon) preview(sv *feed.Saved) {
+	if sv == nil {
+		return
+	}
+	if bl, err := restoredBuilder(d.site, d.cfg.contentOptions(d.site.BaseURL), sv); err == nil {
+		d.serveRestored(bl)
+	}
+}
+
 // preload makes the first builder with what the last run saved, and serves
 // the feeds it takes back until the first build is done: a restart serves
 // the last run's feeds (with their ETags and Last-Modified times) as soon as
@@ -293,6 +307,12 @@ func (d *daemon) preload() {
 		return // the first build says why
 	}
 	d.builder, d.saved = bl, nil
+	d.serveRestored(bl)
+}
+
+// serveRestored serves, until the first build, the feeds a builder took
+// back, unless something is served already.
+func (d *daemon) serveRestored(bl *feed.Builder) {
 	if b := bl.Restored(); b != nil && d.srv.Preload(b) {
 		d.health.Preloaded()
 		d.log.Info("serving the feeds of the last run until the first build", "files", len(b.Feeds()))
@@ -303,6 +323,17 @@ func (d *daemon) preload() {
 // read from its folder, pages keyed by the parse options, and the feeds
 // saved by a last run (if any) taken where they still match.
 func newBuilder(site feed.Site, cat *catalog.Catalog, opts content.Options, saved *feed.Saved) (*feed.Builder, error) {
+	bl, err := restoredBuilder(site, opts, saved)
+	if err != nil {
+		return nil, err
+	}
+	bl.SetSource(cat.FS())
+	return bl, nil
+}
+
+// restoredBuilder returns a builder of site with pages keyed by the parse
+// options, that took back what saved holds where it still matches.
+func restoredBuilder(site feed.Site, opts content.Options, saved *feed.Saved) (*feed.Builder, error) {
 	bl, err := feed.NewBuilder(site)
 	if err != nil {
 		return nil, err
@@ -313,7 +344,6 @@ func newBuilder(site feed.Site, cat *catalog.Catalog, opts content.Options, save
 	if saved != nil {
 		bl.Restore(saved)
 	}
-	bl.SetSource(cat.FS())
 	return bl, nil
 }
 

@@ -126,31 +126,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	// The articles: a content folder that is not one, or that may not be
-	// listed, and a state file another serve keeps are fatal here, before
-	// serve says it listens; a missing folder is waited for.
-	// What the last run rendered is read beside the reading of the state
-	// and the seeding of the index (half a second at 100,000 articles),
-	// once this process is the one that keeps the state file, so that a
-	// serve refused here leaves the running one's file alone; the daemon
-	// serves its feeds until the first build (daemon.preload).
-	var savedc chan *feed.Saved
-	cc := cfg.catalogConfig(ctx, catalog.Daemon, base)
-	cc.OnOpen = func() {
-		savedc = make(chan *feed.Saved, 1)
-		go func() { savedc <- feed.ReadSaved(cfg.State + savedSuffix) }()
-	}
-	cat, err := catalog.Open(ctx, cc)
-	if err != nil {
-		if savedc != nil {
-			// Read, and marked taken, before the state file failed to
-			// open: put back for the next start.
-			if sv := <-savedc; sv != nil && !sv.Taken {
-				_ = feed.WriteSaved(cfg.State+savedSuffix, sv)
-			}
-		}
-		return err
-	}
 	d := &daemon{
 		reload: func() (*Config, string, error) {
 			nc, err := load()
@@ -160,7 +135,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			nb, err := baseOf(nc)
 			return nc, nb, err
 		},
-		cfg: cfg, cat: cat, site: cfg.site(base), log: log, savedc: savedc,
+		cfg: cfg, site: cfg.site(base), log: log,
 		srv:     feed.NewServer(feed.ServerConfig{MaxAge: cfg.CacheMaxAge, Logger: log}),
 		metrics: httpd.NewMetrics(version(), base),
 		watch:   watch.Config{Root: cfg.Content, Quiet: cfg.Quiet, Mode: watch.Mode(sf.mode), PollInterval: sf.poll, Rescan: sf.rescan},
@@ -174,13 +149,56 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		d.pub = newBucketOutput(bp, log, d.metrics, d.hub, ml.Working)
 		d.health.AddOutput("publish", d.pub.Status)
 	}
-	servers := d.servers(ln, admin, &lf, stderr)
 	// The start's memory budget holds until the archive pages the first
 	// build left whole are cut, beside serving (see daemon.rebuild).
 	d.settled = ml.Serving
 	d.busy, d.rest = ml.Busy, ml.Rest // the working budget while changes come
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return httpd.Serve(gctx, servers) })
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	g, gctx := errgroup.WithContext(sctx)
+	serving := false
+	serve := func() {
+		if !serving {
+			serving = true
+			servers := d.servers(ln, admin, &lf, stderr)
+			g.Go(func() error { return httpd.Serve(gctx, servers) })
+		}
+	}
+	// The articles: a content folder that is not one, or that may not be
+	// listed, and a state file another serve keeps are fatal here, before
+	// serve says it listens; a missing folder is waited for.
+	// Once this process is the one that keeps the state file, serve
+	// listens, and reads what the last run rendered (so that a serve
+	// refused here leaves the running one's file alone): the feeds first,
+	// served at once until the first build (daemon.preview), then the
+	// list of pages, beside the reading of the state and the seeding of
+	// the index (seconds at a million articles).
+	var savedc chan *feed.Saved
+	cc := cfg.catalogConfig(ctx, catalog.Daemon, base)
+	cc.OnOpen = func() {
+		savedc = make(chan *feed.Saved, 1)
+		go func() {
+			head, rest := feed.ReadSavedHead(cfg.State + savedSuffix)
+			d.preview(head)
+			savedc <- rest()
+		}()
+		serve()
+	}
+	cat, err := catalog.Open(ctx, cc)
+	if err != nil {
+		stopServing()
+		_ = g.Wait()
+		if savedc != nil {
+			// Read, and marked taken, before the state file failed to
+			// open: put back for the next start.
+			if sv := <-savedc; sv != nil && !sv.Taken {
+				_ = feed.WriteSaved(cfg.State+savedSuffix, sv)
+			}
+		}
+		return err
+	}
+	d.cat, d.savedc = cat, savedc
+	serve()
 	g.Go(func() error { return d.run(gctx) })
 	err = g.Wait()
 	log.Info("stopped")
