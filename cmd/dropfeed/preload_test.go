@@ -18,9 +18,10 @@ import (
 
 // TestServePreload: a restart serves the feeds its last run saved, as that
 // run served them (generation 0, the same bytes and ETag), from before its
-// first build, with 503 for an article page meanwhile; the first build then
-// serves the folder as it is, with the file added while serve was down. A
-// run that stops without saving (a crash) leaves nothing to preload.
+// first build (previewed from the saved record's head), with 503 for an
+// article page meanwhile; the first build then serves the folder as it is,
+// with the file added while serve was down. A run that stops without saving
+// (a crash) leaves nothing to preload.
 func TestServePreload(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -71,10 +72,20 @@ func TestServePreload(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// As serve does: the head of the saved record previewed as soon as it
+	// is read, the first builder made once the pages are read too.
 	d := open()
-	d.saved = feed.ReadSaved(d.savedPath())
+	head, rest := feed.ReadSavedHead(d.savedPath())
+	d.preview(head)
+	rec := get(d, "/rss.xml") // before the pages are read
+	d.saved = rest()
+	if len(d.saved.Pages) == 0 {
+		t.Fatal("restart: the saved record has no pages")
+	}
 	d.preload()
-	rec := get(d, "/rss.xml")
+	if d.builder == nil {
+		t.Fatal("restart: no builder made of the saved record")
+	}
 	if rec.Code != http.StatusOK || rec.Body.String() != served.Body.String() || rec.Header().Get("Etag") != served.Header().Get("Etag") {
 		t.Fatalf("restart, before its first build: GET /rss.xml %d, %d bytes, ETag %q; want 200 and the last run's %d bytes, ETag %q",
 			rec.Code, rec.Body.Len(), rec.Header().Get("Etag"), served.Body.Len(), served.Header().Get("Etag"))
@@ -104,7 +115,9 @@ func TestServePreload(t *testing.T) {
 
 	// That run stops without saving: the record it took stays marked taken.
 	crashed := open()
-	crashed.saved = feed.ReadSaved(crashed.savedPath())
+	head, rest = feed.ReadSavedHead(crashed.savedPath())
+	crashed.preview(head)
+	crashed.saved = rest()
 	crashed.preload()
 	if b := crashed.srv.Bundle(); b != nil {
 		t.Errorf("after a run that did not save, the restart preloaded %d files", len(b.Feeds()))
