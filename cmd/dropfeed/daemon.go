@@ -307,7 +307,9 @@ func (d *daemon) preload() {
 		return // the first build says why
 	}
 	d.builder, d.saved = bl, nil
-	d.serveRestored(bl)
+	if d.srv.Bundle() == nil { // else previewed already (see runServe)
+		d.serveRestored(bl)
+	}
 }
 
 // serveRestored serves, until the first build, the feeds a builder took
