@@ -224,9 +224,9 @@ func (bl *Builder) Restore(sv *Saved) bool {
 // the index page, with their ETags and Last-Modified times. It is for
 // serving while the first build runs (see [Server.Preload]), with the
 // feeds' stylesheet; it has no articles, archive documents or discovery
-// documents, and a [Server] answers 503 for those. It returns nil when Restore took no rendered feeds back (a
-// record of another program or other settings, or of a run that crashed),
-// or once the Builder built. It changes nothing in the Builder: the first
+// documents, and a [Server] answers 503 for those. It returns nil when
+// Restore took no rendered feeds back (a record of another program or
+// other settings, or of a run that crashed), or once the Builder built. It changes nothing in the Builder: the first
 // build dates and renders as it would have.
 func (bl *Builder) Restored() *Bundle {
 	sv := bl.restoredFrom
@@ -444,22 +444,14 @@ func readSaved(path string) (*Saved, error) {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	sv, sr, err := readSavedHead(f, path)
+	if err != nil || sr == nil {
+		return sv, err
 	}
-	magic := make([]byte, len(savedMagic))
-	if n, _ := io.ReadFull(f, magic); n == len(magic) && string(magic) == savedMagic {
-		sv, err := decodeSaved(f, st.Size()-int64(n))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		return sv, nil
+	if sv, err = sr.rest(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return readSavedGob(f, path)
+	return sv, nil
 }
 
 // readSavedGob decodes the gob stream versions before the current format
