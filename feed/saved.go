@@ -389,15 +389,12 @@ func ReadSavedHead(path string) (head *Saved, rest func() *Saved) {
 	case err != nil:
 		f.Close()
 		return nil, done(&Saved{Taken: true})
-	case sr == nil: // an earlier version's gob stream, read whole
-		f.Close()
-		if sv.Taken {
-			return nil, done(sv)
-		}
-		return sv, done(sv)
 	case sv.Taken:
 		f.Close()
 		return nil, done(sv)
+	case sr == nil: // an earlier version's gob stream, read whole
+		f.Close()
+		return sv, done(sv)
 	}
 	return sv, func() *Saved {
 		defer f.Close()
