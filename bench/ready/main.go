@@ -55,8 +55,27 @@ func run() error {
 	deadline := time.Now().Add(*timeout)
 	alive := func() bool { return syscall.Kill(*pid, 0) == nil }
 	base := ""
-	var firstAt time.Time // the first 200 of -first
 	client := &http.Client{Timeout: 5 * time.Second}
+	var firstAt time.Time // the first 200 of -first
+	// takeFirst records the first 200 of -first; ready (/healthz said 200
+	// first): the time is now, whatever the answer.
+	takeFirst := func(ready bool) error {
+		if *first == "" || !firstAt.IsZero() {
+			return nil
+		}
+		now := time.Now()
+		body, ok := get(client, base+*first)
+		switch {
+		case ready:
+			firstAt = now
+		case ok:
+			firstAt = time.Now()
+		}
+		if !ok {
+			return nil
+		}
+		return writeFirst(*firstOut, body)
+	}
 	for {
 		if base == "" {
 			base = listening(*logPath)
@@ -70,27 +89,17 @@ func run() error {
 				}
 			}
 		}
-		if base != "" && *first != "" && firstAt.IsZero() {
-			if body, ok := get(client, base+*first); ok {
-				firstAt = time.Now()
-				if err := writeFirst(*firstOut, body); err != nil {
-					return err
-				}
-			}
-		}
 		if base != "" {
+			if err := takeFirst(false); err != nil {
+				return err
+			}
 			if resp, err := client.Get(base + "healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					fmt.Println(base)
 					if *first != "" {
-						if firstAt.IsZero() {
-							firstAt = time.Now()
-							if body, ok := get(client, base+*first); ok {
-								if err := writeFirst(*firstOut, body); err != nil {
-									return err
-								}
-							}
+						if err := takeFirst(true); err != nil {
+							return err
 						}
 						fmt.Printf("%.3f\n", float64(firstAt.UnixNano()-*since)/1e9)
 					}
