@@ -3,6 +3,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -30,7 +31,8 @@ func takeDaemonLock(path string, daemon bool) (*daemonLock, error) {
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
 			return nil, running(path, lp)
 		}
-		return nil, nil // closing the file lets the probe go
+		unlock(f) // not only closed: see release
+		return nil, nil
 	}
 	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -59,9 +61,26 @@ func running(path, lp string) error {
 
 func (l *daemonLock) held() bool { return l != nil }
 
+// release unlocks the file before it closes it. Closing alone would leave
+// the lock held while any other copy of its open file description lives:
+// a child this process forks at that moment (git, a hook) holds one from
+// its fork to its exec, and the next daemon of this process or another
+// would be refused.
 func (l *daemonLock) release() {
 	if l != nil && l.f != nil {
+		unlock(l.f)
 		l.f.Close()
 		l.f = nil
+	}
+}
+
+// unlock lets go of the flock on f's open file description, wherever its
+// copies are.
+func unlock(f *os.File) {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		if !errors.Is(err, syscall.EINTR) {
+			return
+		}
 	}
 }
