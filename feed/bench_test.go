@@ -12,7 +12,7 @@ import (
 
 // benchArticles returns n Markdown articles of a few paragraphs each, with
 // links and images to resolve.
-func benchArticles(b *testing.B, n int) []*content.Article {
+func benchArticles(b testing.TB, n int) []*content.Article {
 	b.Helper()
 	var tree strings.Builder
 	for i := range n {
