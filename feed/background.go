@@ -28,8 +28,9 @@ type Background struct {
 	taken   uint64  // the number of the newest bundle taken to publish
 	closed  bool
 	started bool
-	wake    chan struct{} // capacity 1: a bundle or Close is waiting
-	done    chan struct{} // closed when Run returns
+	cut     context.CancelFunc // cuts Run's attempt in progress short; nil between attempts
+	wake    chan struct{}      // capacity 1: a bundle or Close is waiting
+	done    chan struct{}      // closed when Run returns
 	status  atomic.Pointer[OutputStatus]
 }
 
@@ -105,8 +106,9 @@ func (bg *Background) Publish(_ context.Context, b *Bundle) error {
 func (bg *Background) Status() OutputStatus { return *bg.status.Load() }
 
 // Run publishes the bundles handed over until ctx is done or Close is
-// called; a publish in progress is finished first (it is not canceled:
-// every file it began is written, and the record says so). It returns nil.
+// called; a publish in progress is finished first (ctx does not cancel it:
+// every file it began is written, and the record says so), unless Close's
+// context ends before it does. It returns nil.
 func (bg *Background) Run(ctx context.Context) error {
 	bg.mu.Lock()
 	if bg.closed {
@@ -137,11 +139,20 @@ func (bg *Background) Run(ctx context.Context) error {
 		if b == nil && again {
 			b, gen = bg.last, bg.latest // nothing newer came: the same one again
 		}
+		var actx context.Context
+		if b != nil {
+			actx, bg.cut = context.WithCancel(context.WithoutCancel(ctx))
+		}
 		bg.mu.Unlock()
 		if b == nil {
 			continue
 		}
-		if err := bg.attempt(context.WithoutCancel(ctx), b, gen, skipped); err == nil || bg.cfg.Retry <= 0 {
+		err := bg.attempt(actx, b, gen, skipped)
+		bg.mu.Lock()
+		bg.cut()
+		bg.cut = nil
+		bg.mu.Unlock()
+		if err == nil || bg.cfg.Retry <= 0 {
 			backoff, retry = bg.cfg.Retry, nil
 			continue
 		}
@@ -193,6 +204,12 @@ func (bg *Background) attempt(ctx context.Context, b *Bundle, gen uint64, skippe
 // goroutine), so that the output ends as current as the last bundle served.
 // It returns that publish's error. Bundles handed over after Close are
 // ignored.
+//
+// ctx bounds the whole: when it ends first, the publish in progress is cut
+// short (between two files: what it wrote stays, recorded, and the next
+// publish, such as a restart's, takes it up), reported with ctx's error, and
+// Close returns that error without publishing anything more. A daemon stops
+// so within its deadline even during the first write of a large folder.
 func (bg *Background) Close(ctx context.Context) error {
 	bg.mu.Lock()
 	if bg.closed {
@@ -207,7 +224,17 @@ func (bg *Background) Close(ctx context.Context) error {
 	}
 	bg.mu.Unlock()
 	if started {
-		<-bg.done
+		select {
+		case <-bg.done:
+		case <-ctx.Done():
+			bg.mu.Lock()
+			if bg.cut != nil {
+				bg.cut()
+			}
+			bg.mu.Unlock()
+			<-bg.done
+			return ctx.Err()
+		}
 	}
 	bg.mu.Lock()
 	b, gen, skipped := bg.take()

@@ -23,7 +23,11 @@ type fakeOutput struct {
 var errFake = errors.New("fake output failure")
 
 func (o *fakeOutput) Publish(ctx context.Context, b *Bundle) error {
-	time.Sleep(o.take)
+	select {
+	case <-time.After(o.take):
+	case <-ctx.Done():
+		return ctx.Err() // cut short: nothing more written
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.got = append(o.got, b)
@@ -56,6 +60,18 @@ func startBackground(t *testing.T, out Output, cfg BackgroundConfig) *Background
 		<-done
 	})
 	return bg
+}
+
+// runBackground runs bg until cancel is called (as a daemon's loop stops);
+// done is closed when Run returns.
+func runBackground(t *testing.T, bg *Background) (cancel context.CancelFunc, done <-chan struct{}) {
+	ctx, cancel := context.WithCancel(t.Context())
+	d := make(chan struct{})
+	go func() {
+		defer close(d)
+		bg.Run(ctx)
+	}()
+	return cancel, d
 }
 
 // TestBackgroundCoalesces: Publish hands over at once while the output is
@@ -172,12 +188,7 @@ func TestBackgroundClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		out := &fakeOutput{take: time.Second}
 		bg := NewBackground(out, BackgroundConfig{})
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			bg.Run(ctx)
-		}()
+		cancel, done := runBackground(t, bg)
 		b1, b2, b3 := &Bundle{}, &Bundle{}, &Bundle{}
 		bg.Publish(t.Context(), b1)
 		synctest.Wait()
@@ -194,6 +205,62 @@ func TestBackgroundClose(t *testing.T) {
 		}
 		if st := bg.Status(); st.Generation != 2 {
 			t.Errorf("Status() after Close = %+v, want Generation 2", st)
+		}
+	})
+}
+
+// TestBackgroundCloseCuts: a Close whose context ends during a long publish
+// cuts that publish short (reported with the context's error, the status
+// keeping the last generation published), publishes nothing more, and
+// returns by the deadline, not after the publish would have ended. With
+// time to spare, Close waits for the publish as before.
+func TestBackgroundCloseCuts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{take: time.Minute}
+		var reports []Report
+		bg := NewBackground(out, BackgroundConfig{Report: func(r Report) { reports = append(reports, r) }})
+		cancel, done := runBackground(t, bg)
+		bg.Publish(t.Context(), &Bundle{})
+		synctest.Wait() // the long publish is under way
+		bg.Publish(t.Context(), &Bundle{})
+		cancel() // the daemon stops
+		start := time.Now()
+		cctx, ccancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer ccancel()
+		err := bg.Close(cctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Close = %v, want the deadline's error", err)
+		}
+		if d := time.Since(start); d != 10*time.Second {
+			t.Errorf("Close returned after %v, want the 10 s of its deadline", d)
+		}
+		<-done
+		if got := out.published(); len(got) != 0 {
+			t.Errorf("%d bundles published, want none (the first cut short, the second not begun)", len(got))
+		}
+		if len(reports) != 1 || !errors.Is(reports[0].Err, context.Canceled) || reports[0].Generation != 1 {
+			t.Errorf("reports = %+v, want one, of bundle 1 cut short (context.Canceled)", reports)
+		}
+		if st := bg.Status(); st.Generation != 0 || st.Err == nil {
+			t.Errorf("Status() = %+v, want nothing published and the cut's error", st)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		out := &fakeOutput{take: time.Second}
+		bg := NewBackground(out, BackgroundConfig{})
+		cancel, done := runBackground(t, bg)
+		bg.Publish(t.Context(), &Bundle{})
+		synctest.Wait()
+		bg.Publish(t.Context(), &Bundle{})
+		cancel()
+		cctx, ccancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer ccancel()
+		if err := bg.Close(cctx); err != nil {
+			t.Errorf("Close with time to spare = %v", err)
+		}
+		<-done
+		if got := out.published(); len(got) != 2 {
+			t.Errorf("%d bundles published, want both (the one under way finished, the newest after)", len(got))
 		}
 	})
 }

@@ -112,13 +112,30 @@ func (d *daemon) run(ctx context.Context) error {
 	g.Go(func() error {
 		// Once the loop stops, the static output and the bucket are brought
 		// up to the last bundle served (a write in progress is finished
-		// first).
-		for _, o := range outs {
-			defer o.Close(context.WithoutCancel(gctx))
-		}
+		// first), within outputStopGrace in all: a write still going then
+		// (the first of a large folder) stops between two files, and the
+		// next start completes it.
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), outputStopGrace)
+			defer cancel()
+			for _, o := range slices.Backward(outs) {
+				_ = o.Close(ctx) // reported by the output
+			}
+		}()
 		return d.loop(gctx, batches, hup)
 	})
 	return g.Wait()
+}
+
+// outputStopGrace bounds the static output's and the bucket's last writes
+// when serve stops: within the 15 s the shipped systemd unit allows a stop
+// (docs/dropfeed.service), with the 5 s of the HTTP servers' drain beside.
+var outputStopGrace = 8 * time.Second
+
+// cutAtStop reports whether an output's error is that of a write cut short
+// by the stop (see outputStopGrace).
+func cutAtStop(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // loop is the daemon's one goroutine: it takes batches, the publication time

@@ -59,7 +59,11 @@ func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *httpd.Metrics, hub
 	report := func(r feed.Report) {
 		st := p.Stats()
 		m.Published(st.Uploaded, st.Deleted, r.Err != nil)
-		if r.Err != nil {
+		switch {
+		case r.Err != nil && cutAtStop(r.Err):
+			log.Warn("publish to the bucket not finished at the stop; the next start completes it", "target", p.String(), "generation", r.Generation, "duration", r.Duration.Round(time.Millisecond))
+			return
+		case r.Err != nil:
 			log.Error("publish to the bucket; it keeps what it had, trying again", "target", p.String(), "generation", r.Generation, "err", r.Err)
 			return
 		}

@@ -242,7 +242,11 @@ func (d *daemon) servers(ln, admin net.Listener, lf *logFlags, stderr io.Writer)
 func newStaticOutput(store *feed.DirStore, log *slog.Logger, working func() func()) *feed.Background {
 	dir := store.Dir()
 	report := func(r feed.Report) {
-		if r.Err != nil {
+		switch {
+		case r.Err != nil && cutAtStop(r.Err):
+			log.Warn("static output not finished at the stop; the next start completes it", "path", dir, "generation", r.Generation, "duration", r.Duration.Round(time.Millisecond))
+			return
+		case r.Err != nil:
 			log.Error("write static output; the folder keeps the last good files", "path", dir, "generation", r.Generation, "err", r.Err)
 			return
 		}
