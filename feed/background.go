@@ -207,9 +207,10 @@ func (bg *Background) attempt(ctx context.Context, b *Bundle, gen uint64, skippe
 //
 // ctx bounds the whole: when it ends first, the publish in progress is cut
 // short (between two files: what it wrote stays, recorded, and the next
-// publish, such as a restart's, takes it up), reported with ctx's error, and
-// Close returns that error without publishing anything more. A daemon stops
-// so within its deadline even during the first write of a large folder.
+// publish, such as a restart's, takes it up) and reported with
+// context.Canceled, and the newest bundle's publish fails at once with ctx's
+// error (reported too, and returned). A daemon stops so within its deadline
+// even during the first write of a large folder.
 func (bg *Background) Close(ctx context.Context) error {
 	bg.mu.Lock()
 	if bg.closed {
@@ -233,7 +234,6 @@ func (bg *Background) Close(ctx context.Context) error {
 			}
 			bg.mu.Unlock()
 			<-bg.done
-			return ctx.Err()
 		}
 	}
 	bg.mu.Lock()

@@ -210,10 +210,11 @@ func TestBackgroundClose(t *testing.T) {
 }
 
 // TestBackgroundCloseCuts: a Close whose context ends during a long publish
-// cuts that publish short (reported with the context's error, the status
-// keeping the last generation published), publishes nothing more, and
-// returns by the deadline, not after the publish would have ended. With
-// time to spare, Close waits for the publish as before.
+// cuts that publish short (reported as canceled, the status keeping the last
+// generation published), publishes nothing more (the newest bundle's attempt
+// fails at once, reported with the deadline's error), and returns by the
+// deadline, not after the publish would have ended. With time to spare,
+// Close waits for the publish as before.
 func TestBackgroundCloseCuts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		out := &fakeOutput{take: time.Minute}
@@ -238,11 +239,12 @@ func TestBackgroundCloseCuts(t *testing.T) {
 		if got := out.published(); len(got) != 0 {
 			t.Errorf("%d bundles published, want none (the first cut short, the second not begun)", len(got))
 		}
-		if len(reports) != 1 || !errors.Is(reports[0].Err, context.Canceled) || reports[0].Generation != 1 {
-			t.Errorf("reports = %+v, want one, of bundle 1 cut short (context.Canceled)", reports)
+		if len(reports) != 2 || !errors.Is(reports[0].Err, context.Canceled) || reports[0].Generation != 1 ||
+			!errors.Is(reports[1].Err, context.DeadlineExceeded) || reports[1].Generation != 2 {
+			t.Errorf("reports = %+v, want bundle 1 cut short (context.Canceled), then bundle 2 not begun (the deadline's error)", reports)
 		}
-		if st := bg.Status(); st.Generation != 0 || st.Err == nil {
-			t.Errorf("Status() = %+v, want nothing published and the cut's error", st)
+		if st := bg.Status(); st.Generation != 0 || !errors.Is(st.Err, context.DeadlineExceeded) {
+			t.Errorf("Status() = %+v, want nothing published and the deadline's error", st)
 		}
 	})
 	synctest.Test(t, func(t *testing.T) {
