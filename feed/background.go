@@ -58,6 +58,9 @@ type Report struct {
 	Skipped    int
 	Err        error
 	Duration   time.Duration
+	// Cut says the publish did not end because Close's context ended
+	// first (see [Background.Close]); Err is then that context's error.
+	Cut bool
 }
 
 // OutputStatus is what a [Background] reports of its output.
@@ -194,7 +197,7 @@ func (bg *Background) attempt(ctx context.Context, b *Bundle, gen uint64, skippe
 	bg.status.Store(&st)
 	bg.mu.Unlock()
 	if bg.cfg.Report != nil {
-		bg.cfg.Report(Report{Generation: gen, Skipped: skipped, Err: err, Duration: time.Since(start)})
+		bg.cfg.Report(Report{Generation: gen, Skipped: skipped, Err: err, Duration: time.Since(start), Cut: err != nil && ctx.Err() != nil})
 	}
 	return err
 }

@@ -239,17 +239,18 @@ func TestBackgroundCloseCuts(t *testing.T) {
 		if got := out.published(); len(got) != 0 {
 			t.Errorf("%d bundles published, want none (the first cut short, the second not begun)", len(got))
 		}
-		if len(reports) != 2 || !errors.Is(reports[0].Err, context.Canceled) || reports[0].Generation != 1 ||
-			!errors.Is(reports[1].Err, context.DeadlineExceeded) || reports[1].Generation != 2 {
-			t.Errorf("reports = %+v, want bundle 1 cut short (context.Canceled), then bundle 2 not begun (the deadline's error)", reports)
+		if len(reports) != 2 || !errors.Is(reports[0].Err, context.Canceled) || reports[0].Generation != 1 || !reports[0].Cut ||
+			!errors.Is(reports[1].Err, context.DeadlineExceeded) || reports[1].Generation != 2 || !reports[1].Cut {
+			t.Errorf("reports = %+v, want bundle 1 cut short (context.Canceled), then bundle 2 not begun (the deadline's error), both Cut", reports)
 		}
 		if st := bg.Status(); st.Generation != 0 || !errors.Is(st.Err, context.DeadlineExceeded) {
 			t.Errorf("Status() = %+v, want nothing published and the deadline's error", st)
 		}
 	})
 	synctest.Test(t, func(t *testing.T) {
-		out := &fakeOutput{take: time.Second}
-		bg := NewBackground(out, BackgroundConfig{})
+		out := &fakeOutput{take: time.Second, fails: 1}
+		var reports []Report
+		bg := NewBackground(out, BackgroundConfig{Report: func(r Report) { reports = append(reports, r) }})
 		cancel, done := runBackground(t, bg)
 		bg.Publish(t.Context(), &Bundle{})
 		synctest.Wait()
@@ -263,6 +264,9 @@ func TestBackgroundCloseCuts(t *testing.T) {
 		<-done
 		if got := out.published(); len(got) != 2 {
 			t.Errorf("%d bundles published, want both (the one under way finished, the newest after)", len(got))
+		}
+		if len(reports) != 2 || !errors.Is(reports[0].Err, errFake) || reports[0].Cut || reports[1].Err != nil || reports[1].Cut {
+			t.Errorf("reports = %+v, want the first failed on its own (not Cut), the second published", reports)
 		}
 	})
 }

@@ -132,12 +132,6 @@ func (d *daemon) run(ctx context.Context) error {
 // (docs/dropfeed.service), with the 5 s of the HTTP servers' drain beside.
 var outputStopGrace = 8 * time.Second
 
-// cutAtStop reports whether an output's error is that of a write cut short
-// by the stop (see outputStopGrace).
-func cutAtStop(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
 // loop is the daemon's one goroutine: it takes batches, the publication time
 // of the next scheduled article, rechecks of unfinished files and reloads
 // (a value on hup), one at a time.

@@ -60,7 +60,7 @@ func newBucketOutput(p *s3pub.Publisher, log *slog.Logger, m *httpd.Metrics, hub
 		st := p.Stats()
 		m.Published(st.Uploaded, st.Deleted, r.Err != nil)
 		switch {
-		case r.Err != nil && cutAtStop(r.Err):
+		case r.Cut:
 			log.Warn("publish to the bucket not finished at the stop; the next start completes it", "target", p.String(), "generation", r.Generation, "duration", r.Duration.Round(time.Millisecond))
 			return
 		case r.Err != nil:

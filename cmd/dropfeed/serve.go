@@ -243,7 +243,7 @@ func newStaticOutput(store *feed.DirStore, log *slog.Logger, working func() func
 	dir := store.Dir()
 	report := func(r feed.Report) {
 		switch {
-		case r.Err != nil && cutAtStop(r.Err):
+		case r.Cut:
 			log.Warn("static output not finished at the stop; the next start completes it", "path", dir, "generation", r.Generation, "duration", r.Duration.Round(time.Millisecond))
 			return
 		case r.Err != nil:
