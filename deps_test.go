@@ -38,6 +38,7 @@ var allowed = map[string][]string{
 		module + "/content",
 		"github.com/gorilla/feeds", // the feed types; only here
 		"golang.org/x/net/html/...",
+		"github.com/klauspost/compress/gzip", // the gzip copies: 2.5 times compress/gzip's speed
 	},
 	// WebSub pings of the feeds a bundle changed.
 	"feed/websub": {module + "/content", module + "/feed"},
