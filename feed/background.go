@@ -142,19 +142,18 @@ func (bg *Background) Run(ctx context.Context) error {
 		if b == nil && again {
 			b, gen = bg.last, bg.latest // nothing newer came: the same one again
 		}
-		var actx context.Context
-		if b != nil {
-			actx, bg.cut = context.WithCancel(context.WithoutCancel(ctx))
-		}
-		bg.mu.Unlock()
 		if b == nil {
+			bg.mu.Unlock()
 			continue
 		}
+		actx, cut := context.WithCancel(context.WithoutCancel(ctx))
+		bg.cut = cut
+		bg.mu.Unlock()
 		err := bg.attempt(actx, b, gen, skipped)
 		bg.mu.Lock()
-		bg.cut()
 		bg.cut = nil
 		bg.mu.Unlock()
+		cut()
 		if err == nil || bg.cfg.Retry <= 0 {
 			backoff, retry = bg.cfg.Retry, nil
 			continue
