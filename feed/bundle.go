@@ -82,6 +82,20 @@ func (f *File) Gzip() (body []byte, etag string) {
 	return g.body, g.etag
 }
 
+// detached returns a copy of f that shares its body, and its gzip copy if
+// it was made, and keeps a gzip copy made later to itself. The static
+// output and the bucket make the gzip copies of the feeds they publish on
+// detached copies: the bundle's files serve a feed's copy once a reader
+// asks for one, and do not keep one for each of hundreds of tag feeds (20
+// MB at 100,000 articles).
+func (f *File) detached() *File {
+	d := &File{Path: f.Path, ContentType: f.ContentType, Body: f.Body, ETag: f.ETag, ModTime: f.ModTime, Link: f.Link}
+	if g := f.gzipDone(); g != nil {
+		d.gz.Store(g)
+	}
+	return d
+}
+
 // gzipDone returns the gzip copy of the body if it was made, else nil.
 func (f *File) gzipDone() *gzipped { return f.gz.Load() }
 

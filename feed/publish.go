@@ -483,16 +483,21 @@ func (w *publish) copyMedia(mj *mediaJob) error {
 // bundle's order (the main feeds last).
 func (w *publish) feeds() error {
 	p := w.p
-	// Each file's entry records the size of its gzip copy: the copies not
-	// made yet are made on every core, the largest (the sitemap, the main
-	// feeds) first. They are written one after the other, in order, so that
-	// a write that fails stops the rest.
+	// A file whose entry records its bytes in the current form is as
+	// recorded: its gzip copy is not needed. Each other file's entry needs
+	// the size of its gzip copy: the copies are made on every core, the
+	// largest (the sitemap, the main feeds) first, for detached copies of
+	// the files (see detached). They are written one after the other, in
+	// order, so that a write that fails stops the rest.
 	feeds := w.b.Feeds()
+	copies := make([]*File, len(feeds))
 	var zip []*File
-	for _, f := range feeds {
-		if f.gzipDone() == nil {
-			zip = append(zip, f)
+	for i, f := range feeds {
+		if e, ok := p.entries[f.Path]; ok && recordsText(e, f, "") && (!w.verify || p.store.Intact(f.Path, e)) {
+			continue
 		}
+		copies[i] = f.detached()
+		zip = append(zip, copies[i])
 	}
 	slices.SortStableFunc(zip, func(x, y *File) int { return cmp.Compare(len(y.Body), len(x.Body)) })
 	if err := w.parallel(len(zip), func(n int) error { zip[n].Gzip(); return nil }); err != nil {
@@ -500,13 +505,14 @@ func (w *publish) feeds() error {
 	}
 	var todo []*File
 	var done []Change
-	for _, f := range feeds {
+	for _, f := range copies {
+		if f == nil {
+			continue
+		}
 		e, ok := p.entries[f.Path]
 		want := textEntry(f, "")
 		if ok && sameText(e, f) && (!w.verify || p.store.Intact(f.Path, want)) {
-			if e != want {
-				done = append(done, Change{Path: f.Path, Entry: want}) // recorded by an earlier version
-			}
+			done = append(done, Change{Path: f.Path, Entry: want}) // recorded by an earlier version
 			continue
 		}
 		todo = append(todo, f)
@@ -870,6 +876,12 @@ func (d Delta) sortedSlugs() []string { return slices.Sorted(maps.Keys(d.slugs))
 func textEntry(f *File, src string) Entry {
 	gz, _ := f.Gzip()
 	return Entry{ID: fileID(f), Size: int64(len(f.Body)), GzipSize: int64(len(gz)), Source: src}
+}
+
+// recordsText reports whether e records f's bytes, made from src, in the
+// current form of an entry: f's gzip copy would not change it.
+func recordsText(e Entry, f *File, src string) bool {
+	return e.ID == fileID(f) && e.Size == int64(len(f.Body)) && e.GzipSize >= 0 && e.Source == src
 }
 
 // fileID identifies a text file's bytes: its ETag, unquoted.

@@ -120,6 +120,11 @@ func TestPublisherDelta(t *testing.T) {
 	if st := mustPublish(t, p, first); st.Rendered != first.Len() || st.Written != 2*(first.Len()+topDocs) {
 		t.Errorf("first Publish() = %+v, want every page rendered and %d files written", st, 2*(first.Len()+topDocs))
 	}
+	for _, f := range first.Feeds() {
+		if f.gzipDone() != nil {
+			t.Errorf("%s: the publish left its gzip copy in the bundle (made for the folder, kept for serving)", f.Path)
+		}
+	}
 	ageTree(t, dir)
 	before := tree(t, dir)
 	page := "articles/2026-10-05-bakery/index.html"
