@@ -90,6 +90,12 @@ type MemLimit struct {
 	stopOnce  sync.Once
 
 	collecting atomic.Bool // a collection Rest started is running
+
+	// staleLive is set when the live heap the last collection found was
+	// measured while serve was starting or working: it counts what the
+	// work held then (the first write of a static folder, hundreds of MB
+	// at 100,000 articles), not what serve keeps once idle.
+	staleLive bool
 }
 
 // memLimitOn keeps one MemLimit per process: the limit is process-wide
@@ -227,10 +233,17 @@ func (m *MemLimit) checkIdle() {
 	m.busy = false
 	before := m.limit
 	m.adjustLocked()
-	// Collected only when the limit came down: with a heap too large for
-	// the serving budget (1,000,000 articles), a collection would return
-	// nothing, and take seconds of both cores that a change may need.
-	collect := m.serving.Load() && !m.stopped.Load() && m.limit < before
+	// Collected when the limit came down, and when the serving budget does
+	// not apply because of a live heap measured while working that may fit
+	// in it once the work's own memory is gone (within twice the budget):
+	// without that collection, the limit stayed lifted and serve kept the
+	// 650 MiB of a static folder's first write resident at 100,000
+	// articles. Not otherwise: with a heap too large for the serving
+	// budget (1,000,000 articles), a collection would return nothing, and
+	// take seconds of both cores that a change may need.
+	rest := m.rest - mappedReserve
+	collect := m.serving.Load() && !m.stopped.Load() &&
+		(m.limit < before || m.limit != rest && m.staleLive && m.liveLocked() <= 2*rest)
 	m.mu.Unlock()
 	if collect {
 		runtime.GC()
@@ -273,6 +286,7 @@ func (m *MemLimit) afterGC() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.adjustLocked() // reads the sample
+	m.staleLive = m.busy || !m.serving.Load()
 	now := time.Now()
 	if v := m.sample[1].Value; v.Kind() == rtmetrics.KindUint64 && v.Uint64() > m.autoGCs {
 		if m.autoGCs > 0 && now.Sub(m.autoAt) < busyGCGap && m.serving.Load() {
@@ -282,6 +296,14 @@ func (m *MemLimit) afterGC() {
 	}
 }
 
+// liveLocked returns the live heap in the sample read last.
+func (m *MemLimit) liveLocked() int64 {
+	if v := m.sample[0].Value; v.Kind() == rtmetrics.KindUint64 {
+		return int64(v.Uint64())
+	}
+	return 0
+}
+
 // adjustLocked applies the budget in force when the live heap leaves room
 // in it, and lifts the limit when it does not.
 func (m *MemLimit) adjustLocked() {
@@ -289,10 +311,7 @@ func (m *MemLimit) adjustLocked() {
 		return
 	}
 	rtmetrics.Read(m.sample)
-	var live int64
-	if v := m.sample[0].Value; v.Kind() == rtmetrics.KindUint64 {
-		live = int64(v.Uint64())
-	}
+	live := m.liveLocked()
 	limit := int64(math.MaxInt64)
 	if rest := m.rest - mappedReserve; m.serving.Load() && !m.busy && live <= rest/16*15 {
 		limit = rest
