@@ -15,9 +15,17 @@
 # "live heap" is go_gc_heap_live_bytes from /metrics: what the last GC found
 # reachable. Prints the medians of RUNS runs.
 #
+# With OUT=1, serve also writes the static folder (-out, with the article
+# pages): "ready" is then sampled once the folder is current (/healthz),
+# which at a cold start means after its first write (338,625 files at
+# 100,000 articles; the folder, in the work folder, takes some 6.5 GB). The
+# warm start finds it current and writes nothing.
+#
 #   bash bench/memory.sh                    # N=100000 RUNS=3 FEEDS=300 PAGES=600
 #   N=10000 RUNS=1 bash bench/memory.sh
 #   GOMEMLIMIT=200MiB bash bench/memory.sh  # the Go runtime settings pass through
+#   OUT=1 RUNS=1 bash bench/memory.sh       # serve -out
+#   BIN=/path/to/dropfeed bash bench/memory.sh   # another build, side by side
 #
 # The corpus is made with the repo's own generator (cmd/gencorpus) in
 # /dev/shm when it is writable, else in TMPDIR; everything is removed at exit.
@@ -28,7 +36,8 @@ N=${N:-100000}
 RUNS=${RUNS:-3}
 FEEDS=${FEEDS:-300}
 PAGES=${PAGES:-600}
-TIMEOUT=${TIMEOUT:-600} # seconds one start may take before the script gives up
+OUT=${OUT:-0}
+TIMEOUT=${TIMEOUT:-600} # seconds one start (and, with OUT=1, its first write) may take
 GOAL_MIB=256     # VmRSS while serving
 GOAL_HWM_MIB=384 # VmHWM, the peak since exec
 
@@ -40,11 +49,11 @@ fi
 . bench/lib.sh
 bench_work memory
 
-go build -o "$work/dropfeed" ./cmd/dropfeed
+if [ -n "${BIN:-}" ]; then cp "$BIN" "$work/dropfeed"; else go build -o "$work/dropfeed" ./cmd/dropfeed; fi
 go build -o "$work/gencorpus" ./cmd/gencorpus
 rt=
 for v in GOGC GOMEMLIMIT GOMAXPROCS GODEBUG; do [ -n "${!v:-}" ] && rt="$rt $v=${!v}"; done
-echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg); corpus in $base_dir${rt:+; runtime:$rt}"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg); corpus in $base_dir${rt:+; runtime:$rt}$( [ "$OUT" = 1 ] && echo "; serve -out (pages)")"
 
 t0=$(date +%s%N)
 "$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
@@ -63,9 +72,12 @@ median() { sort -g | awk '{a[NR]=$1} END{if (NR == 0) print "nan"; else print (N
 start() {
   local st=$1 log=$2
   : >"$log"
-  (cd "$work" && exec "$work/dropfeed" serve -addr 127.0.0.1:0 -base-url https://news.example.com/ -content "$work/corpus" -state "$st" 2>"$log") &
+  local out=()
+  if [ "$OUT" = 1 ]; then out=(-out "$work/out"); fi
+  (cd "$work" && exec "$work/dropfeed" serve -addr 127.0.0.1:0 -base-url https://news.example.com/ -content "$work/corpus" -state "$st" "${out[@]}" 2>"$log") &
   pid=$!
   wait_ready "$log" "$TIMEOUT"
+  if [ "$OUT" = 1 ]; then wait_out "$TIMEOUT"; fi
 }
 
 stop() {
@@ -115,7 +127,7 @@ load() {
 
 for run in $(seq 1 "$RUNS"); do
   for label in cold warm; do
-    if [ "$label" = cold ]; then rm -f "$work/state.db" "$work/state.db.feeds"; fi # serve keeps both
+    if [ "$label" = cold ]; then rm -rf "$work/state.db" "$work/state.db.feeds" "$work/out"; fi # serve keeps the first two
     start "$work/state.db" "$work/serve.log"
     settle
     sample "$label-ready"
