@@ -128,12 +128,14 @@ one() {
     fi
     for f in rss.xml atom.xml feed.json; do
       if ! cmp -s "$dir/served/$f" "$dir/out/$f"; then
-        echo "  MISMATCH: served /$f differs from the one build writes ($label start, page cache $cache)" >&2; ok=0
+        echo "  MISMATCH: served /$f differs from the one build writes ($label start, page cache $cache); the first lines that differ:" >&2; ok=0
+        diff "$dir/served/$f" "$dir/out/$f" | head -12 | cut -c1-200 >&2 || true
       fi
     done
     # Nothing changed since the last run: what it saved is current too.
     if ! cmp -s "$dir/early.rss.xml" "$dir/out/rss.xml"; then
-      echo "  MISMATCH: the first /rss.xml served differs from the one build writes ($label start, page cache $cache)" >&2; ok=0
+      echo "  MISMATCH: the first /rss.xml served differs from the one build writes ($label start, page cache $cache); the first lines that differ:" >&2; ok=0
+      diff "$dir/early.rss.xml" "$dir/out/rss.xml" | head -12 | cut -c1-200 >&2 || true
     fi
   fi
   echo "$ok" >>"$dir/$label-$cache.ok"
