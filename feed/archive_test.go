@@ -702,7 +702,7 @@ func TestArchivePublishAfterFailure(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("archive documents on disk:\n%q\nwant\n%q", got, want)
 	}
-	for rel := range p.entries {
+	for rel := range p.rec.Paths() {
 		if isArchivePath(rel) && !slices.Contains(want, rel) {
 			t.Errorf("the record still lists %s", rel)
 		}

@@ -178,9 +178,9 @@ func BenchmarkPublishRestart(b *testing.B) {
 // folder of 100,000 article pages does once the changes appended since the
 // last rewrite outnumber its entries.
 func BenchmarkDirStoreRewrite(b *testing.B) {
-	full := make(map[string]Entry, 100000)
+	full := new(Record)
 	for i := range 100000 {
-		full[fmt.Sprintf("articles/2026/%02d/article-number-%06d/index.html", i%12, i)] = Entry{ID: "Q2jVx1y0bW3nA9sLkZpR5tUe", Size: 8000 + int64(i%977), GzipSize: 3000 + int64(i%311), Source: "CT-F_UJgS_Vc_Pq8FBr3"}
+		full.Set(fmt.Sprintf("articles/2026/%02d/article-number-%06d/index.html", i%12, i), Entry{ID: "Q2jVx1y0bW3nA9sLkZpR5tUe", Size: 8000 + int64(i%977), GzipSize: 3000 + int64(i%311), Source: "CT-F_UJgS_Vc_Pq8FBr3"})
 	}
 	s, err := OpenDir(b.TempDir())
 	if err != nil {

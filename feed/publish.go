@@ -73,7 +73,7 @@ type Publisher struct {
 	store Store
 	opts  WriteOptions
 
-	entries map[string]Entry    // the record; nil until the first publish loads it
+	rec     *Record             // the record; nil until the first publish loads it
 	files   int                 // the files it covers, a text file with its copy as two
 	feeds   map[string]bool     // recorded paths of feeds and the index
 	owned   map[string][]string // page slug -> the media files recorded for it
@@ -110,12 +110,12 @@ func (p *Publisher) Publish(ctx context.Context, b *Bundle) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if p.entries == nil {
-		entries, err := p.store.Load(ctx)
+	if p.rec == nil {
+		rec, err := p.store.Load(ctx)
 		if err != nil {
 			return err
 		}
-		p.setRecord(entries)
+		p.setRecord(rec)
 	}
 	w := &publish{p: p, b: b, ctx: ctx, delta: b.deltaSince(p.since), verify: !p.checked}
 	err := w.write()
@@ -154,13 +154,13 @@ func (w *publish) write() error {
 }
 
 // setRecord takes a loaded record and indexes it.
-func (p *Publisher) setRecord(entries map[string]Entry) {
-	p.entries, p.files = entries, 0
+func (p *Publisher) setRecord(rec *Record) {
+	p.rec, p.files = rec, 0
 	p.feeds = make(map[string]bool)
 	p.owned = make(map[string][]string)
 	pages := make(map[string]bool)
 	var media []string
-	for rel := range entries {
+	for rel := range rec.Paths() {
 		k := kindOf(rel)
 		p.files += k.files()
 		switch k {
@@ -210,10 +210,10 @@ func (p *Publisher) commit(ctx context.Context, changes []Change) error {
 	}
 	for _, c := range changes {
 		k := kindOf(c.Path)
-		_, had := p.entries[c.Path]
+		had := p.rec.Has(c.Path)
 		switch {
 		case c.Removed && had:
-			delete(p.entries, c.Path)
+			p.rec.Delete(c.Path)
 			p.files -= k.files()
 			delete(p.feeds, c.Path)
 		case !c.Removed:
@@ -223,10 +223,10 @@ func (p *Publisher) commit(ctx context.Context, changes []Change) error {
 					p.feeds[c.Path] = true
 				}
 			}
-			p.entries[c.Path] = c.Entry
+			p.rec.Set(c.Path, c.Entry)
 		}
 	}
-	return p.store.Commit(ctx, changes, p.entries)
+	return p.store.Commit(ctx, changes, p.rec)
 }
 
 // publish is one Publish in progress.
@@ -323,7 +323,7 @@ func (w *publish) pages() error {
 func (w *publish) prepare(a *content.Article) pageJob {
 	p, b := w.p, w.b
 	job := pageJob{a: a, rel: PagePath(a)}
-	e, ok := p.entries[job.rel]
+	e, ok := p.rec.Get(job.rel)
 	sk := b.sourceKey(a)
 	if ok && e.ID != PendingID && e.Source == sk && !p.redo[a.Slug] && (!w.verify || p.store.Intact(job.rel, e)) {
 		if w.verify {
@@ -348,7 +348,7 @@ func (w *publish) prepare(a *content.Article) pageJob {
 			continue // gone since the build: the page keeps a dead link until the next one
 		}
 		mj := mediaJob{as: as, id: mediaID(fi), size: fi.Size()}
-		me, ok := p.entries[as.URLPath]
+		me, ok := p.rec.Get(as.URLPath)
 		mj.put = !ok || me.ID != mj.id || !p.store.Intact(as.URLPath, Entry{Size: mj.size, GzipSize: -1})
 		mj.new = mj.put || me.Source != as.File || me.Size != mj.size
 		job.media = append(job.media, mj)
@@ -361,7 +361,7 @@ func (w *publish) prepare(a *content.Article) pageJob {
 func (w *publish) recheckMedia(slug string) []mediaJob {
 	var out []mediaJob
 	for _, rel := range w.p.owned[slug] {
-		me := w.p.entries[rel]
+		me, _ := w.p.rec.Get(rel)
 		if me.Source == "" || w.b.src == nil {
 			continue // recorded by an earlier version, which did not say its source
 		}
@@ -493,7 +493,7 @@ func (w *publish) feeds() error {
 	copies := make([]*File, len(feeds))
 	var zip []*File
 	for i, f := range feeds {
-		if e, ok := p.entries[f.Path]; ok && recordsText(e, f, "") && (!w.verify || p.store.Intact(f.Path, e)) {
+		if e, ok := p.rec.Get(f.Path); ok && recordsText(e, f, "") && (!w.verify || p.store.Intact(f.Path, e)) {
 			continue
 		}
 		copies[i] = f.detached()
@@ -509,7 +509,7 @@ func (w *publish) feeds() error {
 		if f == nil {
 			continue
 		}
-		e, ok := p.entries[f.Path]
+		e, ok := p.rec.Get(f.Path)
 		want := textEntry(f, "")
 		if ok && sameText(e, f) && (!w.verify || p.store.Intact(f.Path, want)) {
 			done = append(done, Change{Path: f.Path, Entry: want}) // recorded by an earlier version
@@ -585,7 +585,7 @@ func (w *publish) archives() error {
 			for k := range formats {
 				rel := set.path(i, k)
 				j.src[k] = set.sourceKey(b.pageKey, i, k)
-				e, ok := p.entries[rel]
+				e, ok := p.rec.Get(rel)
 				j.todo[k] = !ok || e.ID == PendingID || e.Source != j.src[k] || w.verify && !p.store.Intact(rel, e)
 				need = need || j.todo[k]
 			}
@@ -649,7 +649,7 @@ func (w *publish) putArchives(jobs []archiveJob, items *itemCache) error {
 		for k := range formats {
 			if j.todo[k] {
 				rel := j.set.path(j.i, k)
-				rec[n].old[k], rec[n].had[k] = p.entries[rel]
+				rec[n].old[k], rec[n].had[k] = p.rec.Get(rel)
 				pending = append(pending, pendingChange(rel))
 			}
 		}
@@ -718,7 +718,7 @@ func (w *publish) prune() error {
 		stale = append(stale, w.orphans...)
 		if w.delta.all {
 			wanted := make(map[string]bool)
-			for rel := range p.entries {
+			for rel := range p.rec.Paths() {
 				switch kindOf(rel) {
 				case kindPage:
 					if slug := pageSlug(rel); !b.HasArticle(slug) {
@@ -730,7 +730,7 @@ func (w *publish) prune() error {
 					}
 				}
 			}
-			for rel := range p.entries {
+			for rel := range p.rec.Paths() {
 				if kindOf(rel) == kindMedia && !wanted[rel] {
 					stale = append(stale, rel)
 				}
@@ -745,7 +745,7 @@ func (w *publish) prune() error {
 		if err = w.ctx.Err(); err != nil {
 			break
 		}
-		if _, ok := p.entries[rel]; !ok {
+		if !p.rec.Has(rel) {
 			continue
 		}
 		var n int
@@ -769,7 +769,7 @@ func (w *publish) staleArchives() []string {
 	p, b := w.p, w.b
 	var stale []string
 	if w.verify || w.delta.all || w.scanAll {
-		for rel := range p.entries {
+		for rel := range p.rec.Paths() {
 			if isArchivePath(rel) && !b.has(rel) {
 				stale = append(stale, rel)
 			}

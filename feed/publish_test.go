@@ -368,7 +368,7 @@ func (s *faultStore) fail() bool {
 	return s.calls > s.n
 }
 
-func (s *faultStore) Commit(ctx context.Context, changes []Change, full map[string]Entry) error {
+func (s *faultStore) Commit(ctx context.Context, changes []Change, full *Record) error {
 	if s.fail() {
 		return errInjected
 	}

@@ -2,7 +2,10 @@ package feed
 
 import (
 	"bufio"
+	"encoding/binary"
 	"io"
+	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +42,126 @@ type Change struct {
 	Path    string
 	Entry   Entry
 	Removed bool
+}
+
+// Record is the record of what a [Store] holds: an [Entry] per path.
+//
+// It is kept for every file of a site (at 100,000 articles, some 170,000
+// entries: pages, archive documents in three formats, feeds), for as long
+// as a [Publisher] runs, so it is compact: a path and its entry are one
+// string (the path, then the entry's fields packed), and the map holds
+// two substrings of it. An entry so costs one allocation and a map slot of
+// two strings, where a map of [Entry] values cost four strings' worth of
+// slot and up to three allocations.
+//
+// The zero Record is empty and ready to use. A Record is not safe for
+// concurrent use, except for Get, Has, Len and All at the same time as
+// each other.
+type Record struct {
+	m   map[string]string // path -> packed entry, both in one string
+	buf []byte            // scratch for packing
+}
+
+// Len returns the number of entries.
+func (r *Record) Len() int { return len(r.m) }
+
+// Has reports whether rel has an entry.
+func (r *Record) Has(rel string) bool {
+	_, ok := r.m[rel]
+	return ok
+}
+
+// Get returns the entry of rel. Its strings share the record's memory.
+func (r *Record) Get(rel string) (Entry, bool) {
+	v, ok := r.m[rel]
+	if !ok {
+		return Entry{}, false
+	}
+	return unpackEntry(v), true
+}
+
+// Set sets the entry of rel.
+func (r *Record) Set(rel string, e Entry) {
+	if r.m == nil {
+		r.m = make(map[string]string)
+	}
+	b := append(r.buf[:0], rel...)
+	b = binary.AppendUvarint(b, uint64(len(e.ID)))
+	b = append(b, e.ID...)
+	b = binary.AppendVarint(b, e.Size)
+	b = binary.AppendVarint(b, e.GzipSize)
+	b = append(b, e.Source...)
+	s := string(b)
+	r.m[s[:len(rel)]] = s[len(rel):]
+	if cap(b) <= 4<<10 {
+		r.buf = b
+	}
+}
+
+// Clone returns a copy of r, which shares its strings.
+func (r *Record) Clone() *Record { return &Record{m: maps.Clone(r.m)} }
+
+// Delete removes the entry of rel, if any.
+func (r *Record) Delete(rel string) { delete(r.m, rel) }
+
+// All returns the paths and their entries, in no particular order.
+func (r *Record) All() iter.Seq2[string, Entry] {
+	return func(yield func(string, Entry) bool) {
+		for rel, v := range r.m {
+			if !yield(rel, unpackEntry(v)) {
+				return
+			}
+		}
+	}
+}
+
+// Paths returns the paths, in no particular order.
+func (r *Record) Paths() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for rel := range r.m {
+			if !yield(rel) {
+				return
+			}
+		}
+	}
+}
+
+// unpackEntry reads an entry packed by [Record.Set]: the ID's length
+// (uvarint), the ID, the sizes (varints), and the source, to the end.
+func unpackEntry(v string) Entry {
+	n, k := uvarintString(v)
+	v = v[k:]
+	e := Entry{ID: v[:n]}
+	v = v[n:]
+	size, k := varintString(v)
+	v = v[k:]
+	gz, k := varintString(v)
+	e.Size, e.GzipSize, e.Source = size, gz, v[k:]
+	return e
+}
+
+// uvarintString decodes a uvarint at the start of s, which [Record.Set]
+// wrote, so it is well formed; it returns the value and its length.
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			return x | uint64(c)<<(7*i), i + 1
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	return x, len(s)
+}
+
+// varintString is [uvarintString] for a zig-zag signed varint.
+func varintString(s string) (int64, int) {
+	ux, n := uvarintString(s)
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x, n
 }
 
 // The kinds of files a bundle's static tree holds, told apart by their path.
@@ -97,14 +220,14 @@ func appendChange(buf []byte, c Change) []byte {
 }
 
 // appendSnapshot appends the header and one line per entry, sorted by path.
-func appendSnapshot(buf []byte, entries map[string]Entry) []byte {
+func appendSnapshot(buf []byte, entries *Record) []byte {
 	type pair struct {
 		path string
 		e    Entry
 	}
-	pairs := make([]pair, 0, len(entries))
+	pairs := make([]pair, 0, entries.Len())
 	size := len(recordHeader) + 1
-	for p, e := range entries {
+	for p, e := range entries.All() {
 		pairs = append(pairs, pair{p, e})
 		size += len(p) + len(e.ID) + len(e.Source) + 32
 	}
@@ -123,8 +246,8 @@ func appendSnapshot(buf []byte, entries map[string]Entry) []byte {
 // was in the current form, and the length of what it read: a last line
 // without its newline (a write cut short) is left out. Lines it cannot read,
 // and paths that are not clean relative names, are skipped.
-func parseRecord(r io.Reader) (entries map[string]Entry, lines int, current bool, valid int64, err error) {
-	entries = make(map[string]Entry)
+func parseRecord(r io.Reader) (entries *Record, lines int, current bool, valid int64, err error) {
+	entries = new(Record)
 	br := bufio.NewReaderSize(r, 256<<10)
 	first := true
 	for {
@@ -163,11 +286,11 @@ func parseRecord(r io.Reader) (entries map[string]Entry, lines int, current bool
 }
 
 // parseLine applies one line of the current form.
-func parseLine(entries map[string]Entry, text string) {
+func parseLine(entries *Record, text string) {
 	f := strings.Split(text, "\t")
 	switch {
 	case len(f) == 2 && f[0] == "-":
-		delete(entries, unescapeField(f[1]))
+		entries.Delete(unescapeField(f[1]))
 	case len(f) == 5:
 		size, err1 := strconv.ParseInt(f[1], 10, 64)
 		gz, err2 := strconv.ParseInt(f[2], 10, 64)
@@ -175,14 +298,14 @@ func parseLine(entries map[string]Entry, text string) {
 		if err1 != nil || err2 != nil || f[0] == "" || !validRecordPath(rel) {
 			return
 		}
-		entries[rel] = Entry{ID: f[0], Size: size, GzipSize: gz, Source: unescapeField(f[3])}
+		entries.Set(rel, Entry{ID: f[0], Size: size, GzipSize: gz, Source: unescapeField(f[3])})
 	}
 }
 
 // parseLegacyLine applies one line of the first form: "HASH PATH", where
 // the .gz copy of a text file has a line of its own (folded into the entry
 // of its plain file, whose gzip size is then unknown).
-func parseLegacyLine(entries map[string]Entry, text string) {
+func parseLegacyLine(entries *Record, text string) {
 	h, q, ok := strings.Cut(text, " ")
 	if !ok {
 		return
@@ -195,12 +318,12 @@ func parseLegacyLine(entries map[string]Entry, text string) {
 		// The gzip copy of a text file: a line of its own in this form. Its
 		// plain file is written again when the copy was pending or the plain
 		// file has no line (it is sorted before its copy).
-		if _, found := entries[plain]; !found || h == PendingID {
-			entries[plain] = Entry{ID: PendingID, Size: -1, GzipSize: -1}
+		if !entries.Has(plain) || h == PendingID {
+			entries.Set(plain, Entry{ID: PendingID, Size: -1, GzipSize: -1})
 		}
 		return
 	}
-	entries[rel] = Entry{ID: h, Size: -1, GzipSize: -1}
+	entries.Set(rel, Entry{ID: h, Size: -1, GzipSize: -1})
 }
 
 // validRecordPath reports whether a recorded path may name a file of the

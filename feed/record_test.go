@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,16 +24,16 @@ func TestDirStoreRecord(t *testing.T) {
 	manifest := filepath.Join(dir, ManifestName)
 	s := openDir(t, dir)
 	full, err := s.Load(t.Context())
-	if err != nil || len(full) != 0 {
+	if err != nil || full.Len() != 0 {
 		t.Fatalf("Load(empty folder) = %v, %v; want nothing", full, err)
 	}
 	commit := func(s *DirStore, cs ...Change) {
 		t.Helper()
 		for _, c := range cs {
 			if c.Removed {
-				delete(full, c.Path)
+				full.Delete(c.Path)
 			} else {
-				full[c.Path] = c.Entry
+				full.Set(c.Path, c.Entry)
 			}
 		}
 		if err := s.Commit(t.Context(), cs, full); err != nil {
@@ -60,8 +62,8 @@ func TestDirStoreRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !maps.Equal(got, full) {
-			t.Fatalf("Load() after reopening = %v, want %v", got, full)
+		if g, w := maps.Collect(got.All()), maps.Collect(full.All()); !maps.Equal(g, w) {
+			t.Fatalf("Load() after reopening = %v, want %v", g, w)
 		}
 		return s
 	}
@@ -87,10 +89,10 @@ func TestDirStoreRecord(t *testing.T) {
 	}
 	got := readFile(t, manifest)
 	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
-	if len(lines) > 1+len(full)+len(full) {
-		t.Errorf("the manifest has %d lines for %d entries; want it rewritten once the changes outnumber them", len(lines), len(full))
+	if len(lines) > 1+full.Len()+full.Len() {
+		t.Errorf("the manifest has %d lines for %d entries; want it rewritten once the changes outnumber them", len(lines), full.Len())
 	}
-	if !slices.IsSorted(lines[1 : 1+len(full)]) {
+	if !slices.IsSorted(lines[1 : 1+full.Len()]) {
 		t.Errorf("the rewritten manifest is not sorted:\n%s", got)
 	}
 	reopen()
@@ -137,5 +139,78 @@ func TestLegacyManifest(t *testing.T) {
 	checkRecord(t, dir, true)
 	if st := mustWrite(t, dir, b, WriteOptions{}); st.Rendered != 0 || st.Written != 0 {
 		t.Errorf("WriteDir once more = %+v, want nothing rendered or written", st)
+	}
+}
+
+// TestRecord: a Record gives back what was set, as a map of entries does,
+// over random sets, replacements and deletions, with sizes of every width
+// (and -1), IDs long enough for a multi-byte length, and empty fields; a
+// clone is apart from its original; replacing an entry costs one
+// allocation, the packed string of path and entry.
+func TestRecord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := []int64{-1, 0, 1, 63, 64, 127, 128, 1 << 20, 1<<31 + 5, math.MaxInt64, math.MinInt64}
+	str := func(max int) string {
+		b := make([]byte, rng.IntN(max+1))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		return string(b)
+	}
+	var r Record
+	if _, ok := r.Get("x"); ok || r.Len() != 0 || r.Has("x") {
+		t.Fatal("the zero Record is not empty")
+	}
+	r.Delete("x") // on the zero Record: no panic
+	want := make(map[string]Entry)
+	paths := make([]string, 50)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("articles/%d/%s", i, str(40))
+	}
+	for range 5000 {
+		rel := paths[rng.IntN(len(paths))]
+		if rng.IntN(4) == 0 {
+			r.Delete(rel)
+			delete(want, rel)
+			continue
+		}
+		e := Entry{ID: str(300), Size: sizes[rng.IntN(len(sizes))], GzipSize: sizes[rng.IntN(len(sizes))], Source: str(80)}
+		r.Set(rel, e)
+		want[rel] = e
+	}
+	if r.Len() != len(want) {
+		t.Errorf("Len() = %d, want %d", r.Len(), len(want))
+	}
+	for _, rel := range paths {
+		got, ok := r.Get(rel)
+		w, wok := want[rel]
+		if ok != wok || got != w || r.Has(rel) != wok {
+			t.Errorf("Get(%q) = %+v, %v; want %+v, %v", rel, got, ok, w, wok)
+		}
+	}
+	if got := maps.Collect(r.All()); !maps.Equal(got, want) {
+		t.Errorf("All() differs from what was set: %d entries, want %d", len(got), len(want))
+	}
+	if got := slices.Sorted(r.Paths()); !slices.Equal(got, slices.Sorted(maps.Keys(want))) {
+		t.Errorf("Paths() = %q, want the paths set", got)
+	}
+
+	c := r.Clone()
+	for _, rel := range paths {
+		c.Delete(rel)
+	}
+	c.Set("feed.json", Entry{ID: "x"})
+	if r.Len() != len(want) || r.Has("feed.json") {
+		t.Errorf("changing a clone changed the original")
+	}
+
+	rel := "articles/some-article-of-the-usual-length/index.html"
+	e := Entry{ID: "LYTTKnOHHMNWISbAt02Da71J", Size: 6747, GzipSize: 3093, Source: "ysb9QWTRauMLVGwBv1v7"}
+	r.Set(rel, e)
+	if n := testing.AllocsPerRun(100, func() { r.Set(rel, e) }); n != 1 {
+		t.Errorf("replacing an entry made %v allocations, want 1", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { r.Get(rel) }); n != 0 {
+		t.Errorf("Get made %v allocations, want 0", n)
 	}
 }

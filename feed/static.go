@@ -160,14 +160,14 @@ func (s *DirStore) Close() error {
 }
 
 // Load reads the record. A last line cut short is removed from the file.
-func (s *DirStore) Load(ctx context.Context) (map[string]Entry, error) {
+func (s *DirStore) Load(ctx context.Context) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := filepath.Join(s.dir, ManifestName)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		s.rewrite = true
-		return make(map[string]Entry), nil
+		return new(Record), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
@@ -193,14 +193,14 @@ func (s *DirStore) Load(ctx context.Context) (map[string]Entry, error) {
 	s.rec, s.size = f, valid
 	// Treat what was read as snapshot and changes alike: the record is
 	// rewritten once the changes appended from now on outnumber it.
-	s.snapshot, s.lines = len(entries), lines-len(entries)
+	s.snapshot, s.lines = entries.Len(), lines-entries.Len()
 	s.rewrite = s.rewrite || !current
 	return entries, nil
 }
 
 // Commit appends the changes to the record, or rewrites it whole from full
 // when the changes appended since the last rewrite outnumber its entries.
-func (s *DirStore) Commit(ctx context.Context, changes []Change, full map[string]Entry) error {
+func (s *DirStore) Commit(ctx context.Context, changes []Change, full *Record) error {
 	if len(changes) == 0 {
 		return nil
 	}
@@ -228,7 +228,7 @@ func (s *DirStore) Commit(ctx context.Context, changes []Change, full map[string
 }
 
 // rewriteRecord writes the record whole, through a temporary file.
-func (s *DirStore) rewriteRecord(full map[string]Entry) error {
+func (s *DirStore) rewriteRecord(full *Record) error {
 	data := appendSnapshot(nil, full)
 	if _, err := writeFileAtomic(s.dir, ManifestName, data, false); err != nil {
 		return err
@@ -241,7 +241,7 @@ func (s *DirStore) rewriteRecord(full map[string]Entry) error {
 	if s.rec != nil {
 		s.rec.Close()
 	}
-	s.rec, s.size, s.snapshot, s.lines, s.rewrite = f, int64(len(data)), len(full), 0, false
+	s.rec, s.size, s.snapshot, s.lines, s.rewrite = f, int64(len(data)), full.Len(), 0, false
 	return nil
 }
 

@@ -461,7 +461,7 @@ func readRecord(t testing.TB, dir string) map[string]Entry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return entries
+	return maps.Collect(entries.All())
 }
 
 // checkRecord checks that the manifest in dir tells the truth: every file
@@ -539,7 +539,7 @@ func TestManifestQuoting(t *testing.T) {
 	if err != nil || !current {
 		t.Fatalf("parseRecord() = current %v, error %v", current, err)
 	}
-	if !maps.Equal(got, want) {
-		t.Errorf("parseRecord(appendChange(...)) = %v, want %v", got, want)
+	if g := maps.Collect(got.All()); !maps.Equal(g, want) {
+		t.Errorf("parseRecord(appendChange(...)) = %v, want %v", g, want)
 	}
 }

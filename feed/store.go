@@ -16,11 +16,11 @@ import (
 type Store interface {
 	// Load returns the record as the last successful Commit left it
 	// (empty when there is none).
-	Load(ctx context.Context) (map[string]Entry, error)
+	Load(ctx context.Context) (*Record, error)
 	// Commit records changes, in order, after those committed before.
 	// full is the whole record once they are applied, for a store that
 	// rewrites its record whole now and then; it must not be kept.
-	Commit(ctx context.Context, changes []Change, full map[string]Entry) error
+	Commit(ctx context.Context, changes []Change, full *Record) error
 	// Put stores a text file at rel (a path relative to the site's base
 	// URL): its body, and its gzip copy where the store keeps one, the copy
 	// first. A reader sees the old file or the new one, never a part.

@@ -26,7 +26,7 @@ type store struct {
 	feedCC, pageCC string // Cache-Control of feeds and the index, of pages and media
 
 	mu     sync.Mutex
-	rec    map[string]feed.Entry    // the record, with the changes committed
+	rec    *feed.Record             // the record, with the changes committed
 	etag   string                   // the manifest's ETag as last read or saved; "" when there is none
 	dirty  bool                     // rec has changes the manifest does not
 	listed map[string]bucket.Object // the listing, when the manifest was missing; else nil
@@ -54,7 +54,7 @@ const manifestFormat = "dropfeed-bucket-manifest 1"
 
 // Load reads the manifest; when there is none, it lists the bucket so that
 // objects already holding the right bytes are not uploaded again.
-func (s *store) Load(ctx context.Context) (map[string]feed.Entry, error) {
+func (s *store) Load(ctx context.Context) (*feed.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.listed, s.dirty = nil, false
@@ -68,8 +68,8 @@ func (s *store) Load(ctx context.Context) (map[string]feed.Entry, error) {
 		for _, o := range objs {
 			s.listed[o.Key] = o
 		}
-		s.rec, s.etag, s.start = make(map[string]feed.Entry), "", 0
-		return make(map[string]feed.Entry), nil
+		s.rec, s.etag, s.start = new(feed.Record), "", 0
+		return new(feed.Record), nil
 	}
 	if err != nil {
 		return nil, err
@@ -78,26 +78,26 @@ func (s *store) Load(ctx context.Context) (map[string]feed.Entry, error) {
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != manifestFormat {
 		return nil, fmt.Errorf("read the manifest %s of %s: not a manifest this dropfeed writes (remove it to have the bucket listed instead)", bucket.ManifestKey, s.bs)
 	}
-	s.rec, s.etag = make(map[string]feed.Entry, len(m.Entries)), etag
+	s.rec, s.etag = new(feed.Record), etag
 	for rel, e := range m.Entries {
-		s.rec[rel] = feed.Entry{ID: e.ID, Size: e.Size, GzipSize: e.Gzip, Source: e.Source}
+		s.rec.Set(rel, feed.Entry{ID: e.ID, Size: e.Size, GzipSize: e.Gzip, Source: e.Source})
 	}
-	s.start = len(s.rec)
-	return maps.Clone(s.rec), nil
+	s.start = s.rec.Len()
+	return s.rec.Clone(), nil
 }
 
 // Commit applies the changes; it saves the manifest at once when one marks
 // an object about to be written (pending), so that no object exists that
 // it does not name. Other changes are saved by finish.
-func (s *store) Commit(ctx context.Context, changes []feed.Change, _ map[string]feed.Entry) error {
+func (s *store) Commit(ctx context.Context, changes []feed.Change, _ *feed.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pending := false
 	for _, c := range changes {
 		if c.Removed {
-			delete(s.rec, c.Path)
+			s.rec.Delete(c.Path)
 		} else {
-			s.rec[c.Path] = c.Entry
+			s.rec.Set(c.Path, c.Entry)
 			pending = pending || c.Entry.ID == feed.PendingID
 		}
 	}
@@ -111,8 +111,8 @@ func (s *store) Commit(ctx context.Context, changes []feed.Change, _ map[string]
 // save writes the manifest, on the condition that it is the one last read
 // or saved. The caller holds mu.
 func (s *store) save(ctx context.Context) error {
-	m := manifest{Format: manifestFormat, Entries: make(map[string]jsonEntry, len(s.rec))}
-	for rel, e := range s.rec {
+	m := manifest{Format: manifestFormat, Entries: make(map[string]jsonEntry, s.rec.Len())}
+	for rel, e := range s.rec.All() {
 		m.Entries[rel] = jsonEntry{ID: e.ID, Size: e.Size, Gzip: e.GzipSize, Source: e.Source}
 	}
 	data, err := json.Marshal(m)
@@ -191,7 +191,7 @@ func (s *store) listedSame(rel string, data []byte) bool {
 func (s *store) Remove(_ context.Context, rel string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.rec[rel]; ok {
+	if e, ok := s.rec.Get(rel); ok {
 		s.doomed[rel] = e
 	}
 	return 1, nil
@@ -213,7 +213,7 @@ func (s *store) begin() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.doomed = make(map[string]feed.Entry)
-	s.start, s.del = len(s.rec), 0
+	s.start, s.del = s.rec.Len(), 0
 	s.up.Store(0)
 	s.kept.Store(0)
 }
@@ -240,7 +240,9 @@ func (s *store) finish(ctx context.Context, ok bool, maxDelete float64) error {
 			}
 		}
 		// Not deleted: still ours, still recorded.
-		maps.Copy(s.rec, s.doomed)
+		for rel, e := range s.doomed {
+			s.rec.Set(rel, e)
+		}
 		s.doomed = nil
 	}
 	if len(errs) == 0 && ok {
@@ -261,7 +263,7 @@ func (s *store) finish(ctx context.Context, ok bool, maxDelete float64) error {
 func (s *store) stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Uploaded: int(s.up.Load()), Kept: int(s.kept.Load()), Deleted: s.del, Recorded: len(s.rec)}
+	return Stats{Uploaded: int(s.up.Load()), Kept: int(s.kept.Load()), Deleted: s.del, Recorded: s.rec.Len()}
 }
 
 // manifestETag returns the ETag of the manifest as last read or saved.
