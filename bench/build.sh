@@ -27,6 +27,7 @@ PAGES=${PAGES:-1}
 if ! command -v hugo >/dev/null || ! command -v bc >/dev/null || [ ! -x /usr/bin/time ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo time bc >/dev/null
 fi
+corpus_now=$(date -u +%Y-%m-%dT%H:%M:%SZ) # the corpus's -now: see corpus_now in bench/lib.sh
 work=$(mktemp -d /dev/shm/dropfeed-bench.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/dropfeed" ./cmd/dropfeed
@@ -51,7 +52,7 @@ for n in $SIZES; do
   # content even when pages have no output: 3x the time and memory), the
   # pages site has a one-line page layout.
   site="$work/hugo-$n" pages_site="$work/hugo-pages-$n"
-  "$work/gencorpus" -n "$n" -format md -out "$site/content/posts" 2>/dev/null
+  "$work/gencorpus" -n "$n" -now "$corpus_now" -format md -out "$site/content/posts" 2>/dev/null
   mkdir -p "$pages_site/layouts/_default"
   # Hugo must keep its regular pages (disabling the "page" kind leaves the
   # feed empty); the feeds site gives them no output of their own.

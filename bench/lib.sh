@@ -1,5 +1,15 @@
 # Sourced by the bench scripts: the work folder and waiting for serve.
 
+# corpus_now is the -now of every corpus the scripts make: the time the
+# script started. The generator schedules a share of its articles an hour to
+# sixty days after -now (not yet visible) and dates the rest before it. With
+# its fixed default, those articles come due one by one as the calendar
+# passes it, and one that comes due during a run changes the feeds between
+# two starts over the same folder: a warm start then serves saved feeds that
+# differ from the build after it, and a restart that should write nothing
+# writes. From the run's own time, none comes due within the hour.
+corpus_now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
 # bench_work NAME makes the work folder $work, in /dev/shm when it is
 # writable (else TMPDIR; $base_dir says which), and at exit stops the
 # server whose PID is in $pid and removes $work and the folder in $disk.

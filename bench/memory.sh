@@ -56,7 +56,7 @@ for v in GOGC GOMEMLIMIT GOMAXPROCS GODEBUG; do [ -n "${!v:-}" ] && rt="$rt $v=$
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg); corpus in $base_dir${rt:+; runtime:$rt}$( [ "$OUT" = 1 ] && echo "; serve -out (pages)")"
 
 t0=$(date +%s%N)
-"$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
+"$work/gencorpus" -n "$N" -now "$corpus_now" -out "$work/corpus" 2>/dev/null
 echo "corpus: $N articles, $(du -sm "$work/corpus" | cut -f1) MB on disk, made in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
 # The article pages to ask for: PAGES paths spread evenly over the corpus

@@ -38,7 +38,7 @@ trap cleanup EXIT
 go build -o "$work/dropfeed" ./cmd/dropfeed
 go build -o "$work/gencorpus" ./cmd/gencorpus
 echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg); files in $base_dir"
-"$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
+"$work/gencorpus" -n "$N" -now "$corpus_now" -out "$work/corpus" 2>/dev/null
 
 # SeaweedFS: every component on 127.0.0.1, on ports from a random base.
 KEY=BENCHKEY0000000000 SECRET=bench-secret-$RANDOM$RANDOM

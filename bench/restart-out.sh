@@ -41,7 +41,7 @@ secs() { awk -v d="$1" 'BEGIN{printf "%.3f", d/1e9}'; }
 median() { sort -g | awk '{a[NR]=$1} END{if (NR == 0) print "nan"; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 t0=$(now_ns)
-"$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
+"$work/gencorpus" -n "$N" -now "$corpus_now" -out "$work/corpus" 2>/dev/null
 echo "corpus: $N articles, made in $(( ($(now_ns) - t0) / 1000000 )) ms"
 floor=$("$work/floor" "$work/corpus" | sed -n 's/.* in \([0-9.]*\)s.*/\1/p')
 echo "read floor: ${floor} s"

@@ -17,6 +17,7 @@ RUNS=${RUNS:-3}
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
 fi
+corpus_now=$(date -u +%Y-%m-%dT%H:%M:%SZ) # the corpus's -now: see corpus_now in bench/lib.sh
 work=$(mktemp -d); chmod 755 "$work"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"; }
@@ -24,7 +25,7 @@ trap cleanup EXIT
 go build -o "$work/dropfeed" ./cmd/dropfeed
 go build -o "$work/gencorpus" ./cmd/gencorpus
 go build -o "$work/nethttp" ./bench/nethttp
-"$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
+"$work/gencorpus" -n "$N" -now "$corpus_now" -out "$work/corpus" 2>/dev/null
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # base_url LOG PATH prints the base URL a server logged ("listening on URL")
 # once PATH under it answers; it waits at most 30 s.

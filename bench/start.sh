@@ -161,7 +161,7 @@ series() {
 }
 
 t0=$(now_ns)
-"$work/gencorpus" -n "$N" -out "$work/corpus" 2>/dev/null
+"$work/gencorpus" -n "$N" -now "$corpus_now" -out "$work/corpus" 2>/dev/null
 echo "corpus: $N articles, $(du -sm "$work/corpus" | cut -f1) MB on disk, made in $(( ($(now_ns) - t0) / 1000000 )) ms"
 series tmpfs "$work/dropfeed" "$work/corpus" "$work"
 rows=("warm tmpfs $work" "cold tmpfs $work")
@@ -169,7 +169,7 @@ rows=("warm tmpfs $work" "cold tmpfs $work")
 if [ -n "$cold_dir" ]; then
   disk=$(mktemp -d "$cold_dir/dropfeed-start.XXXXXX")
   cp "$work/dropfeed" "$disk/dropfeed"
-  "$work/gencorpus" -n "$N" -out "$disk/corpus" 2>/dev/null
+  "$work/gencorpus" -n "$N" -now "$corpus_now" -out "$disk/corpus" 2>/dev/null
   echo "page cache: second corpus, state file and binary in $disk ($(stat -f -c %T "$disk")); dropped before each 'dropped' start"
   series "warm dropped" "$disk/dropfeed" "$disk/corpus" "$disk"
   rows+=("warm warm $disk" "cold warm $disk" "warm dropped $disk" "cold dropped $disk")

@@ -33,7 +33,7 @@ echo "machine: $(nproc) cores, $(uname -sr), $(go version | cut -d' ' -f3), load
 for n in $SIZES; do
   corpus="$work/corpus-$n"
   t0=$(date +%s%N)
-  "$work/gencorpus" -n "$n" -out "$corpus" 2>/dev/null
+  "$work/gencorpus" -n "$n" -now "$corpus_now" -out "$corpus" 2>/dev/null
   echo "corpus: $n articles in $(( ($(date +%s%N) - t0) / 1000000 ))ms"
   for q in $QUIETS; do
     rm -rf "$work/state" "$work/out" "$work/serve.log"
