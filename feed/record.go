@@ -54,7 +54,8 @@ type Change struct {
 // two strings, where a map of [Entry] values cost four strings' worth of
 // slot and up to three allocations.
 //
-// The zero Record is empty and ready to use. A Record is not safe for
+// The zero Record is empty and ready to use, and a nil *Record reads as
+// empty (as a nil map does: Set panics). A Record is not safe for
 // concurrent use, except for Get, Has, Len and All at the same time as
 // each other.
 type Record struct {
@@ -63,16 +64,27 @@ type Record struct {
 }
 
 // Len returns the number of entries.
-func (r *Record) Len() int { return len(r.m) }
+func (r *Record) Len() int {
+	if r == nil {
+		return 0
+	}
+	return len(r.m)
+}
 
 // Has reports whether rel has an entry.
 func (r *Record) Has(rel string) bool {
+	if r == nil {
+		return false
+	}
 	_, ok := r.m[rel]
 	return ok
 }
 
 // Get returns the entry of rel. Its strings share the record's memory.
 func (r *Record) Get(rel string) (Entry, bool) {
+	if r == nil {
+		return Entry{}, false
+	}
 	v, ok := r.m[rel]
 	if !ok {
 		return Entry{}, false
@@ -99,14 +111,26 @@ func (r *Record) Set(rel string, e Entry) {
 }
 
 // Clone returns a copy of r, which shares its strings.
-func (r *Record) Clone() *Record { return &Record{m: maps.Clone(r.m)} }
+func (r *Record) Clone() *Record {
+	if r == nil {
+		return new(Record)
+	}
+	return &Record{m: maps.Clone(r.m)}
+}
 
 // Delete removes the entry of rel, if any.
-func (r *Record) Delete(rel string) { delete(r.m, rel) }
+func (r *Record) Delete(rel string) {
+	if r != nil {
+		delete(r.m, rel)
+	}
+}
 
 // All returns the paths and their entries, in no particular order.
 func (r *Record) All() iter.Seq2[string, Entry] {
 	return func(yield func(string, Entry) bool) {
+		if r == nil {
+			return
+		}
 		for rel, v := range r.m {
 			if !yield(rel, unpackEntry(v)) {
 				return
@@ -118,6 +142,9 @@ func (r *Record) All() iter.Seq2[string, Entry] {
 // Paths returns the paths, in no particular order.
 func (r *Record) Paths() iter.Seq[string] {
 	return func(yield func(string) bool) {
+		if r == nil {
+			return
+		}
 		for rel := range r.m {
 			if !yield(rel) {
 				return

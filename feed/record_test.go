@@ -157,6 +157,11 @@ func TestRecord(t *testing.T) {
 		}
 		return string(b)
 	}
+	var null *Record
+	if _, ok := null.Get("x"); ok || null.Len() != 0 || null.Has("x") || len(maps.Collect(null.All())) != 0 || len(slices.Collect(null.Paths())) != 0 || null.Clone().Len() != 0 {
+		t.Fatal("a nil *Record does not read as empty")
+	}
+	null.Delete("x") // no panic, as with a nil map
 	var r Record
 	if _, ok := r.Get("x"); ok || r.Len() != 0 || r.Has("x") {
 		t.Fatal("the zero Record is not empty")
