@@ -59,8 +59,7 @@ type Change struct {
 // concurrent use, except for Get, Has, Len and All at the same time as
 // each other.
 type Record struct {
-	m   map[string]string // path -> packed entry, both in one string
-	buf []byte            // scratch for packing
+	m map[string]string // path -> packed entry, both in one string
 }
 
 // Len returns the number of entries.
@@ -97,17 +96,18 @@ func (r *Record) Set(rel string, e Entry) {
 	if r.m == nil {
 		r.m = make(map[string]string)
 	}
-	b := append(r.buf[:0], rel...)
-	b = binary.AppendUvarint(b, uint64(len(e.ID)))
-	b = append(b, e.ID...)
-	b = binary.AppendVarint(b, e.Size)
-	b = binary.AppendVarint(b, e.GzipSize)
-	b = append(b, e.Source...)
-	s := string(b)
+	var head [3 * binary.MaxVarintLen64]byte
+	h := binary.AppendUvarint(head[:0], uint64(len(e.ID)))
+	h = binary.AppendVarint(h, e.Size)
+	h = binary.AppendVarint(h, e.GzipSize)
+	var b strings.Builder
+	b.Grow(len(rel) + len(h) + len(e.ID) + len(e.Source))
+	b.WriteString(rel)
+	b.Write(h)
+	b.WriteString(e.ID)
+	b.WriteString(e.Source)
+	s := b.String()
 	r.m[s[:len(rel)]] = s[len(rel):]
-	if cap(b) <= 4<<10 {
-		r.buf = b
-	}
 }
 
 // Clone returns a copy of r, which shares its strings.
@@ -154,17 +154,15 @@ func (r *Record) Paths() iter.Seq[string] {
 }
 
 // unpackEntry reads an entry packed by [Record.Set]: the ID's length
-// (uvarint), the ID, the sizes (varints), and the source, to the end.
+// (uvarint), the sizes (varints), the ID, and the source, to the end.
 func unpackEntry(v string) Entry {
 	n, k := uvarintString(v)
 	v = v[k:]
-	e := Entry{ID: v[:n]}
-	v = v[n:]
 	size, k := varintString(v)
 	v = v[k:]
 	gz, k := varintString(v)
-	e.Size, e.GzipSize, e.Source = size, gz, v[k:]
-	return e
+	v = v[k:]
+	return Entry{ID: v[:n], Size: size, GzipSize: gz, Source: v[n:]}
 }
 
 // uvarintString decodes a uvarint at the start of s, which [Record.Set]
