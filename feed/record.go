@@ -56,7 +56,7 @@ type Change struct {
 //
 // The zero Record is empty and ready to use, and a nil *Record reads as
 // empty (as a nil map does: Set panics). A Record is not safe for
-// concurrent use, except for Get, Has, Len and All at the same time as
+// concurrent use, except for Get, Has, Len, All and Paths at the same time as
 // each other.
 type Record struct {
 	m map[string]string // path -> packed entry, both in one string
